@@ -1,0 +1,130 @@
+"""Finding the photo id, URL, owner, licence and date columns of a generic table.
+
+Generic CSV/TSV/JSONL/JSON/Parquet manifests name their columns freely. We look for common names
+(case-insensitively), and the user can name a column, or give its 1-based position for a file
+without a header, with `--id-column`, `--url-column`, `--owner-column`, `--licence-column` and
+`--date-column`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from auditor.errors import ManifestError
+
+# Names looked for, best first. The first five lists are the ones the user can override.
+COMMON_NAMES: dict[str, tuple[str, ...]] = {
+    "photo_ref": ("photo_id", "flickr_id", "flickr_photo_id", "id"),
+    "url": (
+        "url",
+        "photo_url",
+        "flickr_url",
+        "page_url",
+        "image_url",
+        "photo_page_url",
+        "landing_url",
+        "foreign_landing_url",
+        "original_url",
+    ),
+    "owner_ref": ("owner", "nsid", "owner_nsid", "user_id", "owner_id", "user_nsid"),
+    "licence": (
+        "licence",
+        "license",
+        "license_id",
+        "licence_id",
+        "license_url",
+        "licence_url",
+        "license_name",
+        "licence_name",
+    ),
+    "collected_at": (
+        "collected_at",
+        "date_crawled",
+        "crawled_at",
+        "date_collected",
+        "crawl_date",
+    ),
+    "licence_version": ("license_version", "licence_version"),
+    "owner_name": ("owner_name", "ownername", "author", "creator", "username", "realname"),
+    "uploaded_at": ("uploaded_at", "date_uploaded", "dateupload", "date_upload", "upload_date"),
+    "title": ("title", "photo_title"),
+}
+
+
+@dataclass(frozen=True)
+class ColumnOptions:
+    """Columns named by the user: a header name, or a 1-based position for header-less files."""
+
+    id: str | None = None
+    url: str | None = None
+    owner: str | None = None
+    licence: str | None = None
+    date: str | None = None
+
+    def given(self) -> dict[str, str]:
+        """The options that were set, keyed by the raw field they fill."""
+        targets = {
+            "id": "photo_ref",
+            "url": "url",
+            "owner": "owner_ref",
+            "licence": "licence",
+            "date": "collected_at",
+        }
+        return {
+            targets[f.name]: value
+            for f in fields(self)
+            if (value := getattr(self, f.name)) is not None and value != ""
+        }
+
+    def positional(self) -> bool:
+        """True when every option given is a position, i.e. the file has no header."""
+        given = self.given()
+        return bool(given) and all(value.isdigit() for value in given.values())
+
+
+OPTION_FLAGS = {
+    "photo_ref": "--id-column",
+    "url": "--url-column",
+    "owner_ref": "--owner-column",
+    "licence": "--licence-column",
+    "collected_at": "--date-column",
+}
+
+
+def locate_columns(
+    header: Sequence[str], options: ColumnOptions, path: Path
+) -> dict[str, list[int]]:
+    """Map each raw field to the header positions that fill it (best first).
+
+    `url` and `licence` may map to two columns: the second is a fallback (`alt_url`) or a value
+    that must agree (`licence_alt`).
+    """
+    lowered = [name.strip().lower() for name in header]
+    found: dict[str, list[int]] = {}
+    for role, names in COMMON_NAMES.items():
+        hits = [lowered.index(name) for name in names if name in lowered]
+        if hits:
+            found[role] = hits[:2] if role in ("url", "licence") else hits[:1]
+    for role, wanted in options.given().items():
+        if wanted.isdigit():
+            position = int(wanted)
+            if not 1 <= position <= len(header):
+                raise ManifestError(
+                    path,
+                    f"{OPTION_FLAGS[role]} {wanted}: the file has {len(header)} columns; "
+                    "give a position from 1",
+                    line=1,
+                )
+            found[role] = [position - 1]
+        else:
+            if wanted.strip().lower() not in lowered:
+                raise ManifestError(
+                    path,
+                    f"{OPTION_FLAGS[role]} {wanted!r}: no such column "
+                    f"(columns: {', '.join(header[:20])})",
+                    line=1,
+                )
+            found[role] = [lowered.index(wanted.strip().lower())]
+    return found

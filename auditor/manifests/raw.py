@@ -1,0 +1,53 @@
+"""What a format reader hands on: the fields it found, row by row, before normalisation.
+
+Readers know where a format keeps things; they do not parse URLs, resolve licences or fix dates.
+`auditor.photo_table.build_photo_table` does that once for every format, so every format gets
+the same rules.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Each raw row may fill any of these; values are kept as the manifest wrote them.
+RAW_FIELDS: tuple[str, ...] = (
+    "source_row",  # 1-based line (line-oriented files) or record number (JSON, Parquet)
+    "photo_ref",  # an explicit photo id, or a URL given as the id
+    "url",  # the photo's URL as the manifest has it (page URL preferred)
+    "alt_url",  # a second URL to fall back on (e.g. the static image URL)
+    "owner_ref",  # NSID, path alias, or a profile/photos URL
+    "owner_name",  # display name / author
+    "licence",  # a recorded licence: Flickr id, name, URL, slug or SPDX id
+    "licence_alt",  # a second recorded licence value that must agree with the first
+    "licence_code",  # Openverse-style short code (`by-nc-nd`), read with `licence_version`
+    "licence_version",
+    "licence_raw",  # what to show as the raw licence, when not simply the values above
+    "collected_at",
+    "uploaded_at",
+    "title",
+    "notes",  # problems the reader found in this row, `; `-separated
+)
+
+
+@dataclass
+class RawManifest:
+    """Rows read from one manifest file, column by column, plus what the reader skipped."""
+
+    path: Path
+    format: str
+    columns: dict[str, list[object]] = field(
+        default_factory=lambda: {name: [] for name in RAW_FIELDS}
+    )
+    skipped: Counter[str] = field(default_factory=Counter)  # reason → rows not taken
+    notes: list[str] = field(default_factory=list)  # file-level remarks for the summary
+
+    def add(self, source_row: int, **values: object) -> None:
+        """Append one row; fields not given are empty."""
+        for name, column in self.columns.items():
+            column.append(source_row if name == "source_row" else values.get(name))
+
+    @property
+    def rows(self) -> int:
+        return len(self.columns["source_row"])

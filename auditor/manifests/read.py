@@ -1,0 +1,231 @@
+"""Detect each manifest's format from its content and read any number of them into one table.
+
+Detection looks at what the file holds, not its name: Parquet's magic bytes; a JSON document's
+shape (COCO's `images`, a Flickr `photos.photo` listing, FFHQ-style records with `photo_url`);
+JSON Lines; the header of a CSV (Open Images, Openverse) or the shape of a header-less TSV line
+(YFCC100M, Openverse's provider TSV); one value per line (a URL list); else a generic CSV/TSV.
+`--format` overrides it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from auditor.errors import ManifestError
+from auditor.licences import LicenceCatalogue
+from auditor.manifests.coco import looks_like_coco, read_coco
+from auditor.manifests.columns import ColumnOptions
+from auditor.manifests.ffhq import looks_like_ffhq, read_ffhq
+from auditor.manifests.flickr_api import looks_like_flickr_api, read_flickr_api
+from auditor.manifests.openimages import SIGNATURE as OPENIMAGES_SIGNATURE
+from auditor.manifests.openimages import read_openimages
+from auditor.manifests.openverse import CSV_REQUIRED as OPENVERSE_SIGNATURE
+from auditor.manifests.openverse import TSV_COLUMNS as OPENVERSE_TSV_COLUMNS
+from auditor.manifests.openverse import read_openverse
+from auditor.manifests.raw import RawManifest
+from auditor.manifests.source import PARQUET_MAGIC, head_bytes, load_json
+from auditor.manifests.tabular import (
+    read_delimited,
+    read_json_records,
+    read_jsonl,
+    read_parquet,
+)
+from auditor.manifests.urls import read_urls
+from auditor.manifests.yfcc100m import looks_like_yfcc100m, read_yfcc100m
+from auditor.photo_table import FileReport, TableSummary, build_photo_table, summarise
+
+FORMATS: dict[str, str] = {
+    "coco": "MS COCO annotations (images[].flickr_url, licenses table)",
+    "ffhq": "FFHQ-style metadata JSON (photo_url, author, license, date_crawled)",
+    "openimages": "Open Images image CSV (OriginalURL, OriginalLandingURL, License)",
+    "yfcc100m": "YFCC100M metadata TSV, 23 columns or 25 with line number and hash",
+    "openverse": "Openverse catalog CSV export or provider TSV (non-Flickr rows skipped)",
+    "flickr-api": "Flickr API photo listing (photos.photo[]) or getInfo answer",
+    "csv": "generic CSV with a header (columns found by name or named by options)",
+    "tsv": "generic TSV with a header",
+    "jsonl": "JSON Lines, one record per line",
+    "json": "a JSON array of records",
+    "parquet": "Parquet",
+    "urls": "one URL, flic.kr link or photo id per line; # comments",
+}
+GENERIC_FORMATS = frozenset({"csv", "tsv", "jsonl", "json", "parquet"})
+JSON_DOCUMENT_FORMATS = frozenset({"coco", "ffhq", "flickr-api", "json"})
+
+
+@dataclass(frozen=True)
+class _Sniff:
+    container: str  # parquet | json | jsonl | text
+    first_line: str  # first non-blank, non-comment line of a text file
+
+
+def _first_data_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            return line
+    return ""
+
+
+def _sniff(path: Path) -> _Sniff:
+    head = head_bytes(path)
+    if head.startswith(PARQUET_MAGIC):
+        return _Sniff("parquet", "")
+    if b"\x00" in head:
+        raise ManifestError(
+            path, "is a binary file of no known manifest format; give a CSV, JSON or Parquet file"
+        )
+    text = head.decode("utf-8", errors="replace")
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        return _Sniff("json", "")
+    if stripped.startswith("{"):
+        newline = stripped.find("\n")
+        if newline != -1 and stripped[newline:].lstrip().startswith("{"):
+            try:
+                if isinstance(json.loads(stripped[:newline]), dict):
+                    return _Sniff("jsonl", "")
+            except json.JSONDecodeError:
+                pass
+        return _Sniff("json", "")
+    return _Sniff("text", _first_data_line(text))
+
+
+def _detect_json(path: Path, document: Any, columns: ColumnOptions) -> str:
+    if columns.given():
+        return "json"
+    for name, test in (
+        ("coco", looks_like_coco),
+        ("flickr-api", looks_like_flickr_api),
+        ("ffhq", looks_like_ffhq),
+    ):
+        if test(document):
+            return name
+    records = list(document.values()) if isinstance(document, dict) else document
+    if isinstance(records, list) and records and all(isinstance(r, dict) for r in records[:100]):
+        return "json"
+    raise ManifestError(
+        path,
+        "is JSON of no known manifest shape (COCO, FFHQ-style, Flickr API listing or a list of "
+        "records); check the file or pass --format",
+    )
+
+
+def _detect_text(line: str, columns: ColumnOptions) -> str:
+    tabbed = "\t" in line
+    if columns.given():
+        return "tsv" if tabbed else "csv"
+    cells = line.rstrip("\r\n").split("\t" if tabbed else ",")
+    header = {cell.strip().strip('"').lower() for cell in cells}
+    if all(name in header for name in OPENIMAGES_SIGNATURE):
+        return "openimages"
+    if all(name in header for name in OPENVERSE_SIGNATURE):
+        return "openverse"
+    if tabbed:
+        if looks_like_yfcc100m(cells):
+            return "yfcc100m"
+        is_openverse_tsv = len(cells) == len(OPENVERSE_TSV_COLUMNS) and (
+            cells[15].strip().lower() == "flickr" or "flickr.com" in cells[1]
+        )
+        return "openverse" if is_openverse_tsv else "tsv"
+    if len(cells) == 1 and len(line.split()) <= 1:
+        return "urls"
+    return "csv"
+
+
+def _choose_format(path: Path, fmt: str | None, columns: ColumnOptions) -> tuple[str, _Sniff, Any]:
+    """`(format, sniff, parsed JSON document or None)`; the document is parsed at most once."""
+    if fmt is not None and fmt not in FORMATS:
+        raise ManifestError(path, f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if columns.given() and fmt is not None and fmt not in GENERIC_FORMATS:
+        raise ManifestError(
+            path,
+            f"column options apply to {', '.join(sorted(GENERIC_FORMATS))}, not {fmt}; "
+            "drop them or choose a generic format",
+        )
+    sniff = _sniff(path)
+    document: Any = None
+    if sniff.container == "json" and (fmt is None or fmt in JSON_DOCUMENT_FORMATS):
+        document = load_json(path)
+    if fmt is None:
+        if sniff.container in ("parquet", "jsonl"):
+            fmt = sniff.container
+        elif sniff.container == "json":
+            fmt = _detect_json(path, document, columns)
+        else:
+            fmt = _detect_text(sniff.first_line, columns)
+    if fmt in JSON_DOCUMENT_FORMATS and sniff.container != "json":
+        raise ManifestError(path, f"is not a JSON document, so it cannot be read as {fmt}")
+    if fmt == "parquet" and sniff.container != "parquet":
+        raise ManifestError(path, "is not a Parquet file (no PAR1 magic bytes)")
+    return fmt, sniff, document
+
+
+def detect_format(path: str | Path, columns: ColumnOptions | None = None) -> str:
+    """The format name (a key of `FORMATS`) that `path`'s content shows."""
+    return _choose_format(Path(path), None, columns or ColumnOptions())[0]
+
+
+def read_manifest(
+    path: str | Path, fmt: str | None = None, columns: ColumnOptions | None = None
+) -> RawManifest:
+    """Read one manifest's rows as its format keeps them (see `auditor.manifests.raw`)."""
+    path = Path(path)
+    columns = columns or ColumnOptions()
+    fmt, sniff, document = _choose_format(path, fmt, columns)
+    readers: dict[str, Callable[[], RawManifest]] = {
+        "coco": lambda: read_coco(path, document),
+        "ffhq": lambda: read_ffhq(path, document),
+        "flickr-api": lambda: read_flickr_api(path, document),
+        "json": lambda: read_json_records(path, columns, document),
+        "openimages": lambda: read_openimages(path),
+        "openverse": lambda: read_openverse(path, sniff.first_line),
+        "yfcc100m": lambda: read_yfcc100m(path),
+        "csv": lambda: read_delimited(path, "csv", columns),
+        "tsv": lambda: read_delimited(path, "tsv", columns),
+        "jsonl": lambda: read_jsonl(path, columns),
+        "parquet": lambda: read_parquet(path, columns),
+        "urls": lambda: read_urls(path),
+    }
+    return readers[fmt]()
+
+
+@dataclass(frozen=True)
+class ManifestTable:
+    """The photo table read from one or more manifests, and what was read from each file."""
+
+    photos: pd.DataFrame
+    files: list[FileReport]
+
+    def summary(self) -> TableSummary:
+        return summarise(self.photos, self.files)
+
+
+def read_manifests(
+    paths: Sequence[str | Path],
+    fmt: str | None = None,
+    columns: ColumnOptions | None = None,
+    catalogue: LicenceCatalogue | None = None,
+) -> ManifestTable:
+    """Read manifests (auto-detected, or all as `fmt`) into one photo table.
+
+    Raises `ManifestError` for a file that cannot be used at all; bad rows inside a good file
+    are kept in the table with a note.
+    """
+    raws = [read_manifest(path, fmt, columns) for path in paths]
+    photos = build_photo_table(raws, catalogue)
+    files = [
+        FileReport(
+            path=str(raw.path),
+            format=raw.format,
+            rows=raw.rows,
+            skipped=dict(raw.skipped),
+            notes=tuple(raw.notes),
+        )
+        for raw in raws
+    ]
+    return ManifestTable(photos=photos, files=files)

@@ -1,0 +1,246 @@
+"""Generic tables: CSV, TSV, JSON Lines, a JSON array of records, and Parquet.
+
+Columns are found by common names or named by the user (`auditor.manifests.columns`). A file
+whose header names no id or URL column is refused with a message saying which option to pass,
+rather than read as if its first data row were a header.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import ManifestError
+from auditor.manifests.columns import ColumnOptions, locate_columns
+from auditor.manifests.flickr_ids import parse_flickr_ref
+from auditor.manifests.raw import RawManifest
+from auditor.manifests.source import iter_lines, load_json
+
+# Real exports carry JSON blobs in cells (Openverse's meta_data); the default 128 KiB cap is low.
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+_RECORD_SAMPLE = 100  # records looked at to learn the keys of JSON Lines / JSON arrays
+
+
+class _BadRow:
+    """A record that cannot be read (invalid JSON, not an object): kept so the user sees it."""
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+
+
+def iter_delimited(path: Path, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """`(first_line_number, cells)` per record (quoted fields may span lines); skips blank lines."""
+    reader = csv.reader(iter_lines(path), delimiter=delimiter, strict=False)
+    start = 1
+    try:
+        for cells in reader:
+            if cells and any(cell.strip() for cell in cells):
+                yield start, cells
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise ManifestError(path, f"malformed {_kind(delimiter)} ({exc})", line=start) from exc
+
+
+def _kind(delimiter: str) -> str:
+    return "TSV" if delimiter == "\t" else "CSV"
+
+
+def _has_photo_id(value: object) -> bool:
+    return parse_flickr_ref(value).photo_id is not None
+
+
+def _fill(
+    raw: RawManifest,
+    located: Mapping[str, Sequence[Any]],
+    rows: Iterator[tuple[int, Any]],
+) -> None:
+    """Copy each row's located cells into the raw manifest's fields."""
+    plan: list[tuple[str, Any]] = []
+    for role, keys in located.items():
+        if role == "url":
+            plan.append(("url", keys[0]))
+            if len(keys) > 1:
+                plan.append(("alt_url", keys[1]))
+        elif role == "licence":
+            # A separate version column means the licence column holds a short code (`by-nc`).
+            plan.append(("licence_code" if "licence_version" in located else "licence", keys[0]))
+            if len(keys) > 1:
+                plan.append(("licence_alt", keys[1]))
+        else:
+            plan.append((role, keys[0]))
+    for source_row, row in rows:
+        if isinstance(row, _BadRow):
+            raw.add(source_row, notes=row.problem)
+            continue
+        values: dict[str, object] = {}
+        for target, key in plan:
+            try:
+                values[target] = row[key]
+            except (IndexError, KeyError):
+                values[target] = None
+        raw.add(source_row, **values)
+
+
+def _require_id_column(
+    raw: RawManifest, header: Sequence[str], located: Mapping[str, Any], first_row: Sequence[Any]
+) -> None:
+    if "photo_ref" in located or "url" in located:
+        return
+    if any(_has_photo_id(cell) for cell in first_row):
+        raise ManifestError(
+            raw.path,
+            "has no header naming a photo id or URL column, and this line looks like data; "
+            "give the column's position with --id-column N or --url-column N",
+            line=1,
+        )
+    shown = ", ".join(str(name) for name in header[:20]) or "none"
+    raise ManifestError(
+        raw.path,
+        f"no column of Flickr photo ids or URLs found (columns: {shown}); "
+        "name one with --id-column or --url-column",
+        line=1,
+    )
+
+
+def read_delimited(path: Path, fmt: str, options: ColumnOptions) -> RawManifest:
+    """Read a generic CSV (`fmt="csv"`) or TSV (`fmt="tsv"`)."""
+    delimiter = "\t" if fmt == "tsv" else ","
+    raw = RawManifest(path, fmt)
+    records = iter_delimited(path, delimiter)
+    first = next(records, None)
+    if first is None:
+        raise ManifestError(path, "is empty; give a manifest that lists photos")
+    first_cells = first[1]
+
+    if options.positional():
+        header = [str(i + 1) for i in range(max(len(first_cells), 1))]
+        located = locate_columns(header, options, path)
+        second = next(records, None)
+        pending = [first, second] if second else [first]
+        if second is not None and _looks_like_header(located, first_cells, second[1]):
+            pending = [second]
+            raw.notes.append("line 1 read as a header")
+        _fill(raw, located, _chain(pending, records))
+        return raw
+
+    header = first_cells
+    located = locate_columns(header, options, path)
+    _require_id_column(raw, header, located, first_cells)
+    _fill(raw, located, records)
+    return raw
+
+
+def _looks_like_header(
+    located: Mapping[str, Sequence[int]], first: Sequence[str], second: Sequence[str]
+) -> bool:
+    """With positions given, line 1 is a header when its id cell is no id but line 2's is."""
+    keys = [*located.get("photo_ref", []), *located.get("url", [])]
+
+    def ids(cells: Sequence[str]) -> bool:
+        return any(k < len(cells) and _has_photo_id(cells[k]) for k in keys)
+
+    return not ids(first) and ids(second)
+
+
+def _chain(
+    first: list[tuple[int, list[str]]], rest: Iterator[tuple[int, list[str]]]
+) -> Iterator[tuple[int, list[str]]]:
+    yield from first
+    yield from rest
+
+
+def _record_keys(records: Sequence[Mapping[str, Any]]) -> list[str]:
+    keys: dict[str, None] = {}
+    for record in records[:_RECORD_SAMPLE]:
+        keys.update(dict.fromkeys(record))
+    return list(keys)
+
+
+def _read_records(
+    raw: RawManifest, records: list[tuple[int, Any]], options: ColumnOptions
+) -> RawManifest:
+    """Shared by JSON Lines and JSON arrays: `records` are `(source_row, object)` pairs."""
+    dicts = [record for _, record in records if isinstance(record, dict)]
+    if not dicts:
+        raise ManifestError(raw.path, "holds no JSON objects with photo fields")
+    header = _record_keys(dicts)
+    if options.positional():
+        raise ManifestError(
+            raw.path, "JSON records have named fields; give column names, not positions"
+        )
+    located = {
+        role: [header[i] for i in positions]
+        for role, positions in locate_columns(header, options, raw.path).items()
+    }
+    _require_id_column(raw, header, located, [])
+    rows = (
+        (
+            n,
+            r
+            if isinstance(r, dict | _BadRow)
+            else _BadRow(f"not a JSON object ({type(r).__name__})"),
+        )
+        for n, r in records
+    )
+    _fill(raw, located, rows)
+    return raw
+
+
+def read_jsonl(path: Path, options: ColumnOptions) -> RawManifest:
+    """Read JSON Lines: one object per line; a line that is not JSON is kept as a bad row."""
+    raw = RawManifest(path, "jsonl")
+    records: list[tuple[int, Any]] = []
+    for number, line in enumerate(iter_lines(path), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append((number, json.loads(line)))
+        except json.JSONDecodeError as exc:
+            records.append((number, _BadRow(f"not a JSON object (invalid JSON: {exc.msg})")))
+    if not records:
+        raise ManifestError(path, "is empty; give a manifest that lists photos")
+    return _read_records(raw, records, options)
+
+
+def read_json_records(path: Path, options: ColumnOptions, document: Any = None) -> RawManifest:
+    """Read a JSON array of records (or an object whose values are records)."""
+    data = load_json(path) if document is None else document
+    items = list(data.values()) if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise ManifestError(path, "is JSON but not a list of records; use --format to say which")
+    raw = RawManifest(path, "json")
+    return _read_records(raw, list(enumerate(items, start=1)), options)
+
+
+def read_parquet(path: Path, options: ColumnOptions) -> RawManifest:
+    """Read Parquet in record batches, loading only the columns the photo table needs."""
+    import pyarrow.parquet as pq  # heavy import: only when a Parquet manifest is read
+
+    try:
+        parquet = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises several unrelated types for corrupt files
+        raise ManifestError(path, f"is not a readable Parquet file ({exc})") from exc
+    header = list(parquet.schema_arrow.names)
+    if options.positional():
+        raise ManifestError(path, "Parquet columns have names; give column names, not positions")
+    raw = RawManifest(path, "parquet")
+    located_idx = locate_columns(header, options, path)
+    located = {role: [header[i] for i in positions] for role, positions in located_idx.items()}
+    _require_id_column(raw, header, located, [])
+    wanted = sorted({name for names in located.values() for name in names})
+    row = 1
+    try:
+        for batch in parquet.iter_batches(columns=wanted, batch_size=65536):
+            table = batch.to_pydict()
+            count = batch.num_rows
+            rows = ((row + i, {name: table[name][i] for name in wanted}) for i in range(count))
+            _fill(raw, located, rows)
+            row += count
+    except Exception as exc:
+        raise ManifestError(path, f"Parquet data cannot be read ({exc})") from exc
+    return raw
