@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import click
@@ -85,6 +85,16 @@ def _write_atomically(table: ManifestTable, output: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def _to_stdout(write: Callable[[], None]) -> None:
+    """Run `write`; if the reader of stdout goes away (`| head`), stop writing quietly."""
+    try:
+        write()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Point stdout at /dev/null so the interpreter's final flush does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -126,7 +136,7 @@ def manifest(
     )
     table = read_manifests(files, fmt=fmt, columns=columns)
     if output is None:
-        write_photo_table(table.photos, sys.stdout)
+        _to_stdout(lambda: write_photo_table(table.photos, sys.stdout))
     else:
         _write_atomically(table, output)
     for line in _summary_lines(table):
@@ -185,10 +195,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     except AuditorError as exc:
         click.echo(f"{PROG}: error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
-    except BrokenPipeError:
-        # The reader of our stdout went away (e.g. `| head`): not an error worth a traceback.
-        sys.stderr.close()
-        sys.exit(EXIT_OK)
     except Exception as exc:
         if debug:
             raise

@@ -125,7 +125,9 @@ def load_json(path: Path) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        hint = "the file looks truncated" if exc.pos >= len(text.rstrip()) else "invalid JSON"
+        # A whole JSON document ends with its closing bracket; a cut-off download does not.
+        truncated = not text.rstrip().endswith(("}", "]")) or exc.pos >= len(text.rstrip())
+        hint = "the file looks truncated" if truncated else "invalid JSON"
         raise ManifestError(
             path, f"{hint} ({exc.msg}, column {exc.colno}); fix or re-export it", line=exc.lineno
         ) from exc

@@ -1,0 +1,253 @@
+"""The `flickr-audit` command line: output, files written, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from auditor import cli
+from auditor.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
+from auditor.photo_table import PHOTO_COLUMNS
+from auditor.resources import example_manifest
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run the CLI in-process; return (exit code, stdout, stderr)."""
+    with pytest.raises(SystemExit) as exited:
+        cli.main(args)
+    out, err = capsys.readouterr()
+    code = exited.value.code
+    return (code if isinstance(code, int) else 0), out, err
+
+
+def assert_one_line_error(err: str, *fragments: str) -> None:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    assert lines[0].startswith("flickr-audit: error: ")
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_manifest_prints_the_photo_table_as_csv(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["manifest", str(example_manifest())], capsys)
+    assert code == EXIT_OK
+    table = pd.read_csv(io.StringIO(out), dtype=str, keep_default_na=False)
+    assert list(table.columns) == list(PHOTO_COLUMNS)
+    assert len(table) == 22
+    assert table["source_row"].tolist() == [str(n) for n in range(2, 24)]
+    first = table.iloc[0]
+    assert (first.photo_id, first.owner, first.owner_kind) == (
+        "48311502246",
+        "24681357@N02",
+        "nsid",
+    )
+    assert first.recorded_licence == "cc-by-nc-2.0"
+    assert "1 file(s), 22 row(s), 19 distinct photo(s)" in err
+    assert "1 duplicate(s), 2 without a Flickr photo id, 2 with an unresolved licence" in err
+
+
+def test_manifest_defuses_formulas_in_csv(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(["manifest", str(example_manifest())], capsys)
+    table = pd.read_csv(io.StringIO(out), dtype=str, keep_default_na=False)
+    formula_row = table[table["photo_id"] == "35188234120"].iloc[0]
+    assert formula_row.owner_name.startswith("'=HYPERLINK(")
+    assert formula_row.title == "<script>alert('title')</script>"  # CSV keeps text as text
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
+def test_manifest_writes_by_suffix(
+    suffix: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "out" / f"photos{suffix}"
+    code, out, err = run(["manifest", str(example_manifest()), "-o", str(target)], capsys)
+    assert code == EXIT_OK
+    assert out == ""
+    assert f"wrote 22 row(s) to {target}" in err
+    if suffix == ".csv":
+        table = pd.read_csv(target, dtype=str)
+    elif suffix == ".jsonl":
+        table = pd.read_json(target, lines=True, dtype=False)
+    else:
+        table = pd.read_parquet(target)
+    assert list(table.columns) == list(PHOTO_COLUMNS)
+    assert len(table) == 22
+    assert str(table["photo_id"].iloc[0]) == "48311502246"
+    assert [p.name for p in target.parent.iterdir()] == [target.name]  # no temporary left
+
+
+def test_manifest_rejects_an_unknown_output_suffix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "x.xlsx"
+    code, _, err = run(["manifest", str(example_manifest()), "-o", str(target)], capsys)
+    assert code == EXIT_USAGE
+    assert "unknown suffix" in err
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_several_files_are_one_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    first = tmp_path / "a.txt"
+    first.write_text("https://flic.kr/p/2i1si16\n7088065\n", encoding="utf-8")
+    second = tmp_path / "b.csv"
+    second.write_text("photo_id,license\n7088065,4\n", encoding="utf-8")
+    code, out, err = run(["manifest", str(first), str(second)], capsys)
+    assert code == EXIT_OK
+    table = pd.read_csv(io.StringIO(out), dtype=str, keep_default_na=False)
+    assert table["photo_id"].tolist() == ["49231887705", "7088065", "7088065"]
+    assert table["source_format"].tolist() == ["urls", "urls", "csv"]
+    assert table["recorded_licence"].tolist() == ["unknown", "unknown", "cc-by-2.0"]
+    assert "2 file(s), 3 row(s), 2 distinct photo(s)" in err
+    assert "1 duplicate(s)" in err
+
+
+def test_format_override_and_column_positions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = tmp_path / "list.dat"
+    manifest.write_text("x,7088065,2\ny,343224206,4\n", encoding="utf-8")
+    code, out, _ = run(
+        ["manifest", str(manifest), "--format", "csv", "--id-column", "2", "--licence-column", "3"],
+        capsys,
+    )
+    assert code == EXIT_OK
+    table = pd.read_csv(io.StringIO(out), dtype=str, keep_default_na=False)
+    assert table["photo_id"].tolist() == ["7088065", "343224206"]
+    assert table["recorded_licence"].tolist() == ["cc-by-nc-2.0", "cc-by-2.0"]
+    assert table["source_row"].tolist() == ["1", "2"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "fragments"),
+    [
+        ("empty.csv", b"", ["empty.csv", "is empty"]),
+        ("blank.csv", b"  \n\n", ["blank.csv", "is empty"]),
+        ("cut.json", b'{"images": [{"id": 1,\n "url": "h', ["cut.json:2", "truncated"]),
+        ("bad.csv", b"photo_id\n1\n\xff\n", ["bad.csv:3", "invalid UTF-8"]),
+        ("odd.json", b'{"foo": 1}', ["odd.json", "no known manifest shape"]),
+        ("nohead.csv", b"7088065,by\n343224206,by\n", ["nohead.csv:1", "--id-column N"]),
+        ("cols.csv", b"a,b\n1,2\n", ["cols.csv:1", "--id-column or --url-column"]),
+        ("blob.bin", b"\x89PNG\r\n\x1a\n\x00\x00", ["blob.bin", "binary file"]),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(
+    name: str,
+    content: bytes,
+    fragments: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    code, out, err = run(["manifest", str(path)], capsys)
+    assert code == EXIT_USAGE
+    assert out == ""
+    assert_one_line_error(err, *fragments)
+
+
+def test_missing_file_and_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["manifest", str(tmp_path / "nope.csv")], capsys)
+    assert code == EXIT_USAGE
+    assert_one_line_error(err, "nope.csv", "no such file")
+    code, _, err = run(["manifest", str(tmp_path)], capsys)
+    assert code == EXIT_USAGE
+    assert_one_line_error(err, "is a folder")
+
+
+def test_unknown_column_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "m.csv"
+    path.write_text("photo_id,licence\n7088065,4\n", encoding="utf-8")
+    code, _, err = run(["manifest", str(path), "--url-column", "link"], capsys)
+    assert code == EXIT_USAGE
+    assert_one_line_error(err, "m.csv:1", "--url-column 'link'", "photo_id, licence")
+
+
+def test_compressed_manifest_is_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "m.csv.gz"
+    path.write_bytes(gzip.compress(b"photo_id,license\n7088065,2\n"))
+    code, out, _ = run(["manifest", str(path)], capsys)
+    assert code == EXIT_OK
+    assert "7088065" in out and "cc-by-nc-2.0" in out
+
+
+def test_unknown_format_and_no_files_are_usage_errors(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = run(["manifest", str(example_manifest()), "--format", "xml"], capsys)
+    assert code == EXIT_USAGE
+    assert "'xml' is not one of" in err
+    code, _, err = run(["manifest"], capsys)
+    assert code == EXIT_USAGE
+    assert "Missing argument" in err
+
+
+def test_internal_error_is_one_line_exit_3(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli, "read_manifests", broken)
+    code, _, err = run(["manifest", str(example_manifest())], capsys)
+    assert code == EXIT_INTERNAL
+    assert err.strip().splitlines() == [
+        (
+            "flickr-audit: internal error: RuntimeError: boom "
+            "(rerun with --debug for the traceback, and please report it)"
+        )
+    ]
+    with pytest.raises(RuntimeError):
+        cli.main(["--debug", "manifest", str(example_manifest())])
+
+
+def test_licences_lists_the_catalogue(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["licences"], capsys)
+    assert code == EXIT_OK
+    lines = out.strip().splitlines()
+    assert len(lines) == 18  # header + Flickr's licence ids 0-16
+    assert "all-rights-reserved" in lines[1]
+    assert "cc-by-nc-nd-4.0" in lines[-1]
+    code, out, _ = run(["licences", "--as", "json"], capsys)
+    records = json.loads(out)
+    assert [r["id"] for r in records] == list(range(17))
+    assert records[2]["slug"] == "cc-by-nc-2.0" and records[2]["nc"] is True
+    code, out, _ = run(["licences", "--as", "csv"], capsys)
+    assert out.splitlines()[0].startswith("id,slug,")
+
+
+def test_formats_lists_every_reader(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["formats"], capsys)
+    assert code == EXIT_OK
+    names = [line.split()[0] for line in out.strip().splitlines()]
+    for expected in (
+        "coco",
+        "ffhq",
+        "openimages",
+        "yfcc100m",
+        "openverse",
+        "flickr-api",
+        "csv",
+        "tsv",
+        "jsonl",
+        "parquet",
+        "urls",
+    ):
+        assert expected in names
+
+
+def test_python_dash_m_runs_the_same_cli() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "auditor", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0
+    assert result.stdout.startswith("flickr-audit, version ")
