@@ -11,19 +11,18 @@ from pathlib import Path
 
 from auditor.errors import ManifestError
 from auditor.manifests.raw import RawManifest
-from auditor.manifests.tabular import iter_delimited
+from auditor.manifests.tabular import header_and_records
 
 SIGNATURE = ("imageid", "originalurl")
 
 
 def read_openimages(path: Path) -> RawManifest:
-    records = iter_delimited(path, ",")
-    first = next(records, None)
-    if first is None:
-        raise ManifestError(path, "is empty; give a manifest that lists photos")
-    header = [name.strip().lower() for name in first[1]]
+    (header_line, names), records = header_and_records(path, ",")
+    header = [name.strip().lower() for name in names]
     if not all(name in header for name in SIGNATURE):
-        raise ManifestError(path, "Open Images CSV without ImageID and OriginalURL", line=first[0])
+        raise ManifestError(
+            path, "Open Images CSV without ImageID and OriginalURL", line=header_line
+        )
     raw = RawManifest(path, "openimages")
     for number, cells in records:
         row = dict(zip(header, cells, strict=False))

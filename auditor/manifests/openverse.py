@@ -18,7 +18,7 @@ from pathlib import Path
 from auditor.errors import ManifestError
 from auditor.manifests.raw import RawManifest
 from auditor.manifests.source import iter_lines
-from auditor.manifests.tabular import iter_delimited
+from auditor.manifests.tabular import header_and_records
 
 # The provider TSV's columns (CC catalog's `provider_image_data` table definition).
 TSV_COLUMNS: tuple[str, ...] = (
@@ -92,15 +92,12 @@ def _take(raw: RawManifest, rows: Iterator[tuple[int, Mapping[str, str | None]]]
 
 
 def read_openverse_csv(path: Path) -> RawManifest:
-    records = iter_delimited(path, ",")
-    first = next(records, None)
-    if first is None:
-        raise ManifestError(path, "is empty; give a manifest that lists photos")
-    header = [name.strip().lower() for name in first[1]]
+    (header_line, names), records = header_and_records(path, ",")
+    header = [name.strip().lower() for name in names]
     missing = [name for name in CSV_REQUIRED if name not in header]
     if missing:
         raise ManifestError(
-            path, f"Openverse export without {', '.join(missing)} column(s)", line=first[0]
+            path, f"Openverse export without {', '.join(missing)} column(s)", line=header_line
         )
     rows = ((number, dict(zip(header, cells, strict=False))) for number, cells in records)
     return _take(RawManifest(path, "openverse"), rows)

@@ -46,6 +46,17 @@ def iter_delimited(path: Path, delimiter: str) -> Iterator[tuple[int, list[str]]
         raise ManifestError(path, f"malformed {_kind(delimiter)} ({exc})", line=start) from exc
 
 
+def header_and_records(
+    path: Path, delimiter: str
+) -> tuple[tuple[int, list[str]], Iterator[tuple[int, list[str]]]]:
+    """The first record `(line, cells)` (a header, usually) and an iterator over the rest."""
+    records = iter_delimited(path, delimiter)
+    first = next(records, None)
+    if first is None:
+        raise ManifestError(path, "is empty; give a manifest that lists photos")
+    return first, records
+
+
 def _kind(delimiter: str) -> str:
     return "TSV" if delimiter == "\t" else "CSV"
 
@@ -111,10 +122,7 @@ def read_delimited(path: Path, fmt: str, options: ColumnOptions) -> RawManifest:
     """Read a generic CSV (`fmt="csv"`) or TSV (`fmt="tsv"`)."""
     delimiter = "\t" if fmt == "tsv" else ","
     raw = RawManifest(path, fmt)
-    records = iter_delimited(path, delimiter)
-    first = next(records, None)
-    if first is None:
-        raise ManifestError(path, "is empty; give a manifest that lists photos")
+    first, records = header_and_records(path, delimiter)
     first_cells = first[1]
 
     if options.positional():
