@@ -171,11 +171,14 @@ def licences(style: str) -> None:
     if style == "json":
         click.echo(table.to_json(orient="records", indent=2))
         return
-    shown = table[["id", "slug", "by", "sa", "nc", "nd", "kind", "name"]].copy()
+    shown = table[["id", "slug", "by", "sa", "nc", "nd", "kind", "name"]].astype(str)
     for flag in ("by", "sa", "nc", "nd"):
-        shown[flag] = shown[flag].map({True: "yes", False: "-"})
-    shown.columns = [c.upper() if c in ("by", "sa", "nc", "nd") else c for c in shown.columns]
-    click.echo(shown.to_string(index=False))
+        shown[flag] = shown[flag].map({"True": "yes", "False": "-"})
+    headers = [c.upper() if c in ("by", "sa", "nc", "nd") else c for c in shown.columns]
+    rows = [headers, *shown.itertuples(index=False, name=None)]
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(headers))]
+    for row in rows:
+        click.echo("  ".join(f"{cell:<{w}}" for cell, w in zip(row, widths, strict=True)).rstrip())
 
 
 def main(argv: Sequence[str] | None = None) -> None:
