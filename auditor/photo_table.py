@@ -44,16 +44,25 @@ PHOTO_COLUMNS: tuple[str, ...] = (
 _NULL_TEXT = frozenset({"", "\\N"})
 
 
-def _blank(value: object) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float):
-        return math.isnan(value)
-    return isinstance(value, str) and value.strip() in _NULL_TEXT
+def _texts(values: list[object]) -> list[str | None]:
+    """Each value as stripped text, or None when blank (`""`, `\\N`, NaN, None).
 
-
-def _text(value: object) -> str | None:
-    return None if _blank(value) else str(value).strip()
+    Column-wise and inlined: this runs once per cell of every manifest.
+    """
+    out: list[str | None] = []
+    append = out.append
+    for value in values:
+        if value is None:
+            append(None)
+        elif type(value) is str:
+            text = value.strip()
+            append(None if text in _NULL_TEXT else text)
+        elif isinstance(value, float) and math.isnan(value):
+            append(None)
+        else:
+            text = str(value).strip()
+            append(None if text in _NULL_TEXT else text)
+    return out
 
 
 class _LicenceJudge:
@@ -115,11 +124,11 @@ class _LicenceJudge:
 
 
 def _owner_of(
-    owner_ref: object, refs: list[FlickrRef]
+    owner_ref: str | None, refs: list[FlickrRef]
 ) -> tuple[str | None, str | None, str | None]:
     """`(owner, owner_kind, note)`: an NSID beats an alias; two different NSIDs are noted."""
     candidates: list[tuple[str, str]] = []
-    if not _blank(owner_ref):
+    if owner_ref is not None:
         owner, kind = parse_owner(owner_ref)
         if owner is not None and kind is not None:
             candidates.append((owner, kind))
@@ -133,72 +142,99 @@ def _owner_of(
     return candidates[0][0], candidates[0][1], None
 
 
+def _photo_id_of(refs: list[FlickrRef], notes: list[str]) -> str | None:
+    """The first photo id the row's fields give; disagreements and absences go to `notes`."""
+    with_id = [ref for ref in refs if ref.photo_id is not None]
+    if not with_id:
+        problem = refs[0].problem if refs else "no id or URL in this row"
+        notes.append(f"no Flickr photo id: {problem or 'unrecognised value'}")
+        return None
+    photo_id = with_id[0].photo_id
+    others = sorted({str(r.photo_id) for r in with_id[1:] if r.photo_id != photo_id})
+    if others:
+        notes.append(f"other fields name photo {', '.join(others)}")
+    return photo_id
+
+
+def _dates(values: list[object], label: str) -> tuple[list[str | None], list[str | None]]:
+    """ISO dates for a column, and per row a note when a date was unusable."""
+    isos: list[str | None] = []
+    notes: list[str | None] = []
+    for value in values:
+        iso, problem = normalise_date(value)
+        isos.append(iso)
+        notes.append(f"{label}: {problem}" if problem else None)
+    return isos, notes
+
+
 def _normalise(raw: RawManifest, judge: _LicenceJudge) -> dict[str, list[object]]:
-    cols = raw.columns
-    out: dict[str, list[object]] = {name: [] for name in PHOTO_COLUMNS}
-    source_file, source_format = str(raw.path), raw.format
-    for i in range(raw.rows):
-        notes: list[str] = []
-        if not _blank(cols["notes"][i]):
-            notes.append(str(cols["notes"][i]))
+    """The photo-table columns for one read manifest."""
+    n = raw.rows
+    text = {name: _texts(values) for name, values in raw.columns.items() if name != "source_row"}
+    ref_columns = [
+        [None if value is None else parse_flickr_ref(value) for value in text[name]]
+        for name in ("photo_ref", "url", "alt_url")
+    ]
+    collected_at, collected_notes = _dates(raw.columns["collected_at"], "collection date")
+    uploaded_at, uploaded_notes = _dates(raw.columns["uploaded_at"], "upload date")
 
-        refs = [
-            parse_flickr_ref(value)
-            for value in (cols["photo_ref"][i], cols["url"][i], cols["alt_url"][i])
-            if not _blank(value)
-        ]
-        with_id = [ref for ref in refs if ref.photo_id is not None]
-        photo_id = with_id[0].photo_id if with_id else None
-        if with_id:
-            others = sorted({str(r.photo_id) for r in with_id[1:] if r.photo_id != photo_id})
-            if others:
-                notes.append(f"other fields name photo {', '.join(others)}")
-        elif refs:
-            notes.append(f"no Flickr photo id: {refs[0].problem or 'unrecognised value'}")
-        else:
-            notes.append("no Flickr photo id: no id or URL in this row")
+    photo_ids: list[object] = []
+    owners: list[object] = []
+    owner_kinds: list[object] = []
+    urls: list[object] = []
+    slugs: list[object] = []
+    licence_raws: list[object] = []
+    row_notes: list[object] = []
+    for i in range(n):
+        notes: list[str] = [] if text["notes"][i] is None else [str(text["notes"][i])]
+        refs = [ref for column in ref_columns if (ref := column[i]) is not None]
+        photo_ids.append(_photo_id_of(refs, notes))
 
-        owner, owner_kind, owner_note = _owner_of(cols["owner_ref"][i], refs)
+        owner, owner_kind, owner_note = _owner_of(text["owner_ref"][i], refs)
+        owners.append(owner)
+        owner_kinds.append(owner_kind)
         if owner_note:
             notes.append(owner_note)
 
-        url = _text(cols["url"][i])
+        url = text["url"][i]
         if url is None:
-            ref_text = _text(cols["photo_ref"][i])
-            url = ref_text if ref_text and not ref_text.isdigit() else _text(cols["alt_url"][i])
+            ref_text = text["photo_ref"][i]
+            url = ref_text if ref_text and not ref_text.isdigit() else text["alt_url"][i]
+        urls.append(url)
 
-        code, version = _text(cols["licence_code"][i]), _text(cols["licence_version"][i])
-        value, alt = _text(cols["licence"][i]), _text(cols["licence_alt"][i])
+        code, version = text["licence_code"][i], text["licence_version"][i]
+        value, alt = text["licence"][i], text["licence_alt"][i]
         slug, licence_note = judge.judge(code, version, value, alt)
+        slugs.append(slug)
         if licence_note:
             notes.append(licence_note)
-        licence_raw = _text(cols["licence_raw"][i])
+        licence_raw = text["licence_raw"][i]
         if licence_raw is None:
             shown = [" ".join(v for v in (code, version) if v) if code else None, value, alt]
             licence_raw = " | ".join(v for v in shown if v) or None
+        licence_raws.append(licence_raw)
 
-        collected_at, problem = normalise_date(cols["collected_at"][i])
-        if problem:
-            notes.append(f"collection date: {problem}")
-        uploaded_at, problem = normalise_date(cols["uploaded_at"][i])
-        if problem:
-            notes.append(f"upload date: {problem}")
+        for date_note in (collected_notes[i], uploaded_notes[i]):
+            if date_note:
+                notes.append(date_note)
+        row_notes.append("; ".join(notes) or None)
 
-        out["photo_id"].append(photo_id)
-        out["owner"].append(owner)
-        out["owner_name"].append(_text(cols["owner_name"][i]))
-        out["recorded_licence"].append(slug)
-        out["collected_at"].append(collected_at)
-        out["url"].append(url)
-        out["source_file"].append(source_file)
-        out["source_row"].append(cols["source_row"][i])
-        out["owner_kind"].append(owner_kind)
-        out["recorded_licence_raw"].append(licence_raw)
-        out["uploaded_at"].append(uploaded_at)
-        out["title"].append(_text(cols["title"][i]))
-        out["source_format"].append(source_format)
-        out["notes"].append("; ".join(notes) or None)
-    return out
+    return {
+        "photo_id": photo_ids,
+        "owner": owners,
+        "owner_name": list(text["owner_name"]),
+        "recorded_licence": slugs,
+        "collected_at": list(collected_at),
+        "url": urls,
+        "source_file": [str(raw.path)] * n,
+        "source_row": list(raw.columns["source_row"]),
+        "owner_kind": owner_kinds,
+        "recorded_licence_raw": licence_raws,
+        "uploaded_at": list(uploaded_at),
+        "title": list(text["title"]),
+        "source_format": [raw.format] * n,
+        "notes": row_notes,
+    }
 
 
 def empty_photo_table() -> pd.DataFrame:
