@@ -44,8 +44,9 @@ def read_coco(path: Path, document: Any) -> RawManifest:
             continue
         licence_id = image.get("license")
         values: dict[str, object] = {"url": image.get("flickr_url")}
+        notes: list[str] = []
         if not image.get("flickr_url"):
-            values["notes"] = "no flickr_url (coco_url is COCO's copy, not the Flickr photo)"
+            notes.append("no flickr_url (coco_url is COCO's copy, not the Flickr photo)")
         if licence_id is None or licence_id == "":
             pass
         elif table is None:
@@ -58,6 +59,6 @@ def read_coco(path: Path, document: Any) -> RawManifest:
             values["licence_raw"] = f"{licence_id}: {entry.get('name')} <{entry.get('url')}>"
         else:
             values["licence_raw"] = f"{licence_id}"
-            values["notes"] = f"licence id {licence_id} is not in the file's `licenses` table"
-        raw.add(number, **values)
+            notes.append(f"licence id {licence_id} is not in the file's `licenses` table")
+        raw.add(number, notes="; ".join(notes) or None, **values)
     return raw

@@ -39,6 +39,9 @@ def _photos(document: Any) -> list[Any] | None:
 
 
 def looks_like_flickr_api(document: Any) -> bool:
+    listing = document.get("photos") if isinstance(document, dict) else None
+    if isinstance(listing, dict) and isinstance(listing.get("photo"), list):
+        return True  # a listing page, possibly an empty one past the last page
     photos = _photos(document)
     return bool(photos) and isinstance(photos[0], dict) and "id" in photos[0]  # type: ignore[index]
 

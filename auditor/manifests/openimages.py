@@ -16,12 +16,13 @@ from auditor.manifests.tabular import header_and_records
 SIGNATURE = ("imageid", "originalurl")
 
 
-def read_openimages(path: Path) -> RawManifest:
-    (header_line, names), records = header_and_records(path, ",")
+def read_openimages(path: Path, delimiter: str = ",") -> RawManifest:
+    """Read an Open Images image list, comma- or (when re-saved) tab-separated."""
+    (header_line, names), records = header_and_records(path, delimiter)
     header = [name.strip().lower() for name in names]
     if not all(name in header for name in SIGNATURE):
         raise ManifestError(
-            path, "Open Images CSV without ImageID and OriginalURL", line=header_line
+            path, "Open Images list without ImageID and OriginalURL columns", line=header_line
         )
     raw = RawManifest(path, "openimages")
     for number, cells in records:

@@ -91,8 +91,9 @@ def _take(raw: RawManifest, rows: Iterator[tuple[int, Mapping[str, str | None]]]
     return raw
 
 
-def read_openverse_csv(path: Path) -> RawManifest:
-    (header_line, names), records = header_and_records(path, ",")
+def read_openverse_export(path: Path, delimiter: str = ",") -> RawManifest:
+    """Read the catalog export: a header row, comma- (or, re-saved, tab-) separated."""
+    (header_line, names), records = header_and_records(path, delimiter)
     header = [name.strip().lower() for name in names]
     missing = [name for name in CSV_REQUIRED if name not in header]
     if missing:
@@ -122,7 +123,8 @@ def read_openverse_tsv(path: Path) -> RawManifest:
 
 
 def read_openverse(path: Path, first_line: str) -> RawManifest:
-    """Dispatch on the first line: a CSV header, or a header-less provider TSV."""
-    if "\t" in first_line and "foreign_identifier" not in first_line:
+    """Dispatch on the first line: an export's header, or a header-less provider TSV."""
+    tabbed = "\t" in first_line
+    if tabbed and "foreign_identifier" not in first_line:
         return read_openverse_tsv(path)
-    return read_openverse_csv(path)
+    return read_openverse_export(path, "\t" if tabbed else ",")

@@ -115,11 +115,19 @@ def _detect_json(path: Path, document: Any, columns: ColumnOptions) -> str:
     )
 
 
+def delimiter_of(line: str) -> str:
+    """Tab, semicolon (European spreadsheet exports) or comma, judged by a header line."""
+    if "\t" in line:
+        return "\t"
+    return ";" if ";" in line and "," not in line else ","
+
+
 def _detect_text(line: str, columns: ColumnOptions) -> str:
-    tabbed = "\t" in line
+    delimiter = delimiter_of(line)
+    tabbed = delimiter == "\t"
     if columns.given():
         return "tsv" if tabbed else "csv"
-    cells = line.rstrip("\r\n").split("\t" if tabbed else ",")
+    cells = line.rstrip("\r\n").split(delimiter)
     header = {cell.strip().strip('"').lower() for cell in cells}
     if all(name in header for name in OPENIMAGES_SIGNATURE):
         return "openimages"
@@ -177,15 +185,16 @@ def read_manifest(
     path = Path(path)
     columns = columns or ColumnOptions()
     fmt, sniff, document = _choose_format(path, fmt, columns)
+    delimiter = delimiter_of(sniff.first_line)
     readers: dict[str, Callable[[], RawManifest]] = {
         "coco": lambda: read_coco(path, document),
         "ffhq": lambda: read_ffhq(path, document),
         "flickr-api": lambda: read_flickr_api(path, document),
         "json": lambda: read_json_records(path, columns, document),
-        "openimages": lambda: read_openimages(path),
+        "openimages": lambda: read_openimages(path, delimiter),
         "openverse": lambda: read_openverse(path, sniff.first_line),
         "yfcc100m": lambda: read_yfcc100m(path),
-        "csv": lambda: read_delimited(path, "csv", columns),
+        "csv": lambda: read_delimited(path, "csv", columns, ";" if delimiter == ";" else ","),
         "tsv": lambda: read_delimited(path, "tsv", columns),
         "jsonl": lambda: read_jsonl(path, columns),
         "parquet": lambda: read_parquet(path, columns),

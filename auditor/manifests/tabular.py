@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -52,6 +53,9 @@ def header_and_records(
     """The first record `(line, cells)` (a header, usually) and an iterator over the rest."""
     records = iter_delimited(path, delimiter)
     first = next(records, None)
+    # Exports sometimes start with `# comment` lines before the header.
+    while first is not None and first[1][0].lstrip().startswith("#"):
+        first = next(records, None)
     if first is None:
         raise ManifestError(path, "is empty; give a manifest that lists photos")
     return first, records
@@ -118,9 +122,11 @@ def _require_id_column(
     )
 
 
-def read_delimited(path: Path, fmt: str, options: ColumnOptions) -> RawManifest:
-    """Read a generic CSV (`fmt="csv"`) or TSV (`fmt="tsv"`)."""
-    delimiter = "\t" if fmt == "tsv" else ","
+def read_delimited(
+    path: Path, fmt: str, options: ColumnOptions, delimiter: str | None = None
+) -> RawManifest:
+    """Read a generic CSV (`fmt="csv"`, `,` or `;` separated) or TSV (`fmt="tsv"`)."""
+    delimiter = delimiter or ("\t" if fmt == "tsv" else ",")
     raw = RawManifest(path, fmt)
     first, records = header_and_records(path, delimiter)
     first_cells = first[1]
@@ -143,16 +149,25 @@ def read_delimited(path: Path, fmt: str, options: ColumnOptions) -> RawManifest:
     return raw
 
 
+_COLUMN_NAME = re.compile(r"[A-Za-z_][\w .()-]{0,63}")
+
+
 def _looks_like_header(
     located: Mapping[str, Sequence[int]], first: Sequence[str], second: Sequence[str]
 ) -> bool:
-    """With positions given, line 1 is a header when its id cell is no id but line 2's is."""
+    """With positions given, line 1 is a header when its id/URL cells read like column names
+    (`url`, `Photo ID`), not values, and line 2's give a photo id."""
     keys = [*located.get("photo_ref", []), *located.get("url", [])]
+
+    def names(cells: Sequence[str]) -> bool:
+        return all(
+            k < len(cells) and _COLUMN_NAME.fullmatch(cells[k].strip()) is not None for k in keys
+        )
 
     def ids(cells: Sequence[str]) -> bool:
         return any(k < len(cells) and _has_photo_id(cells[k]) for k in keys)
 
-    return not ids(first) and ids(second)
+    return names(first) and ids(second)
 
 
 def _chain(

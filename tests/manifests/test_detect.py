@@ -441,12 +441,6 @@ def test_an_error_in_any_file_stops_the_whole_read(write: Write, tmp_path: Path)
 # -- detection and reading disagree --------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: read.py _detect_text calls a tab-separated file with an Openverse header "
-    "'openverse', but openverse.read_openverse sends it to read_openverse_csv, which splits on "
-    "',' and fails ('Openverse export without provider, foreign_identifier column(s)')",
-)
 def test_openverse_export_saved_as_tsv_with_header(write: Write) -> None:
     text = tsv("identifier", "provider", "foreign_identifier", "license", "license_version") + tsv(
         "u1", "flickr", "123", "by", "2"
@@ -457,12 +451,6 @@ def test_openverse_export_saved_as_tsv_with_header(write: Write) -> None:
     assert table.photos[["photo_id", "recorded_licence"]].values.tolist() == [["123", "cc-by-2.0"]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: read.py _detect_text calls a tab-separated file with an Open Images header "
-    "'openimages', but openimages.read_openimages only splits on ',' and fails "
-    "('Open Images CSV without ImageID and OriginalURL', line 1)",
-)
 def test_openimages_list_saved_as_tsv_with_header(write: Write) -> None:
     text = tsv("ImageID", "OriginalURL", "OriginalLandingURL", "License") + tsv(
         "4fa8054781a4c382",
@@ -476,12 +464,6 @@ def test_openimages_list_saved_as_tsv_with_header(write: Write) -> None:
     assert table.photos["photo_id"].tolist() == ["5898076654"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: flickr_api.looks_like_flickr_api needs a first photo, so read.py _detect_json "
-    "refuses a real, empty Flickr API page ('is JSON of no known manifest shape'); with "
-    "--format flickr-api the same file reads as 0 rows",
-)
 def test_empty_flickr_api_page_is_a_flickr_api_listing(write: Write) -> None:
     page = {
         "photos": {"page": 3, "pages": 2, "perpage": 100, "total": 150, "photo": []},
@@ -492,12 +474,6 @@ def test_empty_flickr_api_page_is_a_flickr_api_listing(write: Write) -> None:
     assert detect_format(path) == "flickr-api"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: read.py _first_data_line skips '#' comment lines to detect a CSV by its header, "
-    "but tabular.read_delimited then takes the comment line itself as the header and refuses "
-    "the file ('no column ... (columns: # exported 2020)')",
-)
 def test_comment_line_before_a_csv_header(write: Write) -> None:
     path = write("data.bin", "# exported 2020\nphoto_id,license\n123,4\n")
     assert detect_format(path) == "csv"

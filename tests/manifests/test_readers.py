@@ -195,11 +195,6 @@ def test_coco_image_without_flickr_url_is_kept_without_photo_id(write: Write) ->
     assert (summary.rows, summary.photos, summary.no_photo_id) == (3, 1, 2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: auditor/manifests/coco.py:61 overwrites the 'no flickr_url' note set at line 48 "
-    "when the image's licence id is also missing from the licenses table",
-)
 def test_coco_image_without_flickr_url_and_dangling_licence_keeps_both_notes(
     write: Write,
 ) -> None:
@@ -1244,12 +1239,6 @@ def test_positions_given_but_line_1_is_a_header(write: Write) -> None:
     assert table.files[0].notes == ("line 1 read as a header",)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: auditor/manifests/tabular.py _looks_like_header (used by read_delimited) takes a "
-    "header-less line 1 whose id/URL cell names no Flickr photo (a non-Flickr URL) for a header "
-    "and drops that data row",
-)
 def test_positions_header_heuristic_keeps_a_first_row_with_a_non_flickr_url(write: Write) -> None:
     text = (
         "https://example.com/a.jpg,2020-01-01\nhttps://www.flickr.com/photos/jdoe/456,2020-01-02\n"
