@@ -136,10 +136,12 @@ def _owner_of(
     if not candidates:
         return None, None, None
     nsids = list(dict.fromkeys(owner for owner, kind in candidates if kind == "nsid"))
+    aliases = list(dict.fromkeys(owner.lower() for owner, kind in candidates if kind == "alias"))
     if nsids:
         note = f"owner differs between fields: {', '.join(nsids)}" if len(nsids) > 1 else None
         return nsids[0], "nsid", note
-    return candidates[0][0], candidates[0][1], None
+    note = f"owner differs between fields: {', '.join(aliases)}" if len(aliases) > 1 else None
+    return candidates[0][0], candidates[0][1], note
 
 
 def _photo_id_of(refs: list[FlickrRef], notes: list[str]) -> str | None:
@@ -199,7 +201,7 @@ def _normalise(raw: RawManifest, judge: _LicenceJudge) -> dict[str, list[object]
         url = text["url"][i]
         if url is None:
             ref_text = text["photo_ref"][i]
-            url = ref_text if ref_text and not ref_text.isdigit() else text["alt_url"][i]
+            url = ref_text if ref_text and "/" in ref_text else text["alt_url"][i]
         urls.append(url)
 
         code, version = text["licence_code"][i], text["licence_version"][i]

@@ -354,3 +354,17 @@ def test_text_is_kept_as_written() -> None:
     row = one_row(photo_ref="1", title='=HYPERLINK("x") <b>émoji 📷</b>', owner_name=" Ann ")
     assert row["title"] == '=HYPERLINK("x") <b>émoji 📷</b>'
     assert row["owner_name"] == "Ann"
+
+
+def test_url_falls_back_to_a_url_given_as_id_but_not_to_a_bare_value(write: Write) -> None:
+    path = write("ids.csv", "photo_id\n124.0\nhttps://flic.kr/p/2i1si16\n")
+    photos = read_manifests([path]).photos
+    assert pd.isna(photos["url"].iloc[0])
+    assert photos["url"].iloc[1] == "https://flic.kr/p/2i1si16"
+
+
+def test_two_different_aliases_are_noted(write: Write) -> None:
+    path = write("own.csv", "url,owner\nhttps://www.flickr.com/photos/alice/7088065,bob\n")
+    row = read_manifests([path]).photos.iloc[0]
+    assert (row.owner, row.owner_kind) == ("bob", "alias")
+    assert "owner differs between fields: bob, alice" in row.notes

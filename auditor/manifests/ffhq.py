@@ -29,18 +29,28 @@ def _fields(record: Any) -> dict[str, Any] | None:
     return inner if isinstance(inner, dict) else record
 
 
+# Besides `photo_url`, an FFHQ-style record has some of these; generic records with a
+# `photo_url` column are read by the generic JSON reader, which keeps all their columns.
+FFHQ_FIELDS = frozenset({"author", "license", "license_url", "date_crawled", "photo_title"})
+
+
 def looks_like_ffhq(document: Any) -> bool:
     records = _records(document)
     if not records:
         return False
     first = _fields(records[0])
-    return first is not None and "photo_url" in first
+    if first is None or "photo_url" not in first:
+        return False
+    wrapped = first is not records[0] or (isinstance(document, dict) and "metadata" in document)
+    return wrapped or bool(FFHQ_FIELDS & first.keys())
 
 
 def read_ffhq(path: Path, document: Any) -> RawManifest:
     records = _records(document)
     if records is None:
         raise ManifestError(path, "is not FFHQ-style metadata (a list or object of records)")
+    if not any((fields := _fields(r)) is not None and "photo_url" in fields for r in records):
+        raise ManifestError(path, "no record has a `photo_url`, so it is not FFHQ-style metadata")
     raw = RawManifest(path, "ffhq")
     for number, record in enumerate(records, start=1):
         fields = _fields(record)

@@ -31,6 +31,7 @@ from auditor.manifests.openverse import read_openverse
 from auditor.manifests.raw import RawManifest
 from auditor.manifests.source import PARQUET_MAGIC, head_bytes, load_json
 from auditor.manifests.tabular import (
+    json_records,
     read_delimited,
     read_json_records,
     read_jsonl,
@@ -75,6 +76,8 @@ def _sniff(path: Path) -> _Sniff:
     head = head_bytes(path)
     if head.startswith(PARQUET_MAGIC):
         return _Sniff("parquet", "")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ManifestError(path, "is UTF-16 text (a spreadsheet's 'Unicode text'); save as UTF-8")
     if b"\x00" in head:
         raise ManifestError(
             path, "is a binary file of no known manifest format; give a CSV, JSON or Parquet file"
@@ -105,8 +108,7 @@ def _detect_json(path: Path, document: Any, columns: ColumnOptions) -> str:
     ):
         if test(document):
             return name
-    records = list(document.values()) if isinstance(document, dict) else document
-    if isinstance(records, list) and records and all(isinstance(r, dict) for r in records[:100]):
+    if json_records(document) is not None:
         return "json"
     raise ManifestError(
         path,

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.errors import ManifestError
-from auditor.manifests.columns import ColumnOptions, locate_columns
+from auditor.manifests.columns import COMMON_NAMES, ColumnOptions, locate_columns
 from auditor.manifests.flickr_ids import parse_flickr_ref
 from auditor.manifests.raw import RawManifest
 from auditor.manifests.source import iter_lines, load_json
@@ -25,6 +25,9 @@ from auditor.manifests.source import iter_lines, load_json
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 _RECORD_SAMPLE = 100  # records looked at to learn the keys of JSON Lines / JSON arrays
+
+
+_ID_KEYS = frozenset(COMMON_NAMES["photo_ref"] + COMMON_NAMES["url"])
 
 
 class _BadRow:
@@ -102,7 +105,11 @@ def _fill(
 
 
 def _require_id_column(
-    raw: RawManifest, header: Sequence[str], located: Mapping[str, Any], first_row: Sequence[Any]
+    raw: RawManifest,
+    header: Sequence[str],
+    located: Mapping[str, Any],
+    first_row: Sequence[Any],
+    line: int | None = None,
 ) -> None:
     if "photo_ref" in located or "url" in located:
         return
@@ -111,14 +118,14 @@ def _require_id_column(
             raw.path,
             "has no header naming a photo id or URL column, and this line looks like data; "
             "give the column's position with --id-column N or --url-column N",
-            line=1,
+            line=line,
         )
     shown = ", ".join(str(name) for name in header[:20]) or "none"
     raise ManifestError(
         raw.path,
         f"no column of Flickr photo ids or URLs found (columns: {shown}); "
         "name one with --id-column or --url-column",
-        line=1,
+        line=line,
     )
 
 
@@ -144,7 +151,7 @@ def read_delimited(
 
     header = first_cells
     located = locate_columns(header, options, path)
-    _require_id_column(raw, header, located, first_cells)
+    _require_id_column(raw, header, located, first_cells, line=first[0])
     _fill(raw, located, records)
     return raw
 
@@ -230,11 +237,27 @@ def read_jsonl(path: Path, options: ColumnOptions) -> RawManifest:
     return _read_records(raw, records, options)
 
 
+def json_records(document: Any) -> list[Any] | None:
+    """The records of a JSON document: an array, an object of records keyed by index, or a
+    single flat record (a one-line JSON Lines file); None when it holds no records."""
+    if isinstance(document, list):
+        records = document
+    elif isinstance(document, dict):
+        values = list(document.values())
+        flat = not any(isinstance(value, dict | list) for value in values)
+        if flat and not _ID_KEYS & {str(key).lower() for key in document}:
+            return None  # one object without an id or URL field is not a manifest
+        records = [document] if flat else values
+    else:
+        return None
+    return records if any(isinstance(record, dict) for record in records[:100]) else None
+
+
 def read_json_records(path: Path, options: ColumnOptions, document: Any = None) -> RawManifest:
     """Read a JSON array of records (or an object whose values are records)."""
     data = load_json(path) if document is None else document
-    items = list(data.values()) if isinstance(data, dict) else data
-    if not isinstance(items, list):
+    items = json_records(data)
+    if items is None:
         raise ManifestError(path, "is JSON but not a list of records; use --format to say which")
     raw = RawManifest(path, "json")
     return _read_records(raw, list(enumerate(items, start=1)), options)

@@ -479,3 +479,67 @@ def test_comment_line_before_a_csv_header(write: Write) -> None:
     assert detect_format(path) == "csv"
     table = read_manifests([path])
     assert table.photos[["photo_id", "source_row"]].values.tolist() == [["123", 3]]
+
+
+# --- shapes at the edges of detection ---------------------------------------------------------
+
+
+def test_one_line_json_lines_file_is_one_record(write: Callable[[str, str | bytes], Path]) -> None:
+    path = write("one.jsonl", '{"photo_id": "7088065", "license": "2"}\n')
+    assert detect_format(path) == "json"
+    photos = read_manifests([path]).photos
+    assert photos["photo_id"].tolist() == ["7088065"]
+    assert photos["recorded_licence"].tolist() == ["cc-by-nc-2.0"]
+    assert photos["source_row"].tolist() == [1]
+
+
+def test_json_list_with_a_stray_non_object(write: Callable[[str, str | bytes], Path]) -> None:
+    path = write("mixed.json", json.dumps([{"photo_id": "1"}, 5, {"photo_id": "2"}]))
+    assert detect_format(path) == "json"
+    photos = read_manifests([path]).photos
+    assert photos["photo_id"].tolist()[::2] == ["1", "2"]
+    assert photos["notes"].iloc[1].startswith("not a JSON object (int)")
+
+
+def test_generic_records_with_photo_url_keep_their_owner_column(
+    write: Callable[[str, str | bytes], Path],
+) -> None:
+    record = {"photo_url": "https://www.flickr.com/photos/jdoe/456", "owner": "12345678@N01"}
+    path = write("records.json", json.dumps([record]))
+    assert detect_format(path) == "json"
+    row = read_manifests([path]).photos.iloc[0]
+    assert (row.photo_id, row.owner, row.owner_kind) == ("456", "12345678@N01", "nsid")
+
+
+def test_utf16_text_is_refused_with_advice(write: Callable[[str, str | bytes], Path]) -> None:
+    path = write("excel.txt", "photo_id\t\n7088065\n".encode("utf-16"))
+    with pytest.raises(ManifestError, match=r"UTF-16.*save as UTF-8"):
+        detect_format(path)
+
+
+def test_semicolon_separated_csv(write: Callable[[str, str | bytes], Path]) -> None:
+    path = write("eu.csv", "photo_id;license\n7088065;2\n")
+    assert detect_format(path) == "csv"
+    photos = read_manifests([path]).photos
+    assert photos["photo_id"].tolist() == ["7088065"]
+    assert photos["recorded_licence"].tolist() == ["cc-by-nc-2.0"]
+
+
+def test_forcing_ffhq_on_a_coco_file_is_refused(write: Callable[[str, str | bytes], Path]) -> None:
+    coco = {
+        "images": [
+            {"id": 1, "license": 4, "flickr_url": "http://farm1.static.flickr.com/1/2_a.jpg"}
+        ]
+    }
+    path = write("instances.json", json.dumps(coco))
+    with pytest.raises(ManifestError, match="no record has a `photo_url`"):
+        read_manifest(path, "ffhq")
+
+
+def test_missing_id_column_in_parquet_names_no_line(tmp_path: Path) -> None:
+    path = tmp_path / "x.parquet"
+    pd.DataFrame({"caption": ["a dog"]}).to_parquet(path)
+    with pytest.raises(ManifestError) as caught:
+        read_manifest(path)
+    assert caught.value.line is None
+    assert str(caught.value).startswith(f"{path}: no column of Flickr photo ids or URLs")
