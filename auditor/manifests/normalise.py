@@ -1,0 +1,458 @@
+"""Turning a reader's raw rows into photo-table columns, vectorised.
+
+Every format goes through here, so every format gets the same rules: photo ids and owners from
+ids and URLs (`flickr_ids`), one licence slug from the recorded values (`_LicenceJudge`), ISO
+dates (`dates`), and a `notes` column saying what was wrong with a row.
+
+Large manifests are mostly canonical values: bare ids, `www.flickr.com/photos/WHO/ID/` pages and
+`farmN.staticflickr.com/SERVER/ID_SECRET.jpg` images, Unix epochs, ISO days. Those are recognised
+with Arrow compute (RE2, in C++) over whole columns. Anything else takes the exact Python parser,
+once per distinct value. The fast path accepts only values on which it provably agrees with the
+Python parser (tests compare the two), so results do not depend on which path a value took.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from auditor.licences import UNKNOWN, LicenceCatalogue
+from auditor.manifests.dates import normalise_date
+from auditor.manifests.flickr_ids import parse_flickr_ref, parse_owner
+from auditor.manifests.raw import RawManifest
+
+_STR = pa.string()
+_NULL_STR = pa.scalar(None, _STR)
+_NULL_TEXT = pa.array(["", "\\N"], _STR)
+
+# Fast-path patterns (RE2). Each accepts a strict subset of what `flickr_ids` parses, on which
+# the two agree: lower-case scheme and host, no quotes or percent-escapes, canonical layouts.
+_ID = r"[1-9][0-9]{0,19}"
+_ID_RE = rf"^{_ID}$"
+_PAGE_RE = (
+    r"^(?:https?://)?(?:www\.)?flickr\.com/photos/(?P<who>[A-Za-z0-9_@-]{1,64})"
+    rf"/(?P<id>{_ID})(?:/[^?#]*)?(?:[?#].*)?$"
+)
+# Written so RE2 can match it in one pass (no two branches alive at once): fast to extract from.
+_STATIC_RE = (
+    r"^(?:https?://)?(?:farm[0-9]{1,4}\.static(?:flickr\.com|\.flickr\.com)"
+    r"|live\.staticflickr\.com|c[0-9]{1,4}\.staticflickr\.com/[0-9]{1,4}|static\.flickr\.com)"
+    rf"/[0-9]{{1,6}}/(?P<id>{_ID})_[^/?#]*(?:[?#].*)?$"
+)
+_NSID_RE = r"^[0-9]+@[Nn][0-9]{2}$"
+_ALIAS_RE = r"^[A-Za-z0-9_-]{1,64}$"
+_DIGITS_RE = r"^[0-9]+$"
+_RESERVED_WHO = pa.array(["tags", "upload", "organize", "friends", "me"], _STR)
+
+_EPOCH_RE = r"^[0-9]{9,11}$"
+_DAY_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_EARLIEST = datetime(2004, 1, 1, tzinfo=UTC)
+
+
+def text_column(values: Any) -> pa.Array:
+    """A raw column as Arrow strings: stripped, with blanks (`""`, `\\N`, NaN, None) as null."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if isinstance(values, pa.Array):
+        array = values if values.type == _STR else pc.cast(values, _STR)
+    elif values.count(None) == len(values):
+        return pa.nulls(len(values), _STR)
+    else:
+        try:  # the common case: every value is already a string (or None)
+            array = pa.array(values, _STR)
+        except (pa.ArrowTypeError, pa.ArrowInvalid):  # JSON numbers, NaN from pandas, ...
+            array = pa.array([_as_text(value) for value in values], _STR)
+    trimmed = pc.utf8_trim_whitespace(array)
+    return pc.if_else(pc.is_in(trimmed, value_set=_NULL_TEXT), _NULL_STR, trimmed)
+
+
+def _as_text(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and value != value):  # NaN
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+def _mask(array: pa.Array, pattern: str) -> pa.Array:
+    return pc.fill_null(pc.match_substring_regex(array, pattern), False)
+
+
+def _pick(cases: Sequence[tuple[pa.Array, pa.Array | pa.Scalar]]) -> pa.Array:
+    """Per row, the value of the first case whose condition holds (null when none does)."""
+    conditions = pa.StructArray.from_arrays(
+        [condition for condition, _ in cases], [f"c{i}" for i in range(len(cases))]
+    )
+    return pc.case_when(conditions, *[value for _, value in cases])
+
+
+def _numpy(array: pa.Array) -> np.ndarray:
+    result: np.ndarray = array.to_numpy(zero_copy_only=False)
+    return result
+
+
+class _Refs:
+    """Photo id, owner, owner kind and problem for one column of ids or URLs.
+
+    Patterns run cheapest first, each only on the rows the previous ones did not recognise;
+    the rest go to the Python parser, once per distinct value.
+    """
+
+    def __init__(self, texts: pa.Array) -> None:
+        n = len(texts)
+        self.photo_id = np.full(n, None, dtype=object)
+        self.owner = np.full(n, None, dtype=object)
+        self.owner_kind = np.full(n, None, dtype=object)
+        self.problem = np.full(n, None, dtype=object)
+        self.present = _numpy(pc.is_valid(texts))
+        todo = np.flatnonzero(self.present)
+        todo = self._bare_ids(texts, todo)
+        todo = self._pages(texts, todo)
+        todo = self._statics(texts, todo)
+        self._slow(texts, todo)
+
+    def _bare_ids(self, texts: pa.Array, todo: np.ndarray) -> np.ndarray:
+        if not len(todo):
+            return todo
+        values = texts.take(pa.array(todo))
+        hit = _numpy(_mask(values, _ID_RE))
+        self.photo_id[todo[hit]] = _numpy(values.filter(pa.array(hit)))
+        rest: np.ndarray = todo[~hit]
+        return rest
+
+    def _pages(self, texts: pa.Array, todo: np.ndarray) -> np.ndarray:
+        if not len(todo):
+            return todo
+        page = pc.extract_regex(texts.take(pa.array(todo)), _PAGE_RE)
+        who = pc.struct_field(page, "who")
+        nsid = _mask(who, _NSID_RE)
+        reserved = pc.fill_null(pc.is_in(pc.utf8_lower(who), value_set=_RESERVED_WHO), False)
+        alias = pc.and_(
+            pc.and_(_mask(who, _ALIAS_RE), pc.invert(_mask(who, _DIGITS_RE))),
+            pc.invert(reserved),
+        )
+        hit = _numpy(pc.and_(pc.is_valid(page), pc.or_(nsid, alias)))
+        rows, keep = todo[hit], pa.array(hit)
+        self.photo_id[rows] = _numpy(pc.struct_field(page, "id").filter(keep))
+        is_nsid = _numpy(nsid.filter(keep))
+        who_hit = who.filter(keep)
+        self.owner[rows] = np.where(is_nsid, _numpy(pc.utf8_upper(who_hit)), _numpy(who_hit))
+        self.owner_kind[rows] = np.where(is_nsid, "nsid", "alias")
+        rest: np.ndarray = todo[~hit]
+        return rest
+
+    def _statics(self, texts: pa.Array, todo: np.ndarray) -> np.ndarray:
+        if not len(todo):
+            return todo
+        static = pc.extract_regex(texts.take(pa.array(todo)), _STATIC_RE)
+        hit = _numpy(pc.is_valid(static))
+        self.photo_id[todo[hit]] = _numpy(pc.struct_field(static, "id").filter(pa.array(hit)))
+        rest: np.ndarray = todo[~hit]
+        return rest
+
+    def _slow(self, texts: pa.Array, todo: np.ndarray) -> None:
+        if not len(todo):
+            return
+        values = texts.take(pa.array(todo)).to_pylist()
+        parsed = {value: parse_flickr_ref(value) for value in dict.fromkeys(values)}
+        refs = [parsed[value] for value in values]
+        self.photo_id[todo] = [ref.photo_id for ref in refs]
+        self.owner[todo] = [ref.owner for ref in refs]
+        self.owner_kind[todo] = [ref.owner_kind for ref in refs]
+        self.problem[todo] = [ref.problem for ref in refs]
+
+
+def _owner_candidates(owner_texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(owner, kind) per row from an owner column: parsed once per distinct value (cached)."""
+    n = len(owner_texts)
+    owners = np.full(n, None, dtype=object)
+    kinds = np.full(n, None, dtype=object)
+    if owner_texts.null_count == n:
+        return owners, kinds
+    nsid = _mask(owner_texts, _NSID_RE).to_numpy(zero_copy_only=False)
+    owners[nsid] = pc.utf8_upper(owner_texts.filter(pa.array(nsid))).to_numpy(zero_copy_only=False)
+    kinds[nsid] = "nsid"
+    rest = np.flatnonzero(~nsid & pc.is_valid(owner_texts).to_numpy(zero_copy_only=False))
+    if len(rest):
+        encoded = owner_texts.take(pa.array(rest)).dictionary_encode()
+        parsed = [parse_owner(value) for value in encoded.dictionary.to_pylist()]
+        distinct_owners = np.array([owner for owner, _ in parsed], dtype=object)
+        distinct_kinds = np.array([kind for _, kind in parsed], dtype=object)
+        indices = encoded.indices.to_numpy(zero_copy_only=False)
+        owners[rest], kinds[rest] = distinct_owners[indices], distinct_kinds[indices]
+    return owners, kinds
+
+
+def _combine_owners(
+    candidates: Sequence[tuple[np.ndarray, np.ndarray]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(owner, owner_kind, note) per row: an NSID beats an alias; disagreements are noted."""
+    n = len(candidates[0][0])
+    owner = np.full(n, None, dtype=object)
+    kind = np.full(n, None, dtype=object)
+    note = np.full(n, None, dtype=object)
+    nsid_first = np.full(n, None, dtype=object)
+    alias_first = np.full(n, None, dtype=object)
+    for owners, kinds in candidates:
+        is_nsid = (kinds == "nsid") & _isnull(nsid_first)
+        nsid_first[is_nsid] = owners[is_nsid]
+        is_alias = (kinds == "alias") & _isnull(alias_first)
+        alias_first[is_alias] = owners[is_alias]
+    has_nsid = ~_isnull(nsid_first)
+    has_alias = ~_isnull(alias_first)
+    owner[has_nsid] = nsid_first[has_nsid]
+    kind[has_nsid] = "nsid"
+    only_alias = has_alias & ~has_nsid
+    owner[only_alias] = alias_first[only_alias]
+    kind[only_alias] = "alias"
+
+    # Rows where some candidate disagrees with the chosen one get a note (rare: done per row).
+    disagree = np.zeros(n, dtype=bool)
+    for owners, kinds in candidates:
+        disagree |= has_nsid & (kinds == "nsid") & (owners != nsid_first)
+        disagree |= only_alias & (kinds == "alias") & (owners != alias_first)
+    for i in np.flatnonzero(disagree):
+        wanted = "nsid" if has_nsid[i] else "alias"
+        seen = [o[i] for o, k in candidates if k[i] == wanted]
+        if wanted == "alias":
+            seen = [str(o).lower() for o in seen]
+        distinct = list(dict.fromkeys(seen))
+        if len(distinct) > 1:
+            note[i] = f"owner differs between fields: {', '.join(distinct)}"
+    return owner, kind, note
+
+
+def _isnull(values: np.ndarray) -> np.ndarray:
+    """Elementwise "is missing" for an object array (the arrays here hold str or None)."""
+    return np.asarray(pd.isna(values), dtype=bool)
+
+
+def _photo_ids(refs: Sequence[_Refs]) -> tuple[np.ndarray, np.ndarray]:
+    """(photo_id, note) per row: the first field that names a photo wins; others that name a
+    different photo, or the absence of any id, are noted."""
+    n = len(refs[0].photo_id)
+    photo_id = np.full(n, None, dtype=object)
+    for ref in refs:
+        take = _isnull(photo_id) & ~_isnull(ref.photo_id)
+        photo_id[take] = ref.photo_id[take]
+    note = np.full(n, None, dtype=object)
+
+    missing = np.flatnonzero(_isnull(photo_id))
+    for i in missing:
+        problem = next((ref.problem[i] for ref in refs if ref.present[i]), None)
+        present = any(ref.present[i] for ref in refs)
+        if not present:
+            note[i] = "no Flickr photo id: no id or URL in this row"
+        else:
+            note[i] = f"no Flickr photo id: {problem or 'unrecognised value'}"
+
+    conflict = np.zeros(n, dtype=bool)
+    for ref in refs:
+        conflict |= ~_isnull(ref.photo_id) & ~_isnull(photo_id) & (ref.photo_id != photo_id)
+    for i in np.flatnonzero(conflict):
+        others = sorted(
+            {str(ref.photo_id[i]) for ref in refs if ref.photo_id[i] is not None} - {photo_id[i]}
+        )
+        note[i] = f"other fields name photo {', '.join(others)}"
+    return photo_id, note
+
+
+class LicenceJudge:
+    """Resolves a row's recorded licence values into one slug, and says why when it can't.
+
+    Rows repeat the same few licence values, so each combination is judged once.
+    """
+
+    def __init__(self, catalogue: LicenceCatalogue) -> None:
+        self.catalogue = catalogue
+        self._seen: dict[tuple[str | None, ...], tuple[str, str | None, str | None]] = {}
+
+    def judge(
+        self, code: str | None, version: str | None, value: str | None, alt: str | None
+    ) -> tuple[str, str | None, str | None]:
+        """`(slug, note, raw)`: the slug, why it could not be resolved or which value was
+        ignored, and the recorded values as one display string."""
+        key = (code, version, value, alt)
+        found = self._seen.get(key)
+        if found is None:
+            slug, note = self._judge(code, version, value, alt)
+            shown = [" ".join(v for v in (code, version) if v) if code else None, value, alt]
+            found = (slug, note, " | ".join(v for v in shown if v) or None)
+            self._seen[key] = found
+        return found
+
+    def _same_terms(self, a: str, b: str) -> bool:
+        la, lb = self.catalogue.get(a), self.catalogue.get(b)
+        if la is None or lb is None:
+            return a == b
+        terms = ("by", "sa", "nc", "nd", "kind", "version")
+        return all(getattr(la, t) == getattr(lb, t) for t in terms)
+
+    def _judge(
+        self, code: str | None, version: str | None, value: str | None, alt: str | None
+    ) -> tuple[str, str | None]:
+        first_text = " ".join(v for v in (code, version) if v) if code else value
+        if code is not None:
+            first = self.catalogue.resolve_code(code, version)
+            if first == UNKNOWN:
+                first = self.catalogue.resolve(code)
+        else:
+            first = self.catalogue.resolve(value) if value is not None else UNKNOWN
+        second = self.catalogue.resolve(alt) if alt is not None else UNKNOWN
+
+        if first_text is None and alt is None:
+            return UNKNOWN, None
+        if alt is None or (first != UNKNOWN and second == first):
+            return first, (None if first != UNKNOWN else f"licence {first_text!r} not recognised")
+        if first_text is None:
+            return second, (None if second != UNKNOWN else f"licence {alt!r} not recognised")
+        if first != UNKNOWN and second != UNKNOWN:
+            if self._same_terms(first, second):
+                # Same terms; keep the more specific one (a ported licence names its jurisdiction).
+                return max(first, second, key=len), None
+            return (
+                UNKNOWN,
+                f"recorded licences disagree: {first_text!r} is {first}, {alt!r} is {second}",
+            )
+        if first != UNKNOWN:
+            return first, f"licence {alt!r} not recognised; used {first_text!r}"
+        if second != UNKNOWN:
+            return second, f"licence {first_text!r} not recognised; used {alt!r}"
+        return UNKNOWN, f"licence {first_text!r} / {alt!r} not recognised"
+
+
+def _licences(
+    judge: LicenceJudge,
+    code: pa.Array,
+    version: pa.Array,
+    value: pa.Array,
+    alt: pa.Array,
+    raw: pa.Array,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(slug, note, raw display) per row, judging each distinct combination once."""
+    columns = (code, version, value, alt)
+    # One key per combination ("\x00" marks null: cleaned text never holds it).
+    key = pc.binary_join_element_wise(
+        *columns, "\x1f", null_handling="replace", null_replacement="\x00"
+    )
+    indices = key.dictionary_encode().indices.to_numpy(zero_copy_only=False)
+    distinct, first_rows = np.unique(indices, return_index=True)
+    values = [column.take(pa.array(first_rows)).to_pylist() for column in columns]
+    judged = [judge.judge(*combo) for combo in zip(*values, strict=True)]
+    position = np.zeros(distinct.max() + 1 if len(distinct) else 0, dtype=np.int64)
+    position[distinct] = np.arange(len(distinct))
+    picked = position[indices]
+    slugs = np.array([j[0] for j in judged], dtype=object)[picked]
+    notes = np.array([j[1] for j in judged], dtype=object)[picked]
+    built = np.array([j[2] for j in judged], dtype=object)[picked]
+    shown = raw.to_numpy(zero_copy_only=False).copy()
+    missing = _isnull(shown)
+    shown[missing] = built[missing]
+    return slugs, notes, shown
+
+
+def _dates(texts: pa.Array, label: str) -> tuple[pa.Array, np.ndarray]:
+    """ISO 8601 per row, and a note where a date was unusable.
+
+    Epoch seconds and ISO days are converted in Arrow; other spellings go through
+    `dates.normalise_date` once per distinct value.
+    """
+    n = len(texts)
+    latest = datetime.now(UTC) + timedelta(days=1)
+    epoch = _mask(texts, _EPOCH_RE)
+    seconds = pc.cast(pc.if_else(epoch, texts, _NULL_STR), pa.int64())
+    stamps = pc.cast(seconds, pa.timestamp("s", tz="UTC"))
+    epoch_ok = pc.fill_null(
+        pc.and_(
+            pc.greater_equal(stamps, pa.scalar(_EARLIEST, pa.timestamp("s", tz="UTC"))),
+            pc.less_equal(stamps, pa.scalar(latest, pa.timestamp("s", tz="UTC"))),
+        ),
+        False,
+    )
+    epoch_iso = pc.strftime(stamps, format="%Y-%m-%dT%H:%M:%SZ")
+    day = _mask(texts, _DAY_RE)
+    day_ok = pc.and_(
+        day,
+        pc.fill_null(
+            pc.and_(
+                pc.greater_equal(texts, pa.scalar(_EARLIEST.date().isoformat())),
+                pc.less_equal(texts, pa.scalar(latest.date().isoformat())),
+            ),
+            False,
+        ),
+    )
+    iso = _pick([(epoch_ok, epoch_iso), (day_ok, texts)])
+    notes = np.full(n, None, dtype=object)
+    slow = pc.is_valid(texts).to_numpy(zero_copy_only=False) & ~pc.or_(epoch_ok, day_ok).to_numpy(
+        zero_copy_only=False
+    )
+    if slow.any():
+        rows = np.flatnonzero(slow)
+        values = texts.take(pa.array(rows)).to_pylist()
+        results = [normalise_date(value) for value in values]
+        iso_np = iso.to_numpy(zero_copy_only=False).copy()
+        iso_np[rows] = [r[0] for r in results]
+        notes[rows] = [f"{label}: {r[1]}" if r[1] else None for r in results]
+        iso = pa.array(iso_np, _STR)
+    return iso, notes
+
+
+def _join_notes(parts: Sequence[np.ndarray], n: int) -> np.ndarray:
+    notes = np.full(n, None, dtype=object)
+    has = np.zeros(n, dtype=bool)
+    for part in parts:
+        has |= ~_isnull(part)
+    for i in np.flatnonzero(has):
+        notes[i] = "; ".join(str(part[i]) for part in parts if part[i] is not None)
+    return notes
+
+
+def normalise(raw: RawManifest, judge: LicenceJudge) -> dict[str, Any]:
+    """The photo-table columns (Arrow arrays or numpy object arrays) for one raw manifest."""
+    n = raw.rows
+    text = {name: text_column(raw.columns[name]) for name in raw.columns if name != "source_row"}
+    refs = [_Refs(text[name]) for name in ("photo_ref", "url", "alt_url")]
+    photo_id, id_note = _photo_ids(refs)
+    owner, owner_kind, owner_note = _combine_owners(
+        [_owner_candidates(text["owner_ref"]), *[(r.owner, r.owner_kind) for r in refs]]
+    )
+
+    ref_text = text["photo_ref"]
+    ref_is_url = pc.fill_null(pc.match_substring(ref_text, "/"), False)
+    url = pc.coalesce(text["url"], pc.if_else(ref_is_url, ref_text, _NULL_STR), text["alt_url"])
+
+    slug, licence_note, licence_raw = _licences(
+        judge,
+        text["licence_code"],
+        text["licence_version"],
+        text["licence"],
+        text["licence_alt"],
+        text["licence_raw"],
+    )
+    collected_at, collected_note = _dates(text["collected_at"], "collection date")
+    uploaded_at, uploaded_note = _dates(text["uploaded_at"], "upload date")
+    reader_note = text["notes"].to_numpy(zero_copy_only=False)
+    notes = _join_notes(
+        [reader_note, id_note, owner_note, licence_note, collected_note, uploaded_note], n
+    )
+    source_row = raw.columns["source_row"]
+    return {
+        "photo_id": photo_id,
+        "owner": owner,
+        "owner_name": text["owner_name"],
+        "recorded_licence": slug,
+        "collected_at": collected_at,
+        "url": url,
+        "source_file": pa.array([str(raw.path)] * n, _STR) if n else pa.array([], _STR),
+        "source_row": np.asarray(source_row, dtype=np.int64),
+        "owner_kind": owner_kind,
+        "recorded_licence_raw": licence_raw,
+        "uploaded_at": uploaded_at,
+        "title": text["title"],
+        "source_format": pa.array([raw.format] * n, _STR) if n else pa.array([], _STR),
+        "notes": notes,
+    }

@@ -1,0 +1,136 @@
+"""The vectorised normaliser agrees with the exact Python parsers, whichever path a value takes.
+
+`auditor.manifests.normalise` recognises canonical ids, page URLs, static URLs and dates with
+Arrow compute and sends everything else to `flickr_ids.parse_flickr_ref` / `dates.normalise_date`.
+These tests feed both paths the same values (canonical ones, near misses and junk) and require
+identical answers.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from auditor.manifests.dates import normalise_date
+from auditor.manifests.flickr_ids import parse_flickr_ref
+from auditor.manifests.normalise import _dates, _Refs, text_column
+
+photo_ids = st.integers(1, 10**13).map(str)
+nsids = st.builds(
+    lambda n, s, case: f"{n}@{case}{s:02d}",
+    st.integers(1, 10**11),
+    st.integers(0, 99),
+    st.sampled_from("Nn"),
+)
+aliases = st.from_regex(r"[A-Za-z0-9_-]{1,20}", fullmatch=True)
+who = st.one_of(nsids, aliases, st.sampled_from(["tags", "me", "Upload", "12345", "a%40b"]))
+schemes = st.sampled_from(["", "http://", "https://", "HTTPS://", "//"])
+tails = st.sampled_from(["", "/", "/in/photostream/", "/sizes/l/", "?zz=1", "#c", "/lightbox/"])
+hosts = st.sampled_from(
+    [
+        "farm1.staticflickr.com",
+        "farm66.static.flickr.com",
+        "live.staticflickr.com",
+        "c1.staticflickr.com/5",
+        "static.flickr.com",
+        "photos1.flickr.com",
+        "LIVE.staticflickr.com",
+        "example.com",
+    ]
+)
+page_urls = st.builds(
+    lambda scheme, host, w, pid, tail: f"{scheme}{host}/photos/{w}/{pid}{tail}",
+    schemes,
+    st.sampled_from(["www.flickr.com", "flickr.com", "m.flickr.com", "WWW.FLICKR.COM"]),
+    who,
+    photo_ids,
+    tails,
+)
+static_urls = st.builds(
+    lambda scheme, host, server, pid, suffix, query: (
+        f"{scheme}{host}/{server}/{pid}_{'9c41dc1666'}{suffix}{query}"
+    ),
+    schemes,
+    hosts,
+    st.integers(1, 65535),
+    photo_ids,
+    st.sampled_from(["_z.jpg", ".jpg", "_o_d.jpg", "_b.png", "_3k.jpg", ""]),
+    st.sampled_from(["", "?zz=1", "#x"]),
+)
+odd_values = st.one_of(
+    photo_ids,
+    st.sampled_from(["0123", "7088065.0", " 7088065 ", "1e9", "x", "https://flic.kr/p/2i1si16"]),
+    st.text(max_size=30),
+)
+
+
+def _vectorised(values: list[str | None]) -> list[tuple[str | None, str | None, str | None]]:
+    refs = _Refs(text_column(values))
+    return list(zip(refs.photo_id, refs.owner, refs.owner_kind, strict=True))
+
+
+def _exact(values: list[str | None]) -> list[tuple[str | None, str | None, str | None]]:
+    out = []
+    for value in values:
+        text = None if value is None else value.strip() or None
+        if text is None or text == "\\N":
+            out.append((None, None, None))
+            continue
+        ref = parse_flickr_ref(text)
+        out.append((ref.photo_id, ref.owner, ref.owner_kind))
+    return out
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(st.lists(st.one_of(page_urls, static_urls, odd_values, st.none()), max_size=40))
+def test_refs_fast_path_agrees_with_the_parser(values: list[str | None]) -> None:
+    assert _vectorised(values) == _exact(values)
+
+
+def test_canonical_forms_take_the_fast_path_and_agree() -> None:
+    values = [
+        "7088065",
+        "http://www.flickr.com/photos/30302697@N00/7088065/",
+        "https://www.flickr.com/photos/michael-beat/5898076654",
+        "www.flickr.com/photos/24917258@n05/47030104294",
+        "http://farm7.staticflickr.com/6116/6255196340_da26cf2c9e_z.jpg",
+        "https://c1.staticflickr.com/5/4129/5215831864_46f356962f_o.jpg",
+        "https://c3.staticflickr.com/1/67/197493648_628a7cb2ee_z.jpg?zz=1",
+        "http://farm1.static.flickr.com/8/7088065_65c9d45e09.jpg",
+        "https://live.staticflickr.com/65535/48311506821_9c41dc1666_b.jpg",
+    ]
+    refs = _Refs(text_column(values))
+    assert all(problem is None for problem in refs.problem)
+    assert _vectorised(values) == _exact(values)
+
+
+@settings(max_examples=100, deadline=None, database=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.integers(0, 2 * 10**10).map(str),
+            st.dates().map(lambda d: d.isoformat()),
+            st.sampled_from(["2017/09/01", "4501-01-01", "x", "2018-11-09 10:31:06+00", "\\N"]),
+            st.none(),
+        ),
+        max_size=30,
+    )
+)
+def test_dates_fast_path_agrees_with_the_parser(values: list[str | None]) -> None:
+    iso, notes = _dates(text_column(values), "d")
+    expected = [normalise_date(value) for value in values]
+    assert iso.to_pylist() == [e[0] for e in expected]
+    assert list(notes) == [f"d: {e[1]}" if e[1] else None for e in expected]
+
+
+def test_text_column_blanks_and_non_strings() -> None:
+    assert text_column([" a ", "", "\\N", None, 7, float("nan")]).to_pylist() == [
+        "a",
+        None,
+        None,
+        None,
+        "7",
+        None,
+    ]
+    assert text_column(pa.array(["x ", None])).to_pylist() == ["x", None]
