@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 # Each raw row may fill any of these; values are kept as the manifest wrote them.
 RAW_FIELDS: tuple[str, ...] = (
@@ -37,9 +38,8 @@ class RawManifest:
 
     path: Path
     format: str
-    columns: dict[str, list[object]] = field(
-        default_factory=lambda: {name: [] for name in RAW_FIELDS}
-    )
+    # Each field is a list (readers that go row by row) or an Arrow array (columnar readers).
+    columns: dict[str, Any] = field(default_factory=lambda: {name: [] for name in RAW_FIELDS})
     skipped: Counter[str] = field(default_factory=Counter)  # reason → rows not taken
     notes: list[str] = field(default_factory=list)  # file-level remarks for the summary
 
