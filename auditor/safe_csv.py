@@ -7,12 +7,16 @@ when a CSV is opened in Excel or LibreOffice. Every CSV the auditor writes goes 
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import IO
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = r"^[=+\-@\t\r]"
 
 
 def defuse_cell(value: object) -> object:
@@ -22,15 +26,41 @@ def defuse_cell(value: object) -> object:
     return value
 
 
+def _is_text(column: pd.Series) -> bool:
+    return column.dtype == object or pd.api.types.is_string_dtype(column)
+
+
 def defuse_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of `frame` whose text cells cannot be read as formulas."""
+    """A copy of `frame` whose text cells cannot be read as formulas (vectorised per column)."""
     out = frame.copy()
     for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(defuse_cell, na_action="ignore")
+        values = out[column]
+        if not _is_text(values):
+            continue
+        if values.dtype == object:  # mixed Python objects: cell by cell
+            out[column] = values.map(defuse_cell, na_action="ignore")
+            continue
+        risky = values.str.contains(_FORMULA_START, regex=True, na=False)
+        if risky.any():
+            out[column] = values.where(~risky, "'" + values)
     return out
 
 
 def write_csv(frame: pd.DataFrame, target: str | Path | IO[str]) -> None:
-    """Write `frame` as UTF-8 CSV with formulas defused and no index column."""
-    defuse_frame(frame).to_csv(target, index=False, lineterminator="\n")
+    """Write `frame` as UTF-8 CSV with formulas defused and no index column.
+
+    Arrow's CSV writer does the work (several times faster than pandas' on large tables);
+    columns of Python objects go through pandas.
+    """
+    safe = defuse_frame(frame)
+    if any(safe[column].dtype == object for column in safe.columns):
+        safe.to_csv(target, index=False, lineterminator="\n")
+        return
+    table = pa.Table.from_pandas(safe, preserve_index=False)
+    options = pa_csv.WriteOptions(quoting_style="needed")
+    if isinstance(target, str | Path):
+        pa_csv.write_csv(table, str(target), write_options=options)
+        return
+    buffer = io.BytesIO()
+    pa_csv.write_csv(table, buffer, write_options=options)
+    target.write(buffer.getvalue().decode("utf-8"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -40,4 +41,16 @@ def test_defuse_frame_leaves_numbers_and_the_input_alone() -> None:
 def test_write_csv_has_no_index_and_defused_cells() -> None:
     buffer = io.StringIO()
     write_csv(pd.DataFrame({"owner_name": ["@evil"], "photo_id": ["7088065"]}), buffer)
-    assert buffer.getvalue() == "owner_name,photo_id\n'@evil,7088065\n"
+    # Arrow's writer quotes every text field (RFC 4180); spreadsheets still read '@evil as text.
+    assert buffer.getvalue() == '"owner_name","photo_id"\n"\'@evil","7088065"\n'
+
+
+def test_write_csv_round_trips_hostile_text(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {"title": ['a "quoted", comma', "line\nbreak", None, "=1+1"], "source_row": [1, 2, 3, 4]}
+    )
+    target = tmp_path / "x.csv"
+    write_csv(frame, target)
+    back = pd.read_csv(target, dtype={"title": str}, keep_default_na=False)
+    assert back["title"].tolist() == ['a "quoted", comma', "line\nbreak", "", "'=1+1"]
+    assert back["source_row"].tolist() == [1, 2, 3, 4]
