@@ -1,0 +1,256 @@
+"""`summary.md`: the audit as a Markdown report for people, from the audit document and findings.
+
+Every string that comes from a manifest, a policy or a waiver file (owner names, messages, paths,
+rule ids) goes through `md_escape`: such text can hold `|`, `*`, backticks, `<script>`, links and
+newlines, and must render as the literal text, never as markup, HTML or a broken table.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pandas as pd
+
+from auditor.report.document import SEVERITIES, finding_records, format_rules
+from auditor.report.text import plain
+
+OWNER_ROWS = 50  # owners in the table; the rest are in owners.csv
+DETAIL_OWNERS = 10  # worst owners whose findings are listed
+DETAIL_FINDINGS = 20  # findings listed per owner
+CELL_CHARS = 300  # longer text is cut (with an ellipsis) to keep tables readable
+
+RULE_EXPLANATIONS: dict[str, str] = {
+    "non-commercial": "the licence forbids commercial use (NC) and this use is commercial",
+    "no-derivatives": "the licence forbids adapted versions (ND) and this use adapts the images",
+    "all-rights-reserved": "no licence was granted; using the photo needs its owner's permission",
+    "share-alike": "adaptations must be shared under the same licence (SA), and this use "
+    "redistributes adaptations",
+    "attribution": "the licence requires credit (BY): redistributed images must ship with "
+    "author, title, licence and source",
+    "unknown-licence": "no licence could be established for the photo; treat it as all rights "
+    "reserved until checked",
+    "no-photo-id": "the manifest row names no Flickr photo, so neither its licence nor its "
+    "owner can be checked",
+    "duplicate": "the photo is listed more than once",
+    "not-public": "the photo is deleted or private on Flickr now",
+    "licence-changed": "the photo's licence on Flickr now differs from the recorded one",
+    "licence-mismatch": "the recorded licence does not match what Flickr reports for the photo",
+    "unverified": "the photo's current status could not be fetched from Flickr",
+    "opt-out": "the owner has tagged the photo to opt out of such uses",
+}
+OTHER_RULE = "a rule of this policy; see the policy's documentation"
+
+# Characters with an inline meaning in CommonMark / GitHub Markdown: emphasis, code, links and
+# images, tables, strikethrough, math, escapes. `<`, `>` and `&` become entities instead, which
+# every renderer honours, so no tag or entity in the text is ever interpreted.
+_INLINE = re.compile(r"([\\`*_\[\]{}()|~$!#])")
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+# What would start a block (heading, list, quote, setext underline) if the text began a line.
+_BLOCK_MARK = re.compile(r"^[-+=]")
+_ORDERED_MARK = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
+
+
+def md_escape(text: object, limit: int | None = None) -> str:
+    """`text` as Markdown that renders as exactly that text, on one line.
+
+    Control characters and line breaks become spaces and the ends are trimmed (`plain`; leading
+    spaces could start a code block); with `limit`, longer text is cut and ends with an
+    ellipsis (cut before escaping, so no escape is split).
+    """
+    out = "".join(_ENTITIES.get(char, char) for char in plain(text, limit))
+    out = _INLINE.sub(r"\\\1", out)
+    out = _BLOCK_MARK.sub(lambda m: "\\" + m.group(0), out, count=1)
+    return _ORDERED_MARK.sub(lambda m: m.group(1) + "\\" + m.group(2), out, count=1)
+
+
+def _owner_label(owner: Any) -> str:
+    return "*(owner unknown)*" if owner is None else md_escape(owner)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def _explain(rule: str) -> str:
+    return RULE_EXPLANATIONS.get(rule, OTHER_RULE)
+
+
+def _header(document: dict[str, Any]) -> list[str]:
+    run = document["run"]
+    tool = document["tool"]
+    lines = [
+        f"# Licence audit: policy {md_escape(run['policy'])}, {md_escape(run['mode'])} mode",
+        "",
+    ]
+    if run["mode"] == "offline":
+        lines += [
+            (
+                "> **Offline audit.** The licences judged here are the ones the manifests "
+                "recorded when the photos were collected. Live checks were not done: whether "
+                "photos have since been deleted or made private, whether their licences have "
+                "changed, and whether their owners have opted out (opt-out tags)."
+            ),
+            "",
+        ]
+    else:
+        lines += [
+            (
+                "> **Live audit.** Each photo's visibility and current licence were looked up "
+                f"on Flickr during the run ({_plural(int(run['api_calls']), 'API call')})."
+            ),
+            "",
+        ]
+    manifests = ", ".join(md_escape(m) for m in run["manifests"]) or "none"
+    lines += [
+        f"- Manifests: {manifests}",
+        f"- Run: {md_escape(run['started_at'])} to {md_escape(run['finished_at'])}",
+        f"- Tool: {md_escape(tool['name'])} {md_escape(tool['version'])}",
+        "",
+    ]
+    return lines
+
+
+def _totals(document: dict[str, Any]) -> list[str]:
+    summary = document["summary"]
+    rows = [
+        ("rows in the manifests", summary["rows"]),
+        ("distinct photos", summary["photos"]),
+        ("owners", summary["owners"]),
+        *((f"{severity}s", summary["findings"][severity]) for severity in SEVERITIES),
+        ("waived findings", summary["waived"]),
+    ]
+    lines = ["## Totals", "", "| | count |", "|---|---:|"]
+    lines += [f"| {label} | {count} |" for label, count in rows]
+    return [*lines, ""]
+
+
+def _by_rule(findings: pd.DataFrame) -> list[str]:
+    lines = ["## Findings by rule", ""]
+    if findings.empty:
+        return [*lines, "No findings.", ""]
+    waived = findings["waived"].fillna(False).astype(bool)
+    table = pd.DataFrame(
+        {
+            "rule": findings["rule"].astype("str"),
+            "severity": findings["severity"].astype("str"),
+            "live": (~waived).astype("int64"),
+            "waived": waived.astype("int64"),
+        }
+    )
+    rules = table.groupby("rule", sort=False).agg(
+        severity=("severity", "first"), live=("live", "sum"), waived=("waived", "sum")
+    )
+    rank = {name: i for i, name in enumerate(SEVERITIES)}
+    rules["rank"] = rules["severity"].map(rank)
+    rules = rules.rename_axis("rule").reset_index()
+    rules = rules.sort_values(["rank", "live", "rule"], ascending=[True, False, True])
+    lines += [
+        "| rule | severity | findings | waived | what it means |",
+        "|---|---|---:|---:|---|",
+    ]
+    for rule, severity, live, waived_count in zip(
+        rules["rule"].tolist(),
+        rules["severity"].tolist(),
+        rules["live"].tolist(),
+        rules["waived"].tolist(),
+        strict=True,
+    ):
+        lines.append(
+            f"| {md_escape(rule)} | {md_escape(severity)} | {live} | {waived_count} | "
+            f"{md_escape(_explain(rule))} |"
+        )
+    return [*lines, ""]
+
+
+def _owners(document: dict[str, Any]) -> list[str]:
+    owners = document["owners"]
+    lines = ["## Owners, worst first", ""]
+    if not owners:
+        return [*lines, "No owners.", ""]
+    lines += [
+        "| owner | name | photos | errors | warnings | notes | waived | rules |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for owner in owners[:OWNER_ROWS]:
+        name = "" if owner["owner_name"] is None else md_escape(owner["owner_name"], CELL_CHARS)
+        lines.append(
+            f"| {_owner_label(owner['owner'])} | {name} | {owner['photos']} | {owner['error']} | "
+            f"{owner['warning']} | {owner['note']} | {owner.get('waived', 0)} | "
+            f"{md_escape(format_rules(owner['rules']), CELL_CHARS)} |"
+        )
+    if len(owners) > OWNER_ROWS:
+        left_out = len(owners) - OWNER_ROWS
+        lines += ["", f"{_plural(left_out, 'more owner')} not shown; all are in owners.csv."]
+    return [*lines, ""]
+
+
+def _finding_line(finding: dict[str, Any]) -> str:
+    if finding["photo_id"] is not None:
+        what = f"photo {md_escape(finding['photo_id'])}"
+    else:
+        what = "a row without a photo id"
+    where = f"{finding['source_file'] or '?'}:{finding['source_row'] or '?'}"
+    state = f"{finding['severity']}, waived" if finding["waived"] else str(finding["severity"])
+    return (
+        f"- {what} ({md_escape(where, CELL_CHARS)}): **{md_escape(finding['rule'])}** "
+        f"({md_escape(state)}): {md_escape(finding['message'] or '', CELL_CHARS)}"
+    )
+
+
+def _details(document: dict[str, Any], findings: pd.DataFrame) -> list[str]:
+    worst = [o for o in document["owners"] if any(o[s] for s in SEVERITIES)][:DETAIL_OWNERS]
+    if not worst:
+        return []
+    wanted = [o["owner"] for o in worst if o["owner"] is not None]
+    picked = findings["owner"].isin(wanted)
+    if any(o["owner"] is None for o in worst):
+        picked = picked | findings["owner"].isna()
+    by_owner: dict[Any, list[dict[str, Any]]] = {o["owner"]: [] for o in worst}
+    for finding in finding_records(findings.loc[picked.to_numpy()]):
+        by_owner[finding["owner"]].append(finding)
+    rank = {name: i for i, name in enumerate(SEVERITIES)}
+    lines = [f"## Findings of the {_plural(len(worst), 'worst owner')}", ""]
+    for owner in worst:
+        name = owner["owner_name"]
+        title = _owner_label(owner["owner"])
+        if name is not None:
+            title += f" ({md_escape(name, CELL_CHARS)})"
+        counts = ", ".join(_plural(owner[s], s) for s in SEVERITIES if owner[s])
+        lines += [f"### {title}: {counts}", ""]
+        listed = sorted(
+            by_owner[owner["owner"]],
+            key=lambda f: (bool(f["waived"]), rank.get(f["severity"], 99), str(f["rule"])),
+        )
+        lines += [_finding_line(f) for f in listed[:DETAIL_FINDINGS]]
+        if len(listed) > DETAIL_FINDINGS:
+            left_out = len(listed) - DETAIL_FINDINGS
+            lines.append(f"- … and {_plural(left_out, 'more finding')}; all are in findings.csv.")
+        lines.append("")
+    return lines
+
+
+def _waiver_problems(document: dict[str, Any]) -> list[str]:
+    problems = document["waiver_problems"]
+    if not problems:
+        return []
+    lines = ["## Waiver problems", ""]
+    for problem in problems:
+        where = "" if problem["line"] is None else f"line {problem['line']}: "
+        lines.append(f"- {where}{md_escape(problem['message'], CELL_CHARS)}")
+    return [*lines, ""]
+
+
+def summary_markdown(document: dict[str, Any], findings: pd.DataFrame) -> str:
+    """The text of `summary.md`: the audit document (see `build_audit_document`) and the
+    findings table it was built from (the per-rule table and the worst owners' findings come
+    from the table, so the document may lack `findings`)."""
+    lines = [
+        *_header(document),
+        *_totals(document),
+        *_by_rule(findings),
+        *_owners(document),
+        *_details(document, findings),
+        *_waiver_problems(document),
+    ]
+    return "\n".join(lines).rstrip("\n") + "\n"

@@ -1,0 +1,69 @@
+"""The short plain-text summary of an audit that the CLI prints to stderr."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from auditor.report.document import SEVERITIES, format_rules
+
+NAME_CHARS = 40  # owner names and rule lists are cut to keep one owner per line
+
+# Manifest text reaches a terminal here: an ANSI escape in an owner name could recolour or rewrite
+# the screen, so control characters (and line breaks) are shown as a space.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def plain(text: object, limit: int | None = None) -> str:
+    """`text` on one line without control characters, cut to `limit` characters."""
+    out = _CONTROL.sub(" ", str(text)).strip()
+    if limit is not None and len(out) > limit:
+        out = out[: max(limit - 1, 0)] + "…"
+    return out
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def summary_lines(document: dict[str, Any], *, worst: int = 5) -> list[str]:
+    """Photos, owners, findings by severity and rule, the `worst` worst owners, waivers."""
+    run = document["run"]
+    summary = document["summary"]
+    findings = summary["findings"]
+    lines = [f"audit: policy {plain(run['policy'])}, {plain(run['mode'])}"]
+    if run["mode"] == "offline":
+        lines.append(
+            "offline: judged on the licences the manifests recorded; deletions, privacy, "
+            "licence changes and opt-outs were not checked"
+        )
+    lines.append(
+        f"{_plural(summary['photos'], 'photo')} ({_plural(summary['rows'], 'row')}), "
+        f"{_plural(summary['owners'], 'owner')}"
+    )
+    severities = ", ".join(_plural(findings[s], s) for s in SEVERITIES)
+    lines.append(f"findings: {severities}; {summary['waived']} waived")
+    if summary["by_rule"]:
+        by_rule = ", ".join(f"{plain(rule)} {count}" for rule, count in summary["by_rule"].items())
+        lines.append(f"by rule: {by_rule}")
+
+    ranked = [o for o in document["owners"] if any(o[s] for s in SEVERITIES)]
+    if ranked and worst > 0:
+        lines.append(f"worst owners ({min(worst, len(ranked))} of {len(ranked)} with findings):")
+        for owner in ranked[:worst]:
+            who = "(owner unknown)" if owner["owner"] is None else plain(owner["owner"])
+            if owner["owner_name"] is not None:
+                who += f" ({plain(owner['owner_name'], NAME_CHARS)})"
+            counts = ", ".join(_plural(owner[s], s) for s in SEVERITIES if owner[s])
+            rules = plain(format_rules(owner["rules"]), NAME_CHARS * 2)
+            lines.append(f"  {who}: {counts} in {_plural(owner['photos'], 'photo')}; {rules}")
+    elif not any(findings.values()):
+        lines.append("no findings to act on")
+
+    problems = document["waiver_problems"]
+    if problems:
+        lines.append(f"waiver problems: {len(problems)}")
+        for problem in problems:
+            where = "" if problem["line"] is None else f"line {problem['line']}: "
+            lines.append(f"  {where}{plain(problem['message'], 200)}")
+    return lines
