@@ -11,16 +11,21 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
 from auditor import __version__
-from auditor.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, AuditorError
+from auditor.engine import evaluate, load_policy, policies_table
+from auditor.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, AuditorError
 from auditor.licences import load_catalogue
 from auditor.manifests.columns import ColumnOptions
 from auditor.manifests.read import FORMATS, ManifestTable, read_manifests
 from auditor.photo_table import OUTPUT_SUFFIXES, write_photo_table
+from auditor.report import RunInfo, build_audit_document, summary_lines, write_reports
+from auditor.resources import example_manifest
+from auditor.waivers import apply_waivers, load_waivers
 
 PROG = "flickr-audit"
 
@@ -33,9 +38,11 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """Audit image datasets built from Flickr photos: which photos may be used for a purpose
     today, and whose are they.
 
-    Start with `flickr-audit manifest FILE...` to read a dataset manifest (COCO, FFHQ-style,
-    Open Images, YFCC100M, Openverse, Flickr API listings, CSV/TSV/JSONL/Parquet, URL lists)
-    into one photo table.
+    Start with `flickr-audit audit`: it judges the example manifest against the
+    commercial-training policy. `flickr-audit audit FILE... --policy NAME` audits your
+    manifests (COCO, FFHQ-style, Open Images, YFCC100M, Openverse, Flickr API listings,
+    CSV/TSV/JSONL/Parquet, URL lists); `flickr-audit manifest FILE...` shows the photo table
+    they are read into.
     """
     ctx.obj = {"debug": debug}
 
@@ -143,6 +150,133 @@ def manifest(
         click.echo(line, err=True)
     if output is not None:
         click.echo(f"wrote {len(table.photos)} row(s) to {output}", err=True)
+
+
+FAIL_ON = ("error", "warning", "note", "never")
+DEFAULT_POLICY = "commercial-training"
+
+
+def _failing(findings_severity: list[str], fail_on: str) -> int:
+    """How many (not waived) findings are at or above the `--fail-on` threshold."""
+    if fail_on == "never":
+        return 0
+    ranks = {"error": 0, "warning": 1, "note": 2}
+    return sum(1 for severity in findings_severity if ranks[severity] <= ranks[fail_on])
+
+
+@cli.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--policy",
+    default=DEFAULT_POLICY,
+    show_default=True,
+    metavar="NAME|PATH",
+    help="The intended use: a shipped policy (see `flickr-audit policies`) or your YAML file.",
+)
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Judge on the licences the manifests record, without asking Flickr.",
+)
+@click.option(
+    "--output-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Where to write audit.json, findings.csv, owners.csv and summary.md "
+    "[default: reports/<first manifest stem>/].",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON),
+    default="error",
+    show_default=True,
+    help="Exit 1 when a finding at or above this severity is not waived.",
+)
+@click.option(
+    "--waivers",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="YAML list of accepted findings: {rule, photo_id or owner, reason, approved_by, expires}.",
+)
+@click.option(
+    "--manifest-format",
+    "fmt",
+    type=click.Choice(list(FORMATS)),
+    help="Read every FILE as this format instead of detecting it from the content.",
+)
+@_column_options
+def audit(
+    files: tuple[Path, ...],
+    policy: str,
+    offline: bool,
+    output_dir: Path | None,
+    fail_on: str,
+    waivers: Path | None,
+    fmt: str | None,
+    id_column: str | None,
+    url_column: str | None,
+    owner_column: str | None,
+    licence_column: str | None,
+    date_column: str | None,
+) -> int:
+    """Judge the photos in manifest FILEs against an intended use, and write the reports.
+
+    With no FILE, the example manifest that ships with the project is audited. Exit codes:
+    0 no finding at or above --fail-on, 1 there are, 2 unusable input or configuration.
+    """
+    started = datetime.now(UTC)
+    manifests = list(files) or [example_manifest()]
+    chosen = load_policy(policy)
+    loaded_waivers, waiver_problems = (
+        load_waivers(waivers, [rule.id for rule in chosen.rules]) if waivers else ([], [])
+    )
+    if offline:
+        reason = "--offline"
+    elif os.environ.get("FLICKR_API_KEY"):
+        reason = "this version cannot fetch live status from Flickr yet"
+    else:
+        reason = "no FLICKR_API_KEY"
+    click.echo(f"offline audit ({reason}): judged on the licences the manifests record", err=True)
+    columns = ColumnOptions(
+        id=id_column, url=url_column, owner=owner_column, licence=licence_column, date=date_column
+    )
+    table = read_manifests(manifests, fmt=fmt, columns=columns)
+    findings = evaluate(table.photos, chosen, live=False)
+    findings, applied_problems = apply_waivers(findings, loaded_waivers, started.date())
+    run = RunInfo(
+        policy=chosen.id,
+        mode="offline",
+        started_at=started,
+        finished_at=datetime.now(UTC),
+        manifests=tuple(str(path) for path in manifests),
+        api_calls=0,
+    )
+    document = build_audit_document(
+        table.photos,
+        findings,
+        run,
+        waiver_problems=[*waiver_problems, *applied_problems],
+        tool_version=__version__,
+        include_findings=False,  # write_reports streams them from the table: half the memory
+    )
+    target = output_dir or Path("reports") / Path(manifests[0]).name.split(".")[0]
+    write_reports(target, table.photos, findings, document)
+    for line in [*_summary_lines(table)[: len(table.files)], *summary_lines(document)]:
+        click.echo(line, err=True)
+    click.echo(f"reports: {target}/ (audit.json, findings.csv, owners.csv, summary.md)", err=True)
+    live_findings = findings.loc[~findings["waived"].astype(bool), "severity"].tolist()
+    failing = _failing(live_findings, fail_on)
+    if failing:
+        click.echo(f"{failing} finding(s) at or above --fail-on {fail_on}: exit 1", err=True)
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+@cli.command()
+def policies() -> None:
+    """List the shipped intended-use policies, one line each."""
+    table = policies_table()
+    width = int(table["id"].str.len().max())
+    for row in table.itertuples(index=False):
+        click.echo(f"{row.id:<{width}}  {row.description}")
 
 
 @cli.command()

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from auditor import cli
-from auditor.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
+from auditor.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
 from auditor.photo_table import PHOTO_COLUMNS
 from auditor.resources import example_manifest
 
@@ -251,3 +251,107 @@ def test_python_dash_m_runs_the_same_cli() -> None:
     )
     assert result.returncode == 0
     assert result.stdout.startswith("flickr-audit, version ")
+
+
+# --- flickr-audit audit ----------------------------------------------------------------------
+
+
+def test_audit_with_no_arguments_audits_the_example(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FLICKR_API_KEY", raising=False)
+    code, out, err = run(["audit"], capsys)
+    assert code == EXIT_FINDINGS
+    assert out == ""
+    lines = err.splitlines()
+    assert lines[0] == (
+        "offline audit (no FLICKR_API_KEY): judged on the licences the manifests record"
+    )
+    assert "findings: 11 errors, 3 warnings, 0 notes; 0 waived" in err
+    reports = tmp_path / "reports" / "example-manifest"
+    assert sorted(p.name for p in reports.iterdir()) == [
+        "audit.json",
+        "findings.csv",
+        "owners.csv",
+        "summary.md",
+    ]
+    document = json.loads((reports / "audit.json").read_text(encoding="utf-8"))
+    assert document["run"]["mode"] == "offline"
+    assert document["summary"]["findings"] == {"error": 11, "warning": 3, "note": 0}
+    assert len(document["findings"]) == 14
+    findings = pd.read_csv(reports / "findings.csv", dtype=str)
+    assert len(findings) == 14
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "expected"),
+    [("error", EXIT_FINDINGS), ("warning", EXIT_FINDINGS), ("never", EXIT_OK)],
+)
+def test_audit_fail_on(
+    fail_on: str, expected: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["audit", "--output-dir", str(tmp_path), "--fail-on", fail_on, "--offline"]
+    code, _, err = run(args, capsys)
+    assert code == expected
+    assert err.splitlines()[0].startswith("offline audit (--offline)")
+
+
+def test_audit_passes_a_clean_manifest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    manifest = tmp_path / "clean.csv"
+    manifest.write_text("photo_id,license\n7088065,9\n343224206,10\n", encoding="utf-8")
+    code, _, err = run(["audit", str(manifest), "--output-dir", str(tmp_path / "r")], capsys)
+    assert code == EXIT_OK
+    assert "findings: 0 errors" in err
+
+
+def test_audit_waivers_take_findings_out_of_the_exit_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("photo_id,license\n7088065,2\n", encoding="utf-8")
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text(
+        "- rule: non-commercial\n  photo_id: 7088065\n  reason: written permission\n"
+        "  approved_by: legal\n  expires: never\n"
+        "- rule: no-such-rule\n  photo_id: 1\n  reason: x\n  approved_by: y\n  expires: never\n",
+        encoding="utf-8",
+    )
+    args = ["audit", str(manifest), "--waivers", str(waivers), "--output-dir", str(tmp_path / "r")]
+    code, _, err = run(args, capsys)
+    assert code == EXIT_OK
+    assert "1 waived" in err
+    assert "no-such-rule" in err
+    document = json.loads((tmp_path / "r" / "audit.json").read_text(encoding="utf-8"))
+    assert [f["waived"] for f in document["findings"]] == [True]
+
+
+def test_audit_policy_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["audit", "--policy", "no-such-policy"], capsys)
+    assert code == EXIT_USAGE
+    assert_one_line_error(err, "no-such-policy", "commercial-training")
+    bad = tmp_path / "mine.yaml"
+    bad.write_text(
+        "id: mine\ndescription: ours\nextends: commercial-training\nseverities:\n"
+        "  duplicate: loud\n"
+    )
+    code, _, err = run(["audit", "--policy", str(bad)], capsys)
+    assert code == EXIT_USAGE
+    assert_one_line_error(err, "mine.yaml:5:14", "loud", "error, warning, note")
+    broken = tmp_path / "waivers.yaml"
+    broken.write_text("- rule: [unclosed\n")
+    code, _, err = run(["audit", "--waivers", str(broken)], capsys)
+    assert code == EXIT_USAGE
+    assert_one_line_error(err, "waivers.yaml:")
+
+
+def test_policies_lists_the_shipped_uses(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["policies"], capsys)
+    assert code == EXIT_OK
+    names = [line.split()[0] for line in out.strip().splitlines()]
+    assert names == [
+        "commercial-release",
+        "commercial-training",
+        "dataset-release",
+        "research-training",
+    ]

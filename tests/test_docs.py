@@ -22,9 +22,7 @@ def readme() -> str:
 
 def test_readme_opens_with_the_two_commands(readme: str) -> None:
     blocks = re.findall(r"```sh\n(.*?)```", readme, flags=re.DOTALL)
-    assert (
-        blocks[0].strip() == "pip install . && flickr-audit manifest examples/example-manifest.csv"
-    )
+    assert blocks[0].strip() == "pip install . && flickr-audit audit"
     assert blocks[1].strip() == "pip install -e '.[test]' && pytest"
     ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
     assert "pip install --quiet -e '.[test]'" in ci and "\npytest\n" in ci

@@ -1,0 +1,46 @@
+"""The columns rules may name: the photo table's, plus those `annotate` adds before evaluation.
+
+Policies are checked against this list when they load, so a misspelt column is a load error with
+its line and column rather than a rule that silently never fires.
+"""
+
+from __future__ import annotations
+
+from auditor.photo_table import PHOTO_COLUMNS
+
+# Filled by the live status fetch (a later stage); added as all-null columns when absent, which
+# is the offline case. `visibility` is "public", "not-public" (deleted or private: an API key
+# alone cannot tell which), "error" (could not be checked) or null (not fetched).
+STATUS_COLUMNS: tuple[str, ...] = (
+    "current_licence",
+    "visibility",
+    "tags",  # Flickr's normalised tags, space-separated
+    "fetch_status",
+    "licence_at_collection",  # the licence in force at `collected_at`, from the licence history
+)
+
+# Derived by `annotate` from the columns above.
+DERIVED_COLUMNS: tuple[str, ...] = (
+    "effective_licence",
+    "recorded_licence_name",
+    "current_licence_name",
+    "effective_licence_name",
+    "licence_at_collection_name",
+    "first_listed_at",  # `source_file:source_row` of a repeated photo's first row, else null
+)
+
+ANNOTATED_COLUMNS: tuple[str, ...] = STATUS_COLUMNS + DERIVED_COLUMNS
+
+# Every column a predicate or a message template may name.
+RULE_COLUMNS: tuple[str, ...] = PHOTO_COLUMNS + ANNOTATED_COLUMNS
+
+# Columns holding licence slugs: the only ones `has` and `kind` look licence facts up in.
+LICENCE_COLUMNS: tuple[str, ...] = (
+    "recorded_licence",
+    "current_licence",
+    "effective_licence",
+    "licence_at_collection",
+)
+
+# Every other rule column holds text.
+INTEGER_COLUMNS: frozenset[str] = frozenset({"source_row"})

@@ -1,0 +1,181 @@
+"""Judge a photo table against a policy: annotate it, evaluate each rule's mask, list findings.
+
+`annotate` adds what rules read besides the photo table: the live status columns (null when the
+status was not fetched: the offline case), the effective licence (the current licence when the
+photo was fetched and is public, otherwise the recorded one), licence display names, and where a
+repeated photo was first listed. `evaluate` computes every active rule's boolean mask over all
+rows at once and returns one tidy findings table (`FINDING_COLUMNS`), one row per (row, rule)
+that fired, ordered by source file, source row, then rule order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from auditor.engine.columns import STATUS_COLUMNS
+from auditor.engine.policy import Policy
+from auditor.engine.predicates import EvalContext, first_positions
+from auditor.engine.template import parse_template, render
+from auditor.licences import UNKNOWN, LicenceCatalogue, load_catalogue
+from auditor.photo_table import PHOTO_COLUMNS
+
+FINDING_COLUMNS: tuple[str, ...] = (
+    "photo_id",
+    "owner",
+    "owner_name",
+    "rule",
+    "severity",
+    "message",
+    "recorded_licence",
+    "current_licence",
+    "effective_licence",
+    "visibility",
+    "source_file",
+    "source_row",
+    "waived",
+)
+# Copied from the annotated table into each finding.
+_ROW_COLUMNS = tuple(
+    name for name in FINDING_COLUMNS if name not in ("rule", "severity", "message", "waived")
+)
+_REQUIRED = ("photo_id", "source_file", "source_row")
+_UNKNOWN_NAME = "unknown licence"
+
+
+def _display_name(slug: str, catalogue: LicenceCatalogue) -> str:
+    if slug == UNKNOWN:
+        return _UNKNOWN_NAME
+    licence = catalogue.get(slug)
+    return slug if licence is None else licence.name
+
+
+def _licence_names(slugs: pd.Series, catalogue: LicenceCatalogue) -> pd.Series:
+    """Each slug's display name, looked up once per distinct slug; null → ""."""
+    codes, uniques = pd.factorize(slugs)
+    # Null slugs get code -1, which `take` reads as the last entry: the "" appended at the end.
+    names = pd.array([*(_display_name(str(u), catalogue) for u in uniques), ""], dtype="str")
+    return pd.Series(names.take(codes), index=slugs.index)
+
+
+def _text_column(values: list[str], codes: npt.NDArray[np.intp]) -> pd.Series:
+    """`values[code]` for each code, as a `str` column (a take from a tiny Arrow array)."""
+    return pd.Series(pd.array(values, dtype="str").take(codes))
+
+
+def _first_listed_at(table: pd.DataFrame, first: npt.NDArray[np.intp]) -> pd.Series:
+    """For a row whose photo id appeared in an earlier row: that row's `source_file:source_row`.
+
+    `first` is `first_positions(table["photo_id"])`.
+    """
+    result = pd.Series(index=table.index, dtype="str")
+    repeat = np.flatnonzero((first >= 0) & (first != np.arange(len(table))))
+    if len(repeat) == 0:
+        return result
+    where = first[repeat]
+    files = table["source_file"].iloc[where].fillna("").reset_index(drop=True)
+    rows = table["source_row"].iloc[where].astype("str").reset_index(drop=True)
+    result.iloc[repeat] = (files + ":" + rows).to_numpy()
+    return result
+
+
+def annotate(photos: pd.DataFrame, catalogue: LicenceCatalogue | None = None) -> pd.DataFrame:
+    """A copy of the photo table with the columns rules read (see `columns.ANNOTATED_COLUMNS`).
+
+    `photos` needs `photo_id`, `source_file` and `source_row`; other photo-table columns and
+    the live status columns (`current_licence`, `visibility`, `tags`, `fetch_status`,
+    `licence_at_collection`) are added as nulls when absent. Text columns become pandas `str`.
+    """
+    table, _ = _annotate(photos, catalogue or load_catalogue())
+    return table
+
+
+def _annotate(
+    photos: pd.DataFrame, catalogue: LicenceCatalogue
+) -> tuple[pd.DataFrame, npt.NDArray[np.intp]]:
+    """`annotate`, plus `first_positions` of the photo ids (evaluate reuses it for `duplicate`)."""
+    missing = [name for name in _REQUIRED if name not in photos.columns]
+    if missing:
+        raise ValueError(f"the photo table lacks column(s) {', '.join(missing)}")
+    # Copy-on-write: adding or replacing columns never touches the caller's frame.
+    table = photos.copy(deep=False)
+    for name in (*PHOTO_COLUMNS, *STATUS_COLUMNS):
+        if name == "source_row":
+            if table[name].dtype != np.int64:
+                table[name] = table[name].astype("int64")
+        elif name not in table.columns:
+            table[name] = pd.Series(index=table.index, dtype="str")
+        elif table[name].dtype != "str":
+            table[name] = table[name].astype("str")
+
+    current = table["current_licence"]
+    visible = current.notna() & (table["visibility"] == "public")
+    if visible.any():
+        table["effective_licence"] = current.where(visible, table["recorded_licence"])
+    else:  # offline: nothing fetched, so the recorded licence is in force everywhere
+        table["effective_licence"] = table["recorded_licence"]
+    for column in ("recorded_licence", "current_licence", "effective_licence"):
+        table[f"{column}_name"] = _licence_names(table[column], catalogue)
+    table["licence_at_collection_name"] = _licence_names(table["licence_at_collection"], catalogue)
+    first = first_positions(table["photo_id"])
+    table["first_listed_at"] = _first_listed_at(table, first)
+    return table, first
+
+
+def empty_findings() -> pd.DataFrame:
+    """A findings table with no rows and the right column types."""
+    frame = pd.DataFrame({name: pd.Series(dtype="str") for name in FINDING_COLUMNS})
+    frame["source_row"] = frame["source_row"].astype("int64")
+    frame["waived"] = frame["waived"].astype(bool)
+    return frame
+
+
+def evaluate(
+    photos: pd.DataFrame,
+    policy: Policy,
+    *,
+    live: bool = False,
+    catalogue: LicenceCatalogue | None = None,
+) -> pd.DataFrame:
+    """The findings of `policy` on a photo table, one row per (photo row, rule) that fired.
+
+    Rules with severity `off` are skipped, and so are rules that need the live status unless
+    `live` is True. Columns are `FINDING_COLUMNS`; `waived` is False (waivers apply later).
+    """
+    catalogue = catalogue or load_catalogue()
+    table, first = _annotate(photos, catalogue)
+    context = EvalContext(table, policy.use.as_dict(), catalogue)
+    context.seed_first_positions("photo_id", first)
+    active = [
+        rule for rule in policy.rules if rule.severity != "off" and (live or not rule.requires_live)
+    ]
+
+    positions: list[npt.NDArray[np.intp]] = []
+    rule_numbers: list[npt.NDArray[np.intp]] = []
+    messages: list[pd.Series] = []
+    for number, rule in enumerate(active):
+        fired = np.flatnonzero(rule.when.mask(context))
+        if len(fired) == 0:
+            continue
+        positions.append(fired)
+        rule_numbers.append(np.full(len(fired), number, dtype=np.intp))
+        messages.append(render(parse_template(rule.message), table, fired, policy.id))
+    if not positions:
+        return empty_findings()
+
+    position = np.concatenate(positions)
+    rule_number = np.concatenate(rule_numbers)
+    file_codes, _ = pd.factorize(table["source_file"], sort=True)
+    source_rows = table["source_row"].to_numpy()
+    # np.lexsort sorts by the last key first: file, row, table position, rule order.
+    order = np.lexsort((rule_number, position, source_rows[position], file_codes[position]))
+
+    findings = table[list(_ROW_COLUMNS)].iloc[position[order]].reset_index(drop=True)
+    sorted_rules = rule_number[order]
+    findings["rule"] = _text_column([rule.id for rule in active], sorted_rules)
+    findings["severity"] = _text_column([rule.severity for rule in active], sorted_rules)
+    all_messages = pd.concat(messages, ignore_index=True)
+    findings["message"] = all_messages.iloc[order].reset_index(drop=True)
+    findings["waived"] = np.zeros(len(findings), dtype=bool)
+    return findings[list(FINDING_COLUMNS)]

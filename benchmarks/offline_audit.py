@@ -1,0 +1,127 @@
+"""The whole offline audit (read, normalise, evaluate, write reports) on a YFCC100M manifest.
+
+Writes an N-row YFCC100M-format manifest (owners drawn from a pool, as in the real dataset where
+100M photos come from about 580k accounts; Creative Commons licences in realistic proportions),
+then, each in a fresh process:
+- `pandas.read_csv(engine="pyarrow")` alone on the file (the yardstick),
+- `flickr-audit audit FILE --policy commercial-training --offline`,
+and prints wall time, rows/s, peak RSS and the ratio of the two times.
+
+    python benchmarks/offline_audit.py [--rows 1000000] [--policy commercial-training]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+LICENCES = [  # (name, URL, weight): roughly YFCC100M's mix of CC licences
+    ("Attribution-NonCommercial-ShareAlike License", "by-nc-sa", 0.32),
+    ("Attribution-NonCommercial License", "by-nc", 0.17),
+    ("Attribution-NonCommercial-NoDerivs License", "by-nc-nd", 0.20),
+    ("Attribution License", "by", 0.17),
+    ("Attribution-ShareAlike License", "by-sa", 0.09),
+    ("Attribution-NoDerivs License", "by-nd", 0.05),
+]
+
+
+def write_yfcc(path: Path, rows: int, owners: int = 50_000) -> None:
+    rng = random.Random(1)
+    pool = [f"{rng.randrange(10**7, 2 * 10**8)}@N0{rng.randrange(1, 9)}" for _ in range(owners)]
+    names = [name for name, _, _ in LICENCES]
+    codes = [code for _, code, _ in LICENCES]
+    weights = [weight for _, _, weight in LICENCES]
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(rows):
+            photo_id = 10**9 + i * 37
+            nsid = pool[rng.randrange(owners)]
+            k = rng.choices(range(len(LICENCES)), weights)[0]
+            fields = [
+                str(photo_id), nsid, "nick", "2005-03-01 12:39:28.0",
+                str(1_100_000_000 + i * 97), "Canon", "Title+here", "A+description",
+                "tag1,tag2", "", "-122.28", "47.62", "15",
+                f"http://www.flickr.com/photos/{nsid}/{photo_id}/",
+                f"http://farm1.staticflickr.com/8/{photo_id}_65c9d45e09.jpg",
+                names[k], f"http://creativecommons.org/licenses/{codes[k]}/2.0/",
+                "8", "1", "65c9d45e09", "65c9d45e09", "jpg", "0",
+            ]  # fmt: skip
+            fh.write("\t".join(fields) + "\n")
+
+
+YARDSTICK = """
+import resource, sys, time, json
+import pandas as pd
+start = time.perf_counter()
+frame = pd.read_csv(sys.argv[1], sep="\\t", header=None, engine="pyarrow", dtype=str)
+print(json.dumps({"seconds": time.perf_counter() - start, "rows": len(frame),
+                  "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+AUDIT = """
+import resource, sys, time, json
+from auditor.cli import main
+start = time.perf_counter()
+try:
+    main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+print(json.dumps({"seconds": time.perf_counter() - start, "exit": code,
+                  "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def run_child(code: str, args: list[str]) -> dict[str, float]:
+    """Run `code` in a fresh interpreter; it prints its figures as JSON on stdout."""
+    result = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        sys.exit(f"benchmark step failed:\n{result.stderr}")
+    figures: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--policy", default="commercial-training")
+    parser.add_argument("--keep", type=Path, help="write the manifest here and keep it")
+    args = parser.parse_args()
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, date {date.today().isoformat()}, rows {args.rows:,}"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        manifest = args.keep or Path(tmp) / "yfcc100m_dataset.tsv"
+        write_yfcc(manifest, args.rows)
+        size = manifest.stat().st_size / 2**20
+        read = run_child(YARDSTICK, [str(manifest)])
+        audit = run_child(
+            AUDIT,
+            ["audit", str(manifest), "--policy", args.policy, "--offline",
+             "--output-dir", str(Path(tmp) / "reports")],
+        )  # fmt: skip
+    rate = args.rows / audit["seconds"]
+    print(f"manifest: {size:,.0f} MiB")
+    print(
+        f"pandas.read_csv(engine='pyarrow'): {read['seconds']:.2f} s, "
+        f"peak RSS {read['peak_mib']:,.0f} MiB"
+    )
+    print(
+        f"offline audit ({args.policy}): {audit['seconds']:.2f} s, {rate:,.0f} rows/s, "
+        f"peak RSS {audit['peak_mib']:,.0f} MiB"
+    )
+    print(f"ratio audit / read_csv: {audit['seconds'] / read['seconds']:.1f}")
+
+
+if __name__ == "__main__":
+    main()
