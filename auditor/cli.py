@@ -7,12 +7,14 @@ Exit codes (`auditor.errors`): 0 success; 1 findings at or above the failure thr
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -47,7 +49,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug}
 
 
-def _column_options(func: click.decorators.FC) -> click.decorators.FC:
+def _column_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Add --id-column ... --date-column to a command; it receives them as `columns`."""
     helps = {
         "id": "photo ids (or URLs)",
         "url": "photo page or image URLs",
@@ -55,16 +58,22 @@ def _column_options(func: click.decorators.FC) -> click.decorators.FC:
         "licence": "recorded licences",
         "date": "collection/crawl dates",
     }
+
+    @functools.wraps(func)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        given = {name: kwargs.pop(f"{name}_column") for name in helps}
+        return func(*args, columns=ColumnOptions(**given), **kwargs)
+
     for name in reversed(helps):
         flags = [f"--{name}-column"] + (["--license-column"] if name == "licence" else [])
-        func = click.option(
+        command = click.option(
             *flags,
             f"{name}_column",
             metavar="NAME|N",
             help=f"Column of {helps[name]}: a header name, or a 1-based position for a file "
             "without a header.",
-        )(func)
-    return func
+        )(command)
+    return command
 
 
 def _summary_lines(table: ManifestTable) -> list[str]:
@@ -120,11 +129,7 @@ def _to_stdout(write: Callable[[], None]) -> None:
 def manifest(
     files: tuple[Path, ...],
     fmt: str | None,
-    id_column: str | None,
-    url_column: str | None,
-    owner_column: str | None,
-    licence_column: str | None,
-    date_column: str | None,
+    columns: ColumnOptions,
     output: Path | None,
 ) -> None:
     """Read manifest FILEs into one photo table (CSV on stdout, or -o PATH).
@@ -138,9 +143,6 @@ def manifest(
             f"{output}: unknown suffix; use one of {', '.join(OUTPUT_SUFFIXES)}",
             param_hint="-o/--output",
         )
-    columns = ColumnOptions(
-        id=id_column, url=url_column, owner=owner_column, licence=licence_column, date=date_column
-    )
     table = read_manifests(files, fmt=fmt, columns=columns)
     if output is None:
         _to_stdout(lambda: write_photo_table(table.photos, sys.stdout))
@@ -211,11 +213,7 @@ def audit(
     fail_on: str,
     waivers: Path | None,
     fmt: str | None,
-    id_column: str | None,
-    url_column: str | None,
-    owner_column: str | None,
-    licence_column: str | None,
-    date_column: str | None,
+    columns: ColumnOptions,
 ) -> int:
     """Judge the photos in manifest FILEs against an intended use, and write the reports.
 
@@ -235,9 +233,6 @@ def audit(
     else:
         reason = "no FLICKR_API_KEY"
     click.echo(f"offline audit ({reason}): judged on the licences the manifests record", err=True)
-    columns = ColumnOptions(
-        id=id_column, url=url_column, owner=owner_column, licence=licence_column, date=date_column
-    )
     table = read_manifests(manifests, fmt=fmt, columns=columns)
     findings = evaluate(table.photos, chosen, live=False)
     findings, applied_problems = apply_waivers(findings, loaded_waivers, started.date())

@@ -37,6 +37,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 
 from auditor.errors import AuditorError
 from auditor.manifests.flickr_ids import parse_flickr_ref, parse_owner
+from auditor.yamlfile import compose_file
 
 WAIVER_FIELDS: tuple[str, ...] = ("rule", "photo_id", "owner", "reason", "approved_by", "expires")
 NEVER = "never"
@@ -93,35 +94,11 @@ def _line(node: Node) -> int:
 
 def _compose(path: Path) -> Node | None:
     """The YAML node tree of the file (None when it is empty or only comments)."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise AuditorError(
-            f"{path}: cannot read the waiver file ({reason}); check the path"
-        ) from error
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        raise AuditorError(
-            f"{path}:{line}:{column}: the waiver file is not UTF-8 text; save it as UTF-8"
-        ) from error
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
-    try:
-        # Composing (not constructing) keeps every node's line and never runs YAML tags.
-        node: Node | None = loader.get_single_node()
-        return node
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
-        problem = error.problem or error.context or "invalid YAML"
-        raise AuditorError(f"{where}: {problem}; fix the YAML syntax") from error
-    except yaml.YAMLError as error:
-        raise AuditorError(f"{path}: not valid YAML ({error}); fix the YAML syntax") from error
-    finally:
-        loader.dispose()
+
+    def fail(line: int, column: int, problem: str, fix: str) -> AuditorError:
+        return AuditorError(f"{path}:{line}:{column}: {problem}; {fix}")
+
+    return compose_file(path, "waiver file", fail)
 
 
 def _scalar_text(node: Node, field: str) -> str | None:

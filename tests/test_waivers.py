@@ -99,7 +99,8 @@ def test_yaml_syntax_error_names_line_and_column(write: Write) -> None:
         load_waivers(path, RULES)
     message = str(caught.value)
     assert message.startswith(f"{path}:3:")
-    assert message.endswith("; fix the YAML syntax") and "\n" not in message
+    assert message.endswith("; fix the YAML there (check indentation, colons and quoting)")
+    assert "\n" not in message
 
 
 @pytest.mark.parametrize(
@@ -117,7 +118,7 @@ def test_unreadable_or_undecodable_file(write: Write, tmp_path: Path) -> None:
     with pytest.raises(AuditorError, match="cannot read the waiver file"):
         load_waivers(tmp_path / "missing.yaml", RULES)
     path = write("latin1.yaml", b"- rule: x\n  reason: caf\xe9\n")
-    with pytest.raises(AuditorError, match=r":2:14: the waiver file is not UTF-8"):
+    with pytest.raises(AuditorError, match=r":2:14: not UTF-8 text; save the file as UTF-8"):
         load_waivers(path, RULES)
 
 

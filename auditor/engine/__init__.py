@@ -15,7 +15,11 @@ as columns of the photo table.
 
 from __future__ import annotations
 
-from auditor.engine.evaluate import FINDING_COLUMNS, annotate, empty_findings, evaluate
+from auditor.engine.evaluate import (
+    annotate,
+    empty_findings,
+    evaluate,
+)
 from auditor.engine.policy import (
     RULE_IDS,
     SEVERITIES,
@@ -28,6 +32,9 @@ from auditor.engine.policy import (
     shipped_policies,
 )
 from auditor.engine.yamlnodes import PolicyError
+from auditor.findings import (
+    FINDING_COLUMNS,
+)
 
 __all__ = [
     "FINDING_COLUMNS",

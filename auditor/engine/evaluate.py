@@ -18,24 +18,10 @@ from auditor.engine.columns import STATUS_COLUMNS
 from auditor.engine.policy import Policy
 from auditor.engine.predicates import EvalContext, first_positions
 from auditor.engine.template import parse_template, render
+from auditor.findings import FINDING_COLUMNS
 from auditor.licences import UNKNOWN, LicenceCatalogue, load_catalogue
 from auditor.photo_table import PHOTO_COLUMNS
 
-FINDING_COLUMNS: tuple[str, ...] = (
-    "photo_id",
-    "owner",
-    "owner_name",
-    "rule",
-    "severity",
-    "message",
-    "recorded_licence",
-    "current_licence",
-    "effective_licence",
-    "visibility",
-    "source_file",
-    "source_row",
-    "waived",
-)
 # Copied from the annotated table into each finding.
 _ROW_COLUMNS = tuple(
     name for name in FINDING_COLUMNS if name not in ("rule", "severity", "message", "waived")

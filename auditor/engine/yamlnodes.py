@@ -12,11 +12,11 @@ import difflib
 from collections.abc import Iterable
 from pathlib import Path
 
-import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from auditor.errors import AuditorError
+from auditor.yamlfile import compose_file
 
 STR_TAG = "tag:yaml.org,2002:str"
 BOOL_TAG = "tag:yaml.org,2002:bool"
@@ -85,41 +85,11 @@ class Source:
 
     def compose(self) -> Node:
         """The file's single YAML document as a node tree."""
-        try:
-            data = self.path.read_bytes()
-        except OSError as error:
-            raise PolicyError(
-                self.shown,
-                1,
-                1,
-                f"cannot read the policy file ({error.strerror})",
-                "check the path",
-            ) from error
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as error:
-            line = data[: error.start].count(b"\n") + 1
-            column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-            raise PolicyError(
-                self.shown, line, column, "not UTF-8 text", "save the file as UTF-8"
-            ) from error
-        try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-        except yaml.MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark
-            line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            problem = error.problem or error.context or "unreadable"
-            raise PolicyError(
-                self.shown,
-                line,
-                column,
-                f"YAML syntax error: {problem}",
-                "fix the YAML there (check indentation, colons and quoting)",
-            ) from error
-        except yaml.YAMLError as error:
-            raise PolicyError(
-                self.shown, 1, 1, f"YAML syntax error: {error}", "fix the YAML"
-            ) from error
+
+        def fail(line: int, column: int, problem: str, fix: str) -> PolicyError:
+            return PolicyError(self.shown, line, column, problem, fix)
+
+        node = compose_file(self.path, "policy file", fail)
         if node is None:
             raise PolicyError(
                 self.shown,

@@ -5,11 +5,13 @@ summary the CLI prints.
 `write_reports` writes the four files from it; `summary_lines` gives the terminal summary.
 """
 
-from auditor.report.document import (
+from auditor.findings import (
     FINDING_COLUMNS,
+    SEVERITIES,
+)
+from auditor.report.document import (
     OWNER_COLUMNS,
     SCHEMA_VERSION,
-    SEVERITIES,
     RunInfo,
     build_audit_document,
     owner_summary,

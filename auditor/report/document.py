@@ -16,29 +16,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from auditor.findings import FINDING_COLUMNS, SEVERITIES
 from auditor.waivers import WaiverProblem
 
 SCHEMA_VERSION = 1
 TOOL_NAME = "flickr-licence-auditor"
 MODES = ("offline", "live")
-SEVERITIES: tuple[str, ...] = ("error", "warning", "note")  # worst first
 
-# The engine produces this table; the two will share one constant once both exist.
-FINDING_COLUMNS: tuple[str, ...] = (
-    "photo_id",
-    "owner",
-    "owner_name",
-    "rule",
-    "severity",
-    "message",
-    "recorded_licence",
-    "current_licence",
-    "effective_licence",
-    "visibility",
-    "source_file",
-    "source_row",
-    "waived",
-)
 
 OWNER_COLUMNS: tuple[str, ...] = (
     "owner",

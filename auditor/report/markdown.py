@@ -12,7 +12,13 @@ from typing import Any
 
 import pandas as pd
 
-from auditor.report.document import SEVERITIES, finding_records, format_rules
+from auditor.findings import (
+    SEVERITIES,
+)
+from auditor.report.document import (
+    finding_records,
+    format_rules,
+)
 from auditor.report.text import plain
 
 OWNER_ROWS = 50  # owners in the table; the rest are in owners.csv

@@ -5,7 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from auditor.report.document import SEVERITIES, format_rules
+from auditor.findings import (
+    SEVERITIES,
+)
+from auditor.report.document import (
+    format_rules,
+)
 
 NAME_CHARS = 40  # owner names and rule lists are cut to keep one owner per line
 

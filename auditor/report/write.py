@@ -25,7 +25,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from auditor.errors import AuditorError
-from auditor.report.document import FINDING_COLUMNS, OWNER_COLUMNS, check_findings, format_rules
+from auditor.findings import (
+    FINDING_COLUMNS,
+)
+from auditor.report.document import (
+    OWNER_COLUMNS,
+    check_findings,
+    format_rules,
+)
 from auditor.report.markdown import summary_markdown
 from auditor.safe_csv import write_csv
 
