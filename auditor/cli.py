@@ -76,14 +76,15 @@ def _column_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-def _summary_lines(table: ManifestTable) -> list[str]:
+def _file_lines(table: ManifestTable) -> list[str]:
+    """One line per manifest read (format, rows, skipped), each followed by its notes."""
     lines = []
     for report in table.files:
         skipped = sum(report.skipped.values())
         extra = f", {skipped} skipped" if skipped else ""
         lines.append(f"{report.path}: {report.format}, {report.rows} row(s){extra}")
         lines.extend(f"  note: {note}" for note in report.notes)
-    return lines + table.summary().lines()
+    return lines
 
 
 def _write_atomically(table: ManifestTable, output: Path) -> None:
@@ -148,7 +149,7 @@ def manifest(
         _to_stdout(lambda: write_photo_table(table.photos, sys.stdout))
     else:
         _write_atomically(table, output)
-    for line in _summary_lines(table):
+    for line in [*_file_lines(table), *table.summary().lines()]:
         click.echo(line, err=True)
     if output is not None:
         click.echo(f"wrote {len(table.photos)} row(s) to {output}", err=True)
@@ -254,7 +255,7 @@ def audit(
     )
     target = output_dir or Path("reports") / Path(manifests[0]).name.split(".")[0]
     write_reports(target, table.photos, findings, document)
-    for line in [*_summary_lines(table)[: len(table.files)], *summary_lines(document)]:
+    for line in [*_file_lines(table), *summary_lines(document)]:
         click.echo(line, err=True)
     click.echo(f"reports: {target}/ (audit.json, findings.csv, owners.csv, summary.md)", err=True)
     live_findings = findings.loc[~findings["waived"].astype(bool), "severity"].tolist()

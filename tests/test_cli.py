@@ -355,3 +355,22 @@ def test_policies_lists_the_shipped_uses(capsys: pytest.CaptureFixture[str]) -> 
         "dataset-release",
         "research-training",
     ]
+
+
+def test_audit_lists_every_manifest_with_its_notes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    coco = tmp_path / "coco.json"
+    coco.write_text(
+        json.dumps(
+            {"images": [{"id": 1, "license": 4, "flickr_url": "https://flic.kr/p/2i1si16"}]}
+        ),
+        encoding="utf-8",
+    )
+    urls = tmp_path / "list.txt"
+    urls.write_text("7088065\n", encoding="utf-8")
+    _, _, err = run(["audit", str(coco), str(urls), "--output-dir", str(tmp_path / "r")], capsys)
+    lines = err.splitlines()
+    assert lines[1] == f"{coco}: coco, 1 row(s)"
+    assert lines[2].startswith("  note: no `licenses` table")
+    assert lines[3] == f"{urls}: urls, 1 row(s)"

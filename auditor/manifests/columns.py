@@ -52,6 +52,9 @@ COMMON_NAMES: dict[str, tuple[str, ...]] = {
     "title": ("title", "photo_title"),
 }
 
+# Names of columns that hold photo ids or URLs: a header of one of these is not data.
+ID_COLUMN_NAMES: frozenset[str] = frozenset(COMMON_NAMES["photo_ref"] + COMMON_NAMES["url"])
+
 
 @dataclass(frozen=True)
 class ColumnOptions:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.errors import ManifestError
-from auditor.manifests.columns import COMMON_NAMES, ColumnOptions, locate_columns
+from auditor.manifests.columns import ID_COLUMN_NAMES, ColumnOptions, locate_columns
 from auditor.manifests.flickr_ids import parse_flickr_ref
 from auditor.manifests.raw import RawManifest
 from auditor.manifests.source import iter_lines, load_json
@@ -25,9 +25,6 @@ from auditor.manifests.source import iter_lines, load_json
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 _RECORD_SAMPLE = 100  # records looked at to learn the keys of JSON Lines / JSON arrays
-
-
-_ID_KEYS = frozenset(COMMON_NAMES["photo_ref"] + COMMON_NAMES["url"])
 
 
 class _BadRow:
@@ -245,7 +242,7 @@ def json_records(document: Any) -> list[Any] | None:
     elif isinstance(document, dict):
         values = list(document.values())
         flat = not any(isinstance(value, dict | list) for value in values)
-        if flat and not _ID_KEYS & {str(key).lower() for key in document}:
+        if flat and not ID_COLUMN_NAMES & {str(key).lower() for key in document}:
             return None  # one object without an id or URL field is not a manifest
         records = [document] if flat else values
     else:

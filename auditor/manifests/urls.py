@@ -8,12 +8,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from auditor.manifests.columns import COMMON_NAMES
+from auditor.manifests.columns import ID_COLUMN_NAMES
 from auditor.manifests.raw import RawManifest
 from auditor.manifests.source import iter_lines
 
 _COMMENT = re.compile(r"(^|\s)#.*$")
-_HEADER_WORDS = frozenset(COMMON_NAMES["photo_ref"] + COMMON_NAMES["url"])
 
 
 def read_urls(path: Path) -> RawManifest:
@@ -23,7 +22,7 @@ def read_urls(path: Path) -> RawManifest:
         value = _COMMENT.sub("", line).strip()
         if not value:
             continue
-        if first and value.lower() in _HEADER_WORDS:
+        if first and value.lower() in ID_COLUMN_NAMES:
             first = False
             continue
         first = False
