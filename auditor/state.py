@@ -1,0 +1,340 @@
+"""The state store: what Flickr said about each photo, when, and the answer itself as evidence.
+
+One SQLite file (WAL journal) holds, per photo, the latest status the live fetch established
+(`photos`: status, licence, visibility, owner NSID/username/alias, tags, licence history,
+`fetched_at`, the raw JSON answer), every observation made over time (`observations`: a compact
+log, so a licence change between two audits can be shown), path aliases resolved to NSIDs
+(`owners`), and one row per run (`runs`). The fetcher writes in small transactions, so a run
+killed at any moment (SIGKILL included) loses at most the batch in flight, and a run started
+again skips what is stored and still fresh. Two runs sharing the file wait for each other's
+write lock (`busy_timeout`) instead of failing or corrupting it.
+
+Nothing here ever holds the API key: answers are stored as Flickr sent them (the key is a request
+parameter, never part of an answer), and run rows record the endpoint, not the request URLs.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from auditor.errors import AuditorError
+
+SCHEMA_VERSION = 1
+# Statuses a photo can have in the store.
+STATUS_OK = "ok"  # visible: licence, owner and tags known
+STATUS_NOT_PUBLIC = "not-public"  # getInfo said not found / private (deleted or private)
+STATUS_ERROR = "error"  # could not be checked: never fresh, fetched again on the next run
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS photos (
+    photo_id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    licence_id INTEGER,
+    owner_nsid TEXT,
+    owner_username TEXT,
+    owner_alias TEXT,
+    tags TEXT,
+    uploaded_at INTEGER,
+    method TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    error TEXT,
+    evidence TEXT,
+    history TEXT,
+    history_fetched_at TEXT,
+    run_id INTEGER
+);
+CREATE TABLE IF NOT EXISTS observations (
+    photo_id TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    status TEXT NOT NULL,
+    licence_id INTEGER,
+    method TEXT NOT NULL,
+    run_id INTEGER
+);
+CREATE INDEX IF NOT EXISTS observations_photo ON observations (photo_id, fetched_at);
+CREATE TABLE IF NOT EXISTS owners (
+    alias TEXT PRIMARY KEY,
+    nsid TEXT,
+    username TEXT,
+    fetched_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    outcome TEXT,
+    api_url TEXT,
+    manifests TEXT,
+    policy TEXT,
+    photos INTEGER,
+    api_calls TEXT
+);
+"""
+
+PHOTO_FIELDS: tuple[str, ...] = (
+    "photo_id",
+    "status",
+    "licence_id",
+    "owner_nsid",
+    "owner_username",
+    "owner_alias",
+    "tags",
+    "uploaded_at",
+    "method",
+    "fetched_at",
+    "error",
+    "evidence",
+    "history",
+    "history_fetched_at",
+    "run_id",
+)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    """UTC, to the second, with a Z: the one timestamp form the store and the reports use."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class PhotoRecord:
+    """One photo's latest status as the fetcher established it."""
+
+    photo_id: str
+    status: str  # STATUS_OK | STATUS_NOT_PUBLIC | STATUS_ERROR
+    method: str  # the API method whose answer decided it
+    fetched_at: str  # ISO 8601 UTC
+    licence_id: int | None = None
+    owner_nsid: str | None = None
+    owner_username: str | None = None
+    owner_alias: str | None = None
+    tags: str | None = None  # Flickr's normalised tags, space-separated
+    uploaded_at: int | None = None
+    error: str | None = None  # why it could not be checked, or Flickr's not-found message
+    evidence: str | None = None  # the answer's JSON (the photo object, or the error body)
+    history: str | None = None  # JSON list of licence changes, when fetched
+    history_fetched_at: str | None = None
+
+
+class StateError(AuditorError):
+    """The state file cannot be used (not SQLite, newer schema, unwritable)."""
+
+
+class StateStore:
+    """The SQLite state file. Use from one thread (the fetcher's coordinating thread)."""
+
+    def __init__(self, path: str | Path, *, timeout: float = 60.0) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE in `transaction`).
+            self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+            self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            # executescript commits on its own; every statement is idempotent (IF NOT EXISTS).
+            self._db.executescript(_SCHEMA)
+            with self.transaction():
+                self._check_version()
+        except sqlite3.DatabaseError as exc:
+            raise StateError(
+                f"{self.path}: cannot be used as the state file ({exc}); "
+                "give another path with --state or delete this file"
+            ) from None
+        except OSError as exc:
+            raise StateError(
+                f"{self.path}: cannot create the state file ({exc.strerror}); "
+                "give a writable path with --state"
+            ) from None
+
+    def _check_version(self) -> None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is None:
+            self._db.execute(
+                "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+        elif int(row[0]) > SCHEMA_VERSION:
+            raise StateError(
+                f"{self.path}: written by a newer flickr-audit (schema {row[0]}); "
+                "upgrade flickr-audit or give another path with --state"
+            )
+
+    # -- transactions -------------------------------------------------------------------------
+
+    class _Transaction:
+        def __init__(self, db: sqlite3.Connection) -> None:
+            self._db = db
+
+        def __enter__(self) -> sqlite3.Connection:
+            # IMMEDIATE takes the write lock now, so two runs queue here rather than failing
+            # half-way through a batch with "database is locked".
+            self._db.execute("BEGIN IMMEDIATE")
+            return self._db
+
+        def __exit__(self, kind: object, value: object, traceback: object) -> None:
+            self._db.execute("COMMIT" if kind is None else "ROLLBACK")
+
+    def transaction(self) -> StateStore._Transaction:
+        return StateStore._Transaction(self._db)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> StateStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- photos -------------------------------------------------------------------------------
+
+    def save_photos(self, records: Iterable[PhotoRecord], run_id: int | None = None) -> int:
+        """Store (insert or replace) photo statuses and log them as observations; one commit.
+
+        A record without history keeps the history already stored for the photo: a listing
+        answer does not erase what getLicenseHistory said.
+        """
+        rows = [
+            (
+                r.photo_id,
+                r.status,
+                r.licence_id,
+                r.owner_nsid,
+                r.owner_username,
+                r.owner_alias,
+                r.tags,
+                r.uploaded_at,
+                r.method,
+                r.fetched_at,
+                r.error,
+                r.evidence,
+                r.history,
+                r.history_fetched_at,
+                run_id,
+            )
+            for r in records
+        ]
+        if not rows:
+            return 0
+        placeholders = ", ".join("?" * len(PHOTO_FIELDS))
+        updates = ", ".join(
+            f"{name} = excluded.{name}"
+            for name in PHOTO_FIELDS
+            if name not in ("photo_id", "history", "history_fetched_at")
+        )
+        with self.transaction() as db:
+            db.executemany(
+                f"INSERT INTO photos ({', '.join(PHOTO_FIELDS)}) VALUES ({placeholders}) "
+                f"ON CONFLICT (photo_id) DO UPDATE SET {updates}, "
+                "history = COALESCE(excluded.history, photos.history), "
+                "history_fetched_at = COALESCE(excluded.history_fetched_at, "
+                "photos.history_fetched_at)",
+                rows,
+            )
+            db.executemany(
+                "INSERT INTO observations (photo_id, fetched_at, status, licence_id, method, "
+                "run_id) VALUES (?, ?, ?, ?, ?, ?)",
+                [(row[0], row[9], row[1], row[2], row[8], run_id) for row in rows],
+            )
+        return len(rows)
+
+    def save_history(self, histories: Mapping[str, tuple[str, str]]) -> None:
+        """Store licence histories: photo id → (history JSON, fetched_at)."""
+        if not histories:
+            return
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE photos SET history = ?, history_fetched_at = ? WHERE photo_id = ?",
+                [(text, when, photo_id) for photo_id, (text, when) in histories.items()],
+            )
+
+    def load_photos(self, photo_ids: Sequence[str] | None = None) -> pd.DataFrame:
+        """Stored statuses (columns `PHOTO_FIELDS`), for the given ids or all of them."""
+        query = f"SELECT {', '.join(PHOTO_FIELDS)} FROM photos"
+        if photo_ids is None:
+            rows = self._db.execute(query).fetchall()
+        else:
+            rows = []
+            for chunk in _chunks(list(dict.fromkeys(photo_ids)), 900):
+                marks = ", ".join("?" * len(chunk))
+                rows.extend(self._db.execute(f"{query} WHERE photo_id IN ({marks})", chunk))
+        frame = pd.DataFrame.from_records(rows, columns=list(PHOTO_FIELDS))
+        for name in ("licence_id", "uploaded_at", "run_id"):
+            frame[name] = frame[name].astype("Int64")
+        return frame
+
+    def observations(self, photo_id: str) -> list[dict[str, Any]]:
+        """Every status recorded for one photo, oldest first (the evidence trail)."""
+        cursor = self._db.execute(
+            "SELECT fetched_at, status, licence_id, method, run_id FROM observations "
+            "WHERE photo_id = ? ORDER BY fetched_at, rowid",
+            (photo_id,),
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    # -- owners -------------------------------------------------------------------------------
+
+    def save_owner(self, alias: str, nsid: str | None, username: str | None, when: str) -> None:
+        """Remember what a path alias resolved to (nsid None: no such user)."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO owners (alias, nsid, username, fetched_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (alias) DO UPDATE SET nsid = excluded.nsid, "
+                "username = excluded.username, fetched_at = excluded.fetched_at",
+                (alias.lower(), nsid, username, when),
+            )
+
+    def load_owners(self, since: str) -> dict[str, str | None]:
+        """Path alias (lower case) → NSID (None: no such user), resolved at or after `since`."""
+        rows = self._db.execute("SELECT alias, nsid FROM owners WHERE fetched_at >= ?", (since,))
+        return dict(rows)
+
+    # -- runs ---------------------------------------------------------------------------------
+
+    def start_run(self, *, api_url: str, manifests: Sequence[str], policy: str, photos: int) -> int:
+        with self.transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO runs (started_at, api_url, manifests, policy, photos) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (iso(now_utc()), api_url, json.dumps(list(manifests)), policy, photos),
+            )
+        return int(cursor.lastrowid or 0)
+
+    def finish_run(self, run_id: int, *, outcome: str, api_calls: Mapping[str, int]) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE runs SET finished_at = ?, outcome = ?, api_calls = ? WHERE run_id = ?",
+                (iso(now_utc()), outcome, json.dumps(dict(api_calls), sort_keys=True), run_id),
+            )
+
+    def runs(self) -> list[dict[str, Any]]:
+        cursor = self._db.execute("SELECT * FROM runs ORDER BY run_id")
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
+def fresh_cutoff(max_age: timedelta, now: datetime | None = None) -> str:
+    """The `fetched_at` at or after which a stored status is fresh enough to reuse."""
+    return iso((now or now_utc()) - max_age)
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
