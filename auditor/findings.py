@@ -1,8 +1,9 @@
 """The findings table: what the rule engine produces and every report consumes.
 
 One row per (manifest row, rule that fired): which photo and whose, the rule id and its
-severity in the policy, the message saying why, the licences it was judged on, where in which
-manifest the photo is listed, and whether a waiver accepted it.
+severity in the policy, the message saying why, the licences it was judged on, when its status
+was fetched from Flickr (null offline), where in which manifest the photo is listed, and whether
+a waiver accepted it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ FINDING_COLUMNS: tuple[str, ...] = (
     "current_licence",
     "effective_licence",
     "visibility",
+    "fetched_at",  # ISO 8601 UTC, when the live status was fetched; null offline
     "source_file",
     "source_row",
     "waived",

@@ -5,8 +5,11 @@
 - `predicates.py` — the rule language: a closed vocabulary of predicates and their masks.
 - `template.py` — message templates with `{column}` fields, rendered column-wise.
 - `columns.py` — the columns rules may name.
-- `evaluate.py` — `annotate` (effective licence, display names, status columns) and `evaluate`
-  (a policy over a photo table → the findings table).
+- `basis.py` — the policy's `licence_basis` (which licence is judged) and how a licence changed
+  (narrowed, widened or changed), compared by restrictions.
+- `tags.py` — Flickr's normalised tag form, the default opt-out tags, tag matching.
+- `evaluate.py` — `annotate` (effective licence, display names, status columns, licence change,
+  opt-out tag) and `evaluate` (a policy over a photo table → the findings table).
 - `yamlnodes.py` — YAML nodes with positions, and `PolicyError`.
 
 The engine neither reads files other than policies nor touches the network: live status arrives

@@ -17,6 +17,10 @@ STATUS_COLUMNS: tuple[str, ...] = (
     "tags",  # Flickr's normalised tags, space-separated
     "fetch_status",
     "licence_at_collection",  # the licence in force at `collected_at`, from the licence history
+    # ISO 8601 UTC, e.g. 2021-03-04T10:00:00Z: the latest change in the licence history (null
+    # when the history was not fetched or shows no change), and when the status was fetched.
+    "licence_changed_at",
+    "fetched_at",
 )
 
 # Derived by `annotate` from the columns above.
@@ -26,6 +30,11 @@ DERIVED_COLUMNS: tuple[str, ...] = (
     "current_licence_name",
     "effective_licence_name",
     "licence_at_collection_name",
+    # recorded → current licence: "narrowed", "widened" or "changed"; null when either is not a
+    # known licence or they are the same.
+    "licence_change",
+    "licence_changed_on",  # " on 2021-03-04" from `licence_changed_at`, else null: for messages
+    "opt_out_tag",  # the first of the photo's tags that is one of the policy's opt-out tags
     "first_listed_at",  # `source_file:source_row` of a repeated photo's first row, else null
 )
 

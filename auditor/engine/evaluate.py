@@ -1,11 +1,13 @@
 """Judge a photo table against a policy: annotate it, evaluate each rule's mask, list findings.
 
 `annotate` adds what rules read besides the photo table: the live status columns (null when the
-status was not fetched: the offline case), the effective licence (the current licence when the
-photo was fetched and is public, otherwise the recorded one), licence display names, and where a
-repeated photo was first listed. `evaluate` computes every active rule's boolean mask over all
-rows at once and returns one tidy findings table (`FINDING_COLUMNS`), one row per (row, rule)
-that fired, ordered by source file, source row, then rule order.
+status was not fetched: the offline case), the effective licence (chosen by the policy's
+`licence_basis`, see `basis.py`; by default the current licence when the photo was fetched and is
+public, otherwise the recorded one), licence display names, how the licence changed and when,
+the first of the policy's opt-out tags a photo carries, and where a repeated photo was first
+listed. `evaluate` computes every active rule's boolean mask over all rows at once and returns
+one tidy findings table (`FINDING_COLUMNS`), one row per (row, rule) that fired, ordered by
+source file, source row, then rule order.
 """
 
 from __future__ import annotations
@@ -14,9 +16,16 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from auditor.engine.basis import (
+    DEFAULT_LICENCE_BASIS,
+    changed_on,
+    effective_licence,
+    licence_change,
+)
 from auditor.engine.columns import STATUS_COLUMNS
 from auditor.engine.policy import Policy
 from auditor.engine.predicates import EvalContext, first_positions
+from auditor.engine.tags import DEFAULT_OPT_OUT_TAGS, first_tag_in, normalised_set
 from auditor.engine.template import parse_template, render
 from auditor.findings import FINDING_COLUMNS
 from auditor.licences import UNKNOWN, LicenceCatalogue, load_catalogue
@@ -66,21 +75,32 @@ def _first_listed_at(table: pd.DataFrame, first: npt.NDArray[np.intp]) -> pd.Ser
     return result
 
 
-def annotate(photos: pd.DataFrame, catalogue: LicenceCatalogue | None = None) -> pd.DataFrame:
+def annotate(
+    photos: pd.DataFrame,
+    catalogue: LicenceCatalogue | None = None,
+    *,
+    licence_basis: str = DEFAULT_LICENCE_BASIS,
+    opt_out_tags: tuple[str, ...] = DEFAULT_OPT_OUT_TAGS,
+) -> pd.DataFrame:
     """A copy of the photo table with the columns rules read (see `columns.ANNOTATED_COLUMNS`).
 
     `photos` needs `photo_id`, `source_file` and `source_row`; other photo-table columns and
-    the live status columns (`current_licence`, `visibility`, `tags`, `fetch_status`,
-    `licence_at_collection`) are added as nulls when absent. Text columns become pandas `str`.
+    the live status columns (`columns.STATUS_COLUMNS`) are added as nulls when absent. Text
+    columns become pandas `str`. `licence_basis` (one of `basis.LICENCE_BASES`) decides the
+    effective licence; `opt_out_tags` are the tags `opt_out_tag` looks for (a policy's own).
     """
-    table, _ = _annotate(photos, catalogue or load_catalogue())
+    table, _, _ = _annotate(photos, catalogue or load_catalogue(), licence_basis, opt_out_tags)
     return table
 
 
 def _annotate(
-    photos: pd.DataFrame, catalogue: LicenceCatalogue
-) -> tuple[pd.DataFrame, npt.NDArray[np.intp]]:
-    """`annotate`, plus `first_positions` of the photo ids (evaluate reuses it for `duplicate`)."""
+    photos: pd.DataFrame,
+    catalogue: LicenceCatalogue,
+    licence_basis: str,
+    opt_out_tags: tuple[str, ...],
+) -> tuple[pd.DataFrame, npt.NDArray[np.intp], frozenset[str]]:
+    """`annotate`, plus `first_positions` of the photo ids and the normalised opt-out tags
+    (evaluate hands both to the predicates, so `duplicate` and `opt-out` reuse the work)."""
     missing = [name for name in _REQUIRED if name not in photos.columns]
     if missing:
         raise ValueError(f"the photo table lacks column(s) {', '.join(missing)}")
@@ -95,18 +115,19 @@ def _annotate(
         elif table[name].dtype != "str":
             table[name] = table[name].astype("str")
 
-    current = table["current_licence"]
-    visible = current.notna() & (table["visibility"] == "public")
-    if visible.any():
-        table["effective_licence"] = current.where(visible, table["recorded_licence"])
-    else:  # offline: nothing fetched, so the recorded licence is in force everywhere
-        table["effective_licence"] = table["recorded_licence"]
+    table["effective_licence"] = effective_licence(table, catalogue, licence_basis)
     for column in ("recorded_licence", "current_licence", "effective_licence"):
         table[f"{column}_name"] = _licence_names(table[column], catalogue)
     table["licence_at_collection_name"] = _licence_names(table["licence_at_collection"], catalogue)
+    table["licence_change"] = licence_change(
+        table["recorded_licence"], table["current_licence"], catalogue
+    )
+    table["licence_changed_on"] = changed_on(table["licence_changed_at"])
+    wanted = normalised_set(opt_out_tags)
+    table["opt_out_tag"] = first_tag_in(table["tags"], wanted)
     first = first_positions(table["photo_id"])
     table["first_listed_at"] = _first_listed_at(table, first)
-    return table, first
+    return table, first, wanted
 
 
 def empty_findings() -> pd.DataFrame:
@@ -126,13 +147,15 @@ def evaluate(
 ) -> pd.DataFrame:
     """The findings of `policy` on a photo table, one row per (photo row, rule) that fired.
 
-    Rules with severity `off` are skipped, and so are rules that need the live status unless
-    `live` is True. Columns are `FINDING_COLUMNS`; `waived` is False (waivers apply later).
+    The table is annotated with the policy's `licence_basis` and `opt_out_tags`. Rules with
+    severity `off` are skipped, and so are rules that need the live status unless `live` is
+    True. Columns are `FINDING_COLUMNS`; `waived` is False (waivers apply later).
     """
     catalogue = catalogue or load_catalogue()
-    table, first = _annotate(photos, catalogue)
-    context = EvalContext(table, policy.use.as_dict(), catalogue)
+    table, first, wanted = _annotate(photos, catalogue, policy.licence_basis, policy.opt_out_tags)
+    context = EvalContext(table, policy.use.as_dict(), catalogue, opt_out_tags=policy.opt_out_tags)
     context.seed_first_positions("photo_id", first)
+    context.seed_tag_matches("tags", wanted, table["opt_out_tag"])
     active = [
         rule for rule in policy.rules if rule.severity != "off" and (live or not rule.requires_live)
     ]

@@ -3,8 +3,11 @@
 A policy is a YAML file (`rules/policies/<id>.yaml` for the shipped ones, or a user's own file)
 with `id`, `description`, `use` (four facts: commercial, adapts, redistributes,
 redistributes_adaptations), `rules` and, optionally, `extends` (a shipped policy name or a path
-relative to the file) and `severities` (rule id → severity, overriding inherited ones). A child's
-rule with a parent's id replaces it in place; new rules are appended. The shipped policies all
+relative to the file), `severities` (rule id → severity, overriding inherited ones),
+`licence_basis` (which licence a photo is judged by: `current`, `collection` or
+`most-permissive`) and `opt_out_tags` (the tags by which owners opt out). A child's rule with a
+parent's id replaces it in place; new rules are appended; the other keys are inherited unless the
+child gives them. The shipped policies all
 extend `rules/policies/_base.yaml`, which defines the 13 stable rules once; files whose name
 starts with `_` are building blocks, not policies.
 
@@ -22,7 +25,9 @@ from typing import cast
 import pandas as pd
 from yaml.nodes import Node, ScalarNode
 
+from auditor.engine.basis import DEFAULT_LICENCE_BASIS, LICENCE_BASES
 from auditor.engine.predicates import USE_FACTS, Predicate, parse_predicate
+from auditor.engine.tags import DEFAULT_OPT_OUT_TAGS, parse_tags
 from auditor.engine.template import TemplateError, parse_template
 from auditor.engine.yamlnodes import BOOL_TAG, STR_TAG, Source, describe, one_of, suggest
 from auditor.errors import AuditorError
@@ -49,7 +54,16 @@ RULE_IDS: tuple[str, ...] = (
     "opt-out",
 )
 
-POLICY_KEYS: tuple[str, ...] = ("id", "description", "extends", "use", "rules", "severities")
+POLICY_KEYS: tuple[str, ...] = (
+    "id",
+    "description",
+    "extends",
+    "use",
+    "rules",
+    "severities",
+    "licence_basis",
+    "opt_out_tags",
+)
 RULE_KEYS: tuple[str, ...] = (
     "id",
     "severity",
@@ -101,6 +115,14 @@ class Policy:
     use: UseFacts
     rules: tuple[Rule, ...]
     source: str  # the file it came from
+    licence_basis: str = DEFAULT_LICENCE_BASIS  # one of basis.LICENCE_BASES
+    opt_out_tags: tuple[str, ...] = DEFAULT_OPT_OUT_TAGS  # as written in the policy
+
+    @property
+    def needs_licence_at_collection(self) -> bool:
+        """Whether the effective licence reads `licence_at_collection`, so a live audit must
+        fetch the licence history of every photo with a collection date."""
+        return self.licence_basis != "current"
 
     def rule(self, rule_id: str) -> Rule:
         """The rule with this id; KeyError if the policy has none."""
@@ -135,6 +157,8 @@ class _Spec:
     use: dict[str, bool] = field(default_factory=dict)
     use_node: Node | None = None
     rules: dict[str, Rule] = field(default_factory=dict)
+    licence_basis: str = DEFAULT_LICENCE_BASIS
+    opt_out_tags: tuple[str, ...] = DEFAULT_OPT_OUT_TAGS
 
 
 def _one_line(src: Source, node: Node, what: str) -> str:
@@ -169,6 +193,17 @@ def _severity(src: Source, node: Node, what: str) -> str:
             node,
             f"bad severity {value!r}{suggest(value, RULE_SEVERITIES)}",
             f"use one of {one_of(RULE_SEVERITIES)}",
+        )
+    return value
+
+
+def _licence_basis(src: Source, node: Node) -> str:
+    value = src.text(node, "`licence_basis`")
+    if value not in LICENCE_BASES:
+        raise src.error(
+            node,
+            f"unknown licence basis {value!r}{suggest(value, LICENCE_BASES)}",
+            f"use one of {one_of(LICENCE_BASES)}",
         )
     return value
 
@@ -257,9 +292,19 @@ def _load_spec(path: Path, chain: tuple[Path, ...]) -> _Spec:
         parent = _load_spec(parent_path, (*chain, here))
         spec.use = dict(parent.use)
         spec.rules = dict(parent.rules)
+        spec.licence_basis = parent.licence_basis
+        spec.opt_out_tags = parent.opt_out_tags
     elif "rules" not in entries:
         raise src.error(
             top, "the policy has no `rules` and no `extends`", "add rules, or extend a policy"
+        )
+
+    if "licence_basis" in entries:
+        spec.licence_basis = _licence_basis(src, entries["licence_basis"][1])
+    if "opt_out_tags" in entries:
+        # An empty list is allowed: the policy then knows no opt-out tag.
+        spec.opt_out_tags = parse_tags(
+            src, entries["opt_out_tags"][1], "`opt_out_tags`", allow_empty=True
         )
 
     if "use" in entries:
@@ -317,6 +362,8 @@ def _load_file(path: Path) -> Policy:
         use=use,
         rules=tuple(spec.rules.values()),
         source=str(path),
+        licence_basis=spec.licence_basis,
+        opt_out_tags=spec.opt_out_tags,
     )
 
 

@@ -8,9 +8,10 @@ but a handful of licences.
 
 Vocabulary (`PREDICATES`): `equals`, `in`, `is_null` (column comparisons); `has`, `kind`
 (licence facts of the slug in a licence column); `changed` (two columns, both set, differ);
-`matches` (a regular expression, length-capped, compiled when the policy loads); `duplicated`
-(the value appeared in an earlier row); `use` (a fact of the policy's intended use); `all`,
-`any`, `not`. `docs/rules.md` is the user's reference for them.
+`matches` (a regular expression, length-capped, compiled when the policy loads); `tagged` (one of a
+list of tags, or of the policy's `opt_out_tags`, among the space-separated tags, compared in
+Flickr's normalised form); `duplicated` (the value appeared in an earlier row); `use` (a fact of
+the policy's intended use); `all`, `any`, `not`. `docs/rules.md` is the user's reference for them.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import pandas as pd
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from auditor.engine.columns import INTEGER_COLUMNS, LICENCE_COLUMNS, RULE_COLUMNS
+from auditor.engine.tags import DEFAULT_OPT_OUT_TAGS, first_tag_in, normalised_set, parse_tags
 from auditor.engine.yamlnodes import STR_TAG, Source, describe, one_of, suggest
 from auditor.licences import KINDS, Licence, LicenceCatalogue
 
@@ -43,6 +45,7 @@ PREDICATES: tuple[str, ...] = (
     "kind",
     "changed",
     "matches",
+    "tagged",
     "duplicated",
     "use",
 )
@@ -51,27 +54,37 @@ LICENCE_FACTS: tuple[str, ...] = ("by", "sa", "nc", "nd")
 # `unknown`: no licence the catalogue knows (null, "unknown", or a slug it cannot resolve).
 LICENCE_KINDS: tuple[str, ...] = (*KINDS, "unknown")
 MAX_PATTERN = 200
+# `tagged: {..., any_of: opt_out_tags}` reads the policy's list rather than one written inline.
+POLICY_TAGS = "opt_out_tags"
 # Deeper nesting is a mistake (or a recursive YAML alias); refuse it rather than recurse forever.
 MAX_DEPTH = 32
 
 
 class EvalContext:
-    """What predicates are evaluated against: the annotated table, the use facts, the catalogue.
+    """What predicates are evaluated against: the annotated table, the use facts, the catalogue
+    and the policy's opt-out tags.
 
-    Per-column work (factorizing, licence look-ups, first occurrences) is cached, so rules that
-    read the same column share it.
+    Per-column work (factorizing, licence look-ups, first occurrences, tag matches) is cached,
+    so rules that read the same column share it.
     """
 
     def __init__(
-        self, table: pd.DataFrame, use: Mapping[str, bool], catalogue: LicenceCatalogue
+        self,
+        table: pd.DataFrame,
+        use: Mapping[str, bool],
+        catalogue: LicenceCatalogue,
+        *,
+        opt_out_tags: tuple[str, ...] = DEFAULT_OPT_OUT_TAGS,
     ) -> None:
         self.table = table
         self.rows = len(table)
         self.use = use
         self.catalogue = catalogue
+        self.opt_out_tags = opt_out_tags
         self._codes: dict[str, tuple[npt.NDArray[np.intp], list[str]]] = {}
         self._licences: dict[str, list[Licence | None]] = {}
         self._first: dict[str, npt.NDArray[np.intp]] = {}
+        self._tags: dict[tuple[str, frozenset[str]], pd.Series] = {}
 
     def column(self, name: str) -> pd.Series:
         if name not in self.table.columns:
@@ -109,6 +122,17 @@ class EvalContext:
         if column not in self._first:
             self._first[column] = first_positions(self.column(column))
         return self._first[column]
+
+    def seed_tag_matches(self, column: str, wanted: frozenset[str], found: pd.Series) -> None:
+        """Reuse `first_tag_in(table[column], wanted)` computed elsewhere."""
+        self._tags[(column, wanted)] = found
+
+    def tag_matches(self, column: str, wanted: frozenset[str]) -> pd.Series:
+        """Per row, the first tag in `column` whose normalised form is in `wanted`, else null."""
+        key = (column, wanted)
+        if key not in self._tags:
+            self._tags[key] = first_tag_in(self.column(column), wanted)
+        return self._tags[key]
 
 
 def first_positions(series: pd.Series) -> npt.NDArray[np.intp]:
@@ -268,6 +292,27 @@ class Matches(Predicate):
 
     def as_data(self) -> object:
         return {"matches": {"column": self.column, "pattern": self.pattern}}
+
+    def columns(self) -> frozenset[str]:
+        return frozenset({self.column})
+
+
+@dataclass(frozen=True)
+class Tagged(Predicate):
+    """One of `tags` is among the row's space-separated tags, both compared in Flickr's
+    normalised form (lower case, letters and digits only). `tags` None: the policy's
+    `opt_out_tags`."""
+
+    column: str
+    tags: tuple[str, ...] | None
+
+    def mask(self, ctx: EvalContext) -> Mask:
+        wanted = normalised_set(ctx.opt_out_tags if self.tags is None else self.tags)
+        return ctx.tag_matches(self.column, wanted).notna().to_numpy(dtype=bool)
+
+    def as_data(self) -> object:
+        tags = POLICY_TAGS if self.tags is None else list(self.tags)
+        return {"tagged": {"column": self.column, "any_of": tags}}
 
     def columns(self) -> frozenset[str]:
         return frozenset({self.column})
@@ -465,6 +510,8 @@ def parse_predicate(src: Source, node: Node, depth: int = 0) -> Predicate:
         return _parse_has(src, arg)
     if name == "kind":
         return _parse_kind(src, arg)
+    if name == "tagged":
+        return _parse_tagged(src, arg)
     if name == "changed":
         args = _args(src, arg, name, ("from", "to"))
         before = _column(src, args["from"][1], "`changed`'s from column")
@@ -498,6 +545,23 @@ def parse_predicate(src: Source, node: Node, depth: int = 0) -> Predicate:
             "fix the pattern (Python `re` syntax; quote it in single quotes)",
         ) from error
     return Matches(column, pattern)
+
+
+def _parse_tagged(src: Source, arg: Node) -> Predicate:
+    args = _args(src, arg, "tagged", ("column", "any_of"))
+    column = _column(src, args["column"][1], "`tagged`'s column")
+    if column in INTEGER_COLUMNS:
+        raise src.error(args["column"][1], f"{column!r} holds integers", "use a text column")
+    tags_node = args["any_of"][1]
+    if isinstance(tags_node, ScalarNode) and tags_node.tag == STR_TAG:
+        if tags_node.value != POLICY_TAGS:
+            raise src.error(
+                tags_node,
+                f"`tagged`'s any_of is {tags_node.value!r}",
+                f"write a list of tags, or {POLICY_TAGS} for the policy's list",
+            )
+        return Tagged(column, None)
+    return Tagged(column, parse_tags(src, tags_node, "`tagged`'s any_of", allow_empty=False))
 
 
 def _parse_has(src: Source, arg: Node) -> Predicate:
@@ -548,6 +612,7 @@ __all__ = [
     "LICENCE_FACTS",
     "LICENCE_KINDS",
     "MAX_PATTERN",
+    "POLICY_TAGS",
     "PREDICATES",
     "USE_FACTS",
     "AllOf",
@@ -564,6 +629,7 @@ __all__ = [
     "Matches",
     "Not",
     "Predicate",
+    "Tagged",
     "Use",
     "first_positions",
     "parse_predicate",

@@ -40,10 +40,13 @@ RULE_EXPLANATIONS: dict[str, str] = {
     "owner can be checked",
     "duplicate": "the photo is listed more than once",
     "not-public": "the photo is deleted or private on Flickr now",
-    "licence-changed": "the photo's licence on Flickr now differs from the recorded one",
-    "licence-mismatch": "the recorded licence does not match what Flickr reports for the photo",
+    "licence-changed": "the photo's licence on Flickr now differs from the recorded one; the "
+    "message says whether the change narrowed or widened what it allows, and when",
+    "licence-mismatch": "the recorded licence is not the one Flickr's licence history shows in "
+    "force when the photo was collected",
     "unverified": "the photo's current status could not be fetched from Flickr",
-    "opt-out": "the owner has tagged the photo to opt out of such uses",
+    "opt-out": "the owner tagged the photo with one of the policy's opt-out tags (such as no_cv) "
+    "to opt out of machine learning",
 }
 OTHER_RULE = "a rule of this policy; see the policy's documentation"
 

@@ -14,8 +14,10 @@ import pandas as pd
 import pytest
 
 from auditor.engine import FINDING_COLUMNS, Rule, annotate, empty_findings, evaluate, load_policy
-from auditor.engine.columns import ANNOTATED_COLUMNS, RULE_COLUMNS
+from auditor.engine.basis import LICENCE_BASES
+from auditor.engine.columns import ANNOTATED_COLUMNS, RULE_COLUMNS, STATUS_COLUMNS
 from auditor.engine.predicates import Equals, IsNull, Use
+from auditor.licences import load_catalogue
 from auditor.manifests.read import read_manifests
 from auditor.photo_table import PHOTO_COLUMNS
 from auditor.resources import example_manifest
@@ -45,7 +47,7 @@ def test_annotate_offline_adds_null_status_columns(make_photos: PhotoTable) -> N
     photos = photos[list(PHOTO_COLUMNS)]  # no status columns: the offline case
     table = annotate(photos)
     assert set(RULE_COLUMNS) <= set(table.columns)
-    for name in ("current_licence", "visibility", "tags", "fetch_status", "licence_at_collection"):
+    for name in (*STATUS_COLUMNS, "licence_change", "licence_changed_on", "opt_out_tag"):
         assert table[name].isna().all() and table[name].dtype == "str"
     assert table.loc[0, "effective_licence"] == "cc-by-nc-2.0"
     assert table.loc[0, "recorded_licence_name"] == "CC BY-NC 2.0"
@@ -68,6 +70,96 @@ def test_effective_licence_is_current_only_when_fetched_and_public(
     ]  # fmt: skip
     table = annotate(make_photos(rows))
     assert list(table["effective_licence"]) == ["cc-by-nc-2.0", *["cc-by-2.0"] * 4]
+
+
+# (recorded, current, visibility, licence_at_collection) → effective licence under current,
+# collection, most-permissive.
+BASIS_ROWS = [
+    # Narrowed after collection: irrevocability keeps CC BY under most-permissive.
+    (("cc-by-2.0", "all-rights-reserved", "public", "cc-by-2.0"),
+     ("all-rights-reserved", "cc-by-2.0", "cc-by-2.0")),
+    # No history: collection falls back to current; most-permissive uses the recorded licence.
+    (("cc-by-2.0", "all-rights-reserved", "public", None),
+     ("all-rights-reserved", "all-rights-reserved", "cc-by-2.0")),
+    # Widened since: the current licence is the more permissive.
+    (("cc-by-nc-nd-2.0", "cc-by-2.0", "public", "cc-by-nc-nd-2.0"),
+     ("cc-by-2.0", "cc-by-nc-nd-2.0", "cc-by-2.0")),
+    # Not visible: the current licence never counts.
+    (("all-rights-reserved", "cc0-1.0", "not-public", None),
+     ("all-rights-reserved", "all-rights-reserved", "all-rights-reserved")),
+    (("cc-by-nc-2.0", None, "error", "cc-by-2.0"),
+     ("cc-by-nc-2.0", "cc-by-2.0", "cc-by-2.0")),
+    # A tie (two restrictions each) goes to the current licence.
+    (("cc-by-nc-2.0", "cc-by-sa-2.0", "public", None),
+     ("cc-by-sa-2.0", "cc-by-sa-2.0", "cc-by-sa-2.0")),
+    # An unknown licence at collection is no licence at collection.
+    (("cc-by-2.0", "cc-by-nd-2.0", "public", "unknown"),
+     ("cc-by-nd-2.0", "cc-by-nd-2.0", "cc-by-2.0")),
+    # An unknown current licence loses to a known one, and wins over an unknown one.
+    (("all-rights-reserved", "junk", "public", None),
+     ("junk", "junk", "all-rights-reserved")),
+    (("unknown", "junk", "public", None), ("junk", "junk", "junk")),
+    # Public domain has no restriction at all.
+    (("pdm-1.0", "cc-by-2.0", "public", None), ("cc-by-2.0", "cc-by-2.0", "pdm-1.0")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("basis", LICENCE_BASES)
+def test_effective_licence_under_each_licence_basis(make_photos: PhotoTable, basis: str) -> None:
+    rows = [
+        {"photo_id": str(n), "recorded_licence": recorded, "current_licence": current,
+         "visibility": visibility, "licence_at_collection": at_collection}
+        for n, ((recorded, current, visibility, at_collection), _) in enumerate(BASIS_ROWS)
+    ]  # fmt: skip
+    table = annotate(make_photos(rows), licence_basis=basis)
+    expected = [effective[LICENCE_BASES.index(basis)] for _, effective in BASIS_ROWS]
+    assert list(table["effective_licence"]) == expected
+
+
+def test_an_unknown_licence_basis_is_refused(make_photos: PhotoTable) -> None:
+    with pytest.raises(ValueError, match="licence basis 'newest' is not one of current"):
+        annotate(make_photos([{"photo_id": "1"}]), licence_basis="newest")
+
+
+def test_evaluate_judges_by_the_policy_licence_basis(make_photos: PhotoTable) -> None:
+    rows = [{"photo_id": "1", "recorded_licence": "cc-by-2.0", "current_licence": "cc-by-nc-2.0",
+             "visibility": "public", "licence_at_collection": "cc-by-2.0"}]  # fmt: skip
+    policy = load_policy("commercial-training")
+    assert "non-commercial" in set(evaluate(make_photos(rows), policy, live=True)["rule"])
+    kept = replace(policy, licence_basis="most-permissive")
+    findings = evaluate(make_photos(rows), kept, live=True)
+    assert list(findings["rule"]) == ["licence-changed"]
+    assert list(findings["effective_licence"]) == ["cc-by-2.0"]
+
+
+def test_licence_change_and_its_date(make_photos: PhotoTable) -> None:
+    rows = [
+        {"photo_id": "1", "recorded_licence": "cc-by-2.0", "current_licence": "cc-by-nc-2.0",
+         "licence_changed_at": "2021-03-04T10:00:00Z"},
+        {"photo_id": "2", "recorded_licence": "all-rights-reserved", "current_licence": "cc-by-2.0",
+         "licence_changed_at": "2021-03-04T23:30:00-05:00"},  # 04:30 on the 5th in UTC
+        {"photo_id": "3", "recorded_licence": "cc-by-nc-2.0", "current_licence": "cc-by-nd-2.0",
+         "licence_changed_at": "not a time"},
+        {"photo_id": "4", "recorded_licence": "cc-by-2.0", "current_licence": "cc-by-2.0"},
+        {"photo_id": "5", "recorded_licence": "unknown", "current_licence": "cc-by-2.0"},
+        {"photo_id": "6", "recorded_licence": "cc-by-2.0"},
+        {"photo_id": "7", "recorded_licence": "cc-by-2.0", "current_licence": "cc-by-4.0"},
+        {"photo_id": "8", "recorded_licence": "nkcr", "current_licence": "cc-by-sa-4.0"},
+    ]  # fmt: skip
+    table = annotate(make_photos(rows))
+    assert table["licence_change"].tolist()[:3] == ["narrowed", "widened", "changed"]
+    assert table["licence_change"][3:6].isna().all()
+    assert table["licence_change"].tolist()[6:] == ["changed", "narrowed"]
+    on = table["licence_changed_on"]
+    assert on.tolist()[:2] == [" on 2021-03-04", " on 2021-03-05"]
+    assert on[2:].isna().all()
+
+
+def test_opt_out_tag_names_the_first_matching_tag(make_photos: PhotoTable) -> None:
+    rows = [{"photo_id": "1", "tags": "sea NoAI no_cv"}, {"photo_id": "2", "tags": "sea"}, {}]
+    assert annotate(make_photos(rows))["opt_out_tag"].tolist()[0] == "NoAI"
+    own = annotate(make_photos(rows), opt_out_tags=("Sea",))["opt_out_tag"]
+    assert own.tolist()[:2] == ["sea", "sea"] and pd.isna(own[2])
 
 
 def test_display_names(make_photos: PhotoTable) -> None:
@@ -142,11 +234,27 @@ def test_findings_have_exactly_the_finding_columns(make_photos: PhotoTable) -> N
         "current_licence": row["current_licence"],
         "effective_licence": "cc-by-nc-2.0",
         "visibility": row["visibility"],
+        "fetched_at": row["fetched_at"],
         "source_file": "manifest.csv",
         "source_row": 2,
         "waived": False,
     }
     assert pd.isna(row["owner_name"]) and pd.isna(row["current_licence"])
+    assert pd.isna(row["fetched_at"])
+
+
+def test_findings_carry_when_the_status_was_fetched(make_photos: PhotoTable) -> None:
+    rows = [
+        {"photo_id": "1", "recorded_licence": "cc-by-2.0", "visibility": "not-public",
+         "fetched_at": "2025-06-20T08:00:00Z"},
+        {"photo_id": "2", "recorded_licence": "cc-by-2.0", "visibility": "error",
+         "fetched_at": "2025-06-20T08:00:05Z"},
+    ]  # fmt: skip
+    findings = evaluate(make_photos(rows), load_policy("commercial-training"), live=True)
+    assert list(zip(findings["rule"], findings["fetched_at"], strict=True)) == [
+        ("not-public", "2025-06-20T08:00:00Z"),
+        ("unverified", "2025-06-20T08:00:05Z"),
+    ]
 
 
 def test_empty_input_gives_an_empty_table(make_photos: PhotoTable) -> None:
@@ -320,3 +428,62 @@ def test_evaluate_is_vectorised_on_200000_rows() -> None:
     assert (findings["rule"] == "no-photo-id").sum() == (~has_id).sum()
     assert (findings["rule"] == "duplicate").sum() == photos["photo_id"][has_id].duplicated().sum()
     assert findings["source_row"].is_monotonic_increasing
+
+
+def _reference_most_permissive(
+    recorded: str | None, current: str | None, visible: bool, at_collection: str | None
+) -> str | None:
+    """The most-permissive rule written out for one row, as docs/rules.md states it."""
+    catalogue = load_catalogue()
+
+    def restrictions(slug: str | None) -> int | None:
+        licence = None if slug is None else catalogue.get(slug)
+        if licence is None:
+            return None
+        if licence.kind == "all-rights-reserved":
+            return 5
+        if licence.kind == "public-domain":
+            return 0
+        return sum((licence.by, licence.nc, licence.nd, licence.sa))
+
+    granted = at_collection if restrictions(at_collection) is not None else recorded
+    if not visible or current is None:
+        return granted
+    now, then = restrictions(current), restrictions(granted)
+    if now is None and then is not None:
+        return granted
+    if then is None or (now is not None and now <= then):
+        return current
+    return granted
+
+
+def test_live_annotation_is_vectorised_on_200000_rows() -> None:
+    rows = 200_000
+    rng = np.random.default_rng(1)
+    photos = synthetic_photos(rows, seed=1)
+    slugs = photos["recorded_licence"].to_numpy(dtype=object, na_value=None)
+    changed = rng.random(rows) < 0.2
+    current = np.where(changed, np.roll(slugs, 7), slugs)
+    photos["current_licence"] = pd.array(current, dtype="str")
+    visibility = np.array(["public", "not-public", "error"], dtype=object)
+    photos["visibility"] = pd.array(visibility[rng.choice(3, rows, p=[0.9, 0.07, 0.03])], "str")
+    history = rng.random(rows) < 0.3
+    photos["licence_at_collection"] = pd.array(np.where(history, np.roll(slugs, 3), None), "str")
+    tags = np.array(["sea sky", "portrait nocv", "No_AI", None, "city noml x", "training"])
+    photos["tags"] = pd.array(tags[rng.integers(0, len(tags), rows)], dtype="str")
+    policy = replace(load_policy("commercial-training"), licence_basis="most-permissive")
+
+    findings = evaluate(photos, policy, live=True)
+    table = annotate(photos, licence_basis="most-permissive")
+    opted_out = photos["tags"].isin(["portrait nocv", "No_AI", "city noml x"])
+    assert (findings["rule"] == "opt-out").sum() == opted_out.sum()
+    sample = rng.choice(rows, 2_000, replace=False)
+    for position in sample.tolist():
+        row = photos.iloc[position]
+        values = [None if pd.isna(row[name]) else str(row[name]) for name in
+                  ("recorded_licence", "current_licence", "licence_at_collection")]  # fmt: skip
+        expected = _reference_most_permissive(
+            values[0], values[1], row["visibility"] == "public", values[2]
+        )
+        got = table["effective_licence"].iloc[position]
+        assert (None if pd.isna(got) else got) == expected, (position, values)

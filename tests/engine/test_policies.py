@@ -19,6 +19,7 @@ from auditor.engine import (
 )
 from auditor.engine.policy import RULE_SEVERITIES, policies_dir, shipped_policy_paths
 from auditor.engine.predicates import USE_FACTS
+from auditor.engine.tags import DEFAULT_OPT_OUT_TAGS
 from auditor.resources import rules_dir
 
 Write = Callable[[str, str | bytes], Path]
@@ -75,10 +76,88 @@ def test_commercial_training_severities_required_by_the_issue() -> None:
 
 def test_commercial_release_is_strict() -> None:
     policy = load_policy("commercial-release")
-    # Only attribution (an obligation met by shipping credits), duplicates and licence changes
-    # are below error.
+    # Only attribution (an obligation met by shipping credits), duplicates, licence changes and
+    # mismatches (which the live issue makes warnings) are below error.
     below = {rule.id for rule in policy.rules if rule.severity != "error"}
-    assert below == {"attribution", "duplicate", "licence-changed"}
+    assert below == {"attribution", "duplicate", "licence-changed", "licence-mismatch"}
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_live_rule_severities_required_by_the_live_issue(name: str) -> None:
+    policy = load_policy(name)
+    assert policy.rule("not-public").severity == "error"
+    assert policy.rule("licence-changed").severity == "warning"
+    assert policy.rule("licence-mismatch").severity == "warning"
+    assert policy.rule("opt-out").severity == "error"
+    if policy.use.commercial:
+        assert policy.rule("unverified").severity == "error"
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_policies_judge_the_current_licence_and_the_default_opt_out_tags(
+    name: str,
+) -> None:
+    policy = load_policy(name)
+    assert policy.licence_basis == "current"
+    assert not policy.needs_licence_at_collection
+    assert policy.opt_out_tags == DEFAULT_OPT_OUT_TAGS == (
+        "no_cv", "noai", "noml", "no_ai", "notraining"
+    )  # fmt: skip
+
+
+def test_licence_basis_and_opt_out_tags_are_inherited_and_overridden(write: Write) -> None:
+    write(
+        "parent.yaml",
+        "id: parent\ndescription: x\nextends: commercial-training\n"
+        "licence_basis: most-permissive\nopt_out_tags: [no_cv, do-not-train]\n",
+    )
+    child = load_policy(
+        str(write("child.yaml", "id: child\ndescription: x\nextends: parent.yaml\n"))
+    )
+    assert child.licence_basis == "most-permissive"
+    assert child.needs_licence_at_collection
+    assert child.opt_out_tags == ("no_cv", "do-not-train")
+    override = load_policy(
+        str(
+            write(
+                "override.yaml",
+                "id: override\ndescription: x\nextends: parent.yaml\n"
+                "licence_basis: collection\nopt_out_tags: []\n",
+            )
+        )
+    )
+    assert override.licence_basis == "collection"
+    assert override.needs_licence_at_collection
+    assert override.opt_out_tags == ()
+    back = load_policy(
+        str(
+            write(
+                "back.yaml",
+                "id: back\ndescription: x\nextends: parent.yaml\nlicence_basis: current\n",
+            )
+        )
+    )
+    assert not back.needs_licence_at_collection
+
+
+def test_a_standalone_policy_gets_the_defaults(write: Write) -> None:
+    path = write(
+        "alone.yaml",
+        """\
+id: alone
+description: no parent
+use: {commercial: true, adapts: true, redistributes: false, redistributes_adaptations: false}
+rules:
+  - id: opted-out
+    severity: error
+    summary: opted out
+    when: {tagged: {column: tags, any_of: opt_out_tags}}
+    message: "{opt_out_tag}"
+""",
+    )
+    policy = load_policy(str(path))
+    assert policy.licence_basis == "current"
+    assert policy.opt_out_tags == DEFAULT_OPT_OUT_TAGS
 
 
 def test_rule_lookup() -> None:

@@ -60,7 +60,7 @@ BAD_INPUTS = [
         1,
         (
             "unknown key 'severity' in the policy (did you mean 'severities'?); use only id, "
-            "description, extends, use, rules, severities"
+            "description, extends, use, rules, severities, licence_basis, opt_out_tags"
         ),
     ),
     ("duplicate key", VALID + "id: again\n", 15, 1, "key 'id' is given twice"),
@@ -103,7 +103,7 @@ BAD_INPUTS = [
         7,
         (
             "unknown predicate 'hass' (did you mean 'has'?); use one of all, any, not, equals, in, "
-            "is_null, has, kind, changed, matches, duplicated, use"
+            "is_null, has, kind, changed, matches, tagged, duplicated, use"
         ),
     ),
     (
@@ -236,6 +236,74 @@ BAD_INPUTS = [
         ),
         13,
         25,
+        "'source_row' holds integers",
+    ),
+    (
+        "unknown licence basis",
+        VALID + "licence_basis: most_permissive\n",
+        15,
+        16,
+        (
+            "unknown licence basis 'most_permissive' (did you mean 'most-permissive'?); use one "
+            "of current, collection, most-permissive"
+        ),
+    ),
+    (
+        "licence basis not text",
+        VALID + "licence_basis: [current]\n",
+        15,
+        16,
+        "`licence_basis` is a list; write `licence_basis` as text",
+    ),
+    (
+        "opt-out tags not a list",
+        VALID + "opt_out_tags: nocv\n",
+        15,
+        15,
+        "`opt_out_tags` is text; write `opt_out_tags` as a list",
+    ),
+    (
+        "opt-out tag not text",
+        VALID + "opt_out_tags: [nocv, 123]\n",
+        15,
+        22,
+        "a tag of `opt_out_tags` is an integer; write a tag of `opt_out_tags` as text",
+    ),
+    (
+        "opt-out tag without letters or digits",
+        VALID + "opt_out_tags: [nocv, '__']\n",
+        15,
+        22,
+        "tag '__' has no letter or digit, so it matches no Flickr tag",
+    ),
+    (
+        "tagged with an unknown list name",
+        VALID.replace(
+            "      has: {column: effective_licence, facts: [nc]}",
+            "      tagged: {column: tags, any_of: my_tags}",
+        ),
+        13,
+        38,
+        "`tagged`'s any_of is 'my_tags'; write a list of tags, or opt_out_tags",
+    ),
+    (
+        "tagged with no tags",
+        VALID.replace(
+            "      has: {column: effective_licence, facts: [nc]}",
+            "      tagged: {column: tags, any_of: []}",
+        ),
+        13,
+        38,
+        "`tagged`'s any_of lists no tags",
+    ),
+    (
+        "tagged on a number column",
+        VALID.replace(
+            "      has: {column: effective_licence, facts: [nc]}",
+            "      tagged: {column: source_row, any_of: [nocv]}",
+        ),
+        13,
+        24,
         "'source_row' holds integers",
     ),
     (

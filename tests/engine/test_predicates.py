@@ -29,6 +29,7 @@ from auditor.engine.predicates import (
     Matches,
     Not,
     Predicate,
+    Tagged,
     Use,
     first_positions,
     parse_predicate,
@@ -41,7 +42,7 @@ IDS = ["1", "2", "3", None]
 SLUGS = ["cc-by-2.0", "cc-by-nc-2.0", "cc-by-nd-2.0", "cc-by-sa-2.0", "all-rights-reserved",
          "pdm-1.0", "unknown", "junk", None]  # fmt: skip
 VISIBILITY = ["public", "not-public", "error", None]
-TAGS = ["nocv", "a noai b", "x", "", None]
+TAGS = ["nocv", "a noai b", "x", "", None, "No_CV x", "b do-not-train"]
 USE = {
     "commercial": True,
     "adapts": False,
@@ -92,6 +93,14 @@ leaves = st.one_of(
     ),
     st.builds(Changed, st.sampled_from(LICENCE_COLUMNS), st.sampled_from(LICENCE_COLUMNS)),
     st.builds(Matches, st.just("tags"), st.sampled_from(["no", "^x$", "(?:^| )noai(?: |$)"])),
+    st.builds(
+        Tagged,
+        st.sampled_from(["tags", "photo_id"]),
+        st.one_of(
+            st.none(),
+            st.lists(st.sampled_from(["no_cv", "X", "donottrain", "b"]), min_size=1).map(tuple),
+        ),
+    ),
     st.builds(Duplicated, st.sampled_from(["photo_id", "recorded_licence"])),
     st.builds(Use, st.sampled_from(sorted(USE))),
 )
@@ -173,6 +182,7 @@ def test_every_predicate_name_parses() -> None:
         "kind": "kind: all-rights-reserved",
         "changed": "changed: {from: recorded_licence, to: current_licence}",
         "matches": "matches: {column: title, pattern: '^='}",
+        "tagged": "tagged: {column: tags, any_of: opt_out_tags}",
         "duplicated": "duplicated: photo_id",
         "use": "use: redistributes",
     }
@@ -181,6 +191,7 @@ def test_every_predicate_name_parses() -> None:
     assert parsed["has"] == Has("effective_licence", ("nc", "nd"))
     assert parsed["kind"] == Kind("effective_licence", "all-rights-reserved")
     assert parsed["in"] == In("source_row", (2, 3))
+    assert parsed["tagged"] == Tagged("tags", None)
 
 
 def test_nulls_never_equal_match_or_repeat() -> None:
@@ -199,6 +210,42 @@ def test_nulls_never_equal_match_or_repeat() -> None:
     assert _mask(Not(Equals("photo_id", "1")), ctx) == [True, True, False, False]
     assert _mask(Changed("photo_id", "tags"), ctx) == [False, False, False, True]
     assert _mask(Kind("current_licence", "unknown"), ctx) == [True] * 4
+    assert _mask(Tagged("tags", ("nocv",)), ctx) == [False, True, False, False]
+
+
+def test_tagged_compares_normalised_whole_tags() -> None:
+    tags = ["nocv", "street NO-CV", "no_cvs", "no cv", "x\tno_cv", "", None, "données"]
+    table = pd.DataFrame(
+        {
+            "photo_id": [str(n) for n in range(len(tags))],
+            "tags": pd.Series(tags, dtype="str"),
+            "source_file": "m",
+            "source_row": list(range(len(tags))),
+        }
+    )
+    ctx = _context(table)
+    assert _mask(Tagged("tags", ("no_cv",)), ctx) == [
+        True, True, False, False, True, False, False, False
+    ]  # fmt: skip
+    assert _mask(Tagged("tags", ("Données",)), ctx) == [False] * 7 + [True]
+    assert ctx.tag_matches("tags", frozenset({"nocv"})).tolist()[:2] == ["nocv", "NO-CV"]
+
+
+def test_tagged_without_a_list_reads_the_policy_tags() -> None:
+    table = pd.DataFrame(
+        {
+            "photo_id": ["1", "2"],
+            "tags": pd.Series(["nocv", "keep-out"], dtype="str"),
+            "source_file": "m",
+            "source_row": [1, 2],
+        }
+    )
+    catalogue = load_catalogue()
+    annotated = annotate(table, catalogue)
+    default = EvalContext(annotated, USE, catalogue)
+    assert _mask(Tagged("tags", None), default) == [True, False]
+    own = EvalContext(annotated, USE, catalogue, opt_out_tags=("Keep_Out",))
+    assert _mask(Tagged("tags", None), own) == [False, True]
 
 
 def test_matches_with_capturing_groups_does_not_warn() -> None:

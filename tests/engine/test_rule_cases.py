@@ -1,8 +1,8 @@
 """Every rule's pass/fail cases, kept as YAML in tests/engine/cases/<rule-id>.yaml, run by one test.
 
-Each case gives photo-table rows, a policy (and optionally overrides of its use facts), whether
-the audit is live, and the rows the rule must fire on. Live-only rules are also run offline,
-where they must never fire.
+Each case gives photo-table rows, a policy (and optionally overrides of its use facts, licence
+basis and opt-out tags), whether the audit is live, and the rows the rule must fire on.
+Live-only rules are also run offline, where they must never fire.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ class Case:
     fires: list[int]
     policy: str = "commercial-training"
     use: dict[str, bool] | None = None
+    licence_basis: str | None = None
+    opt_out_tags: list[str] | None = None
     live: bool = False
     severity: str | None = None
     message: str | None = None
@@ -54,6 +56,10 @@ def _fired_rows(
     policy = load_policy(case.policy)
     if case.use is not None:
         policy = replace(policy, use=replace(policy.use, **case.use))
+    if case.licence_basis is not None:
+        policy = replace(policy, licence_basis=case.licence_basis)
+    if case.opt_out_tags is not None:
+        policy = replace(policy, opt_out_tags=tuple(case.opt_out_tags))
     photos = photo_table(case.rows)
     findings = evaluate(photos, policy, live=live)
     mine = findings[findings["rule"] == case.rule]

@@ -29,6 +29,7 @@ def findings_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
         "current_licence": None,
         "effective_licence": "cc-by-nc-2.0",
         "visibility": None,
+        "fetched_at": None,
         "source_file": "manifest.csv",
         "source_row": 2,
         "waived": False,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -225,3 +226,25 @@ def test_documents_validate_against_the_json_schema(document: dict[str, Any]) ->
     jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is not installed")
     schema = json.loads((DOCS / "audit.schema.json").read_text(encoding="utf-8"))
     jsonschema.validate(document, schema)
+
+
+def test_live_findings_carry_fetched_at_and_validate(
+    photos: pd.DataFrame, make_findings: Factory, run: RunInfo
+) -> None:
+    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is not installed")
+    schema = json.loads((DOCS / "audit.schema.json").read_text(encoding="utf-8"))
+    findings = make_findings(
+        [
+            {"photo_id": "1", "rule": "not-public", "visibility": "not-public",
+             "fetched_at": "2025-06-20T08:00:00Z"},
+            {"photo_id": None, "rule": "no-photo-id", "severity": "warning"},
+        ]
+    )  # fmt: skip
+    live = replace(run, mode="live", api_calls=3)
+    document = build_audit_document(photos, findings, live, tool_version="x")
+    assert [f["fetched_at"] for f in document["findings"]] == ["2025-06-20T08:00:00Z", None]
+    jsonschema.validate(document, schema)
+    # The schema holds fetched_at to the one timestamp form the reports use.
+    document["findings"][0]["fetched_at"] = "2025-06-20 08:00"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, schema)

@@ -234,3 +234,20 @@ def test_findings_csv_is_the_same_for_object_dtypes(
     a = write_reports(tmp_path / "a", photos, findings, document)[1].read_bytes()
     b = write_reports(tmp_path / "b", photos, as_objects, document)[1].read_bytes()
     assert a == b and b"true" in b
+
+
+def test_findings_csv_and_json_carry_fetched_at(
+    tmp_path: Path, photos: pd.DataFrame, make_findings: Factory, run: RunInfo
+) -> None:
+    findings = make_findings(
+        [
+            {"photo_id": "1", "rule": "opt-out", "fetched_at": "2025-06-20T08:00:00Z"},
+            {"photo_id": "2", "rule": "duplicate", "severity": "warning"},
+        ]
+    )
+    document = _document(photos, findings, run)
+    paths = write_reports(tmp_path, photos, findings, document)
+    rows = _csv(paths[1])
+    assert [r["fetched_at"] for r in rows] == ["2025-06-20T08:00:00Z", ""]
+    written = json.loads(paths[0].read_text(encoding="utf-8"))["findings"]
+    assert [f["fetched_at"] for f in written] == ["2025-06-20T08:00:00Z", None]
