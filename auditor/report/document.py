@@ -8,8 +8,8 @@ The findings table has one row per finding, columns `FINDING_COLUMNS`: text colu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,7 +43,14 @@ class RunInfo:
     started_at: datetime
     finished_at: datetime
     manifests: tuple[str, ...]
-    api_calls: int
+    # Flickr API calls made by this run, by method (HTTP attempts, retries included).
+    api_calls: Mapping[str, int] = field(default_factory=dict)
+    # Live: the oldest `fetched_at` among the statuses judged (some may come from the state).
+    status_as_of: str | None = None
+    photos_fetched: int = 0  # live: statuses this run fetched
+    photos_reused: int = 0  # live: fresh statuses reused from the state file
+    unverified: int = 0  # live: photos that could not be checked
+    warnings: tuple[str, ...] = ()  # live: e.g. licence ids the catalogue lacks
 
 
 def check_findings(findings: pd.DataFrame) -> None:
@@ -271,7 +278,12 @@ def build_audit_document(
             "started_at": _iso_utc(run.started_at),
             "finished_at": _iso_utc(run.finished_at),
             "manifests": [str(m) for m in run.manifests],
-            "api_calls": int(run.api_calls),
+            "api_calls": {str(k): int(v) for k, v in sorted(run.api_calls.items())},
+            "status_as_of": run.status_as_of,
+            "photos_fetched": int(run.photos_fetched),
+            "photos_reused": int(run.photos_reused),
+            "unverified": int(run.unverified),
+            "warnings": [str(w) for w in run.warnings],
         },
         "summary": {
             "photos": int(photo_ids.dropna().nunique()),

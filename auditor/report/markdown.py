@@ -105,8 +105,12 @@ def _header(document: dict[str, Any]) -> list[str]:
     else:
         lines += [
             (
-                "> **Live audit.** Each photo's visibility and current licence were looked up "
-                f"on Flickr during the run ({_plural(int(run['api_calls']), 'API call')})."
+                "> **Live audit.** Each photo's visibility, current licence and tags were "
+                f"looked up on Flickr: status as of {md_escape(str(run['status_as_of']))} "
+                f"({run['photos_fetched']} photo(s) fetched in this run with "
+                f"{_plural(sum(run['api_calls'].values()), 'API call')}, "
+                f"{run['photos_reused']} reused from earlier runs; "
+                f"{run['unverified']} could not be checked)."
             ),
             "",
         ]

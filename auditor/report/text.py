@@ -42,6 +42,8 @@ def summary_lines(document: dict[str, Any], *, worst: int = 5) -> list[str]:
             "offline: judged on the licences the manifests recorded; deletions, privacy, "
             "licence changes and opt-outs were not checked"
         )
+    else:
+        lines.append(f"live: status as of {plain(str(run['status_as_of']))}")
     lines.append(
         f"{_plural(summary['photos'], 'photo')} ({_plural(summary['rows'], 'row')}), "
         f"{_plural(summary['owners'], 'owner')}"

@@ -111,5 +111,4 @@ def run() -> RunInfo:
         started_at=datetime(2025, 5, 1, 12, 0, 0, tzinfo=UTC),
         finished_at=datetime(2025, 5, 1, 12, 0, 3, 400000, tzinfo=UTC),
         manifests=("captions.json", "extra.csv"),
-        api_calls=0,
     )

@@ -60,19 +60,32 @@ def test_header_and_run(document: dict[str, Any]) -> None:
         "started_at": "2025-05-01T12:00:00Z",
         "finished_at": "2025-05-01T12:00:03Z",
         "manifests": ["captions.json", "extra.csv"],
-        "api_calls": 0,
+        "api_calls": {},
+        "status_as_of": None,
+        "photos_fetched": 0,
+        "photos_reused": 0,
+        "unverified": 0,
+        "warnings": [],
     }
 
 
 def test_times_are_converted_to_utc(photos: pd.DataFrame, findings: pd.DataFrame) -> None:
     paris = timezone(timedelta(hours=2))
     run = RunInfo(
-        "p", "live", datetime(2025, 5, 1, 14, 0, tzinfo=paris), datetime.now(paris), (), 12
+        "p",
+        "live",
+        datetime(2025, 5, 1, 14, 0, tzinfo=paris),
+        datetime.now(paris),
+        (),
+        {"flickr.photos.getInfo": 10, "flickr.photos.search": 2},
+        status_as_of="2025-04-30T09:00:00Z",
     )
     document = build_audit_document(photos, findings, run, tool_version="x")
     assert document["run"]["started_at"] == "2025-05-01T12:00:00Z"
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", document["run"]["finished_at"])
-    assert (document["run"]["mode"], document["run"]["api_calls"]) == ("live", 12)
+    assert document["run"]["mode"] == "live"
+    assert document["run"]["api_calls"] == {"flickr.photos.getInfo": 10, "flickr.photos.search": 2}
+    assert document["run"]["status_as_of"] == "2025-04-30T09:00:00Z"
 
 
 def test_unknown_mode_is_a_bug(photos: pd.DataFrame, findings: pd.DataFrame) -> None:
@@ -240,7 +253,12 @@ def test_live_findings_carry_fetched_at_and_validate(
             {"photo_id": None, "rule": "no-photo-id", "severity": "warning"},
         ]
     )  # fmt: skip
-    live = replace(run, mode="live", api_calls=3)
+    live = replace(
+        run,
+        mode="live",
+        api_calls={"flickr.photos.getInfo": 3},
+        status_as_of="2025-06-20T08:00:00Z",
+    )
     document = build_audit_document(photos, findings, live, tool_version="x")
     assert [f["fetched_at"] for f in document["findings"]] == ["2025-06-20T08:00:00Z", None]
     jsonschema.validate(document, schema)

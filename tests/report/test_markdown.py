@@ -91,9 +91,20 @@ def test_offline_report_says_what_was_not_checked(
 
 def test_live_report_names_the_api_calls(photos: pd.DataFrame, findings: pd.DataFrame) -> None:
     now = datetime.now(UTC)
-    run = RunInfo("research-training", "live", now, now, ("m.csv",), 3)
+    run = RunInfo(
+        "research-training",
+        "live",
+        now,
+        now,
+        ("m.csv",),
+        {"flickr.photos.getInfo": 2, "flickr.photos.search": 1},
+        status_as_of="2025-06-20T08:00:00Z",
+        photos_fetched=4,
+        photos_reused=5,
+    )
     text = summary_markdown(_document(photos, findings, run), findings)
     assert "live mode" in text and "3 API calls" in text
+    assert "status as of 2025-06-20T08:00:00Z" in text and "5 reused" in text
     assert "Offline audit" not in text
 
 
