@@ -9,24 +9,30 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import click
 
 from auditor import __version__
-from auditor.engine import evaluate, load_policy, policies_table
+from auditor.engine import Policy, evaluate, load_policy, policies_table
 from auditor.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, AuditorError
+from auditor.fetch import FetchOptions, FetchReport, fetch_status, with_live_status
+from auditor.flickr import DEFAULT_API_URL, FlickrClient, InvalidKey, TokenBucket
 from auditor.licences import load_catalogue
 from auditor.manifests.columns import ColumnOptions
 from auditor.manifests.read import FORMATS, ManifestTable, read_manifests
 from auditor.photo_table import OUTPUT_SUFFIXES, write_photo_table
 from auditor.report import RunInfo, build_audit_document, summary_lines, write_reports
 from auditor.resources import example_manifest
+from auditor.state import StateStore
 from auditor.waivers import apply_waivers, load_waivers
 
 PROG = "flickr-audit"
@@ -159,6 +165,192 @@ FAIL_ON = ("error", "warning", "note", "never")
 DEFAULT_POLICY = "commercial-training"
 
 
+# -- live status options (shared by the commands that ask Flickr) -----------------------------
+
+DEFAULT_RATE_LIMIT = 3600  # calls per hour: Flickr's documented budget per key
+# Retry waits: tenacity's random exponential (multiplier, maximum) in seconds.
+RETRY_BACKOFF = (1.0, 60.0)
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    api_url: str
+    api_key_file: Path | None
+    state: Path
+    max_age: timedelta
+    refresh: bool
+    rate_limit: float
+
+
+def default_state_path() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("flickr-audit")) / "state.sqlite"
+
+
+_AGE_RE = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw]?)")
+_AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "": 86400}
+
+
+def parse_age(text: str) -> timedelta:
+    """'7d', '12h', '30m', '90s', '2w', or a bare number of days."""
+    match = _AGE_RE.fullmatch(text.strip().lower())
+    if match is None:
+        raise click.BadParameter(f"{text!r} is not an age; write e.g. 7d, 12h, 30m or 0")
+    return timedelta(seconds=float(match[1]) * _AGE_UNITS[match[2]])
+
+
+def _live_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the Flickr options to a command; it receives them as `live_options`."""
+    names = ("api_url", "api_key_file", "state", "max_age", "refresh", "rate_limit")
+
+    @functools.wraps(func)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        given = {name: kwargs.pop(name) for name in names}
+        url = given["api_url"] or os.environ.get("FLICKR_API_URL") or DEFAULT_API_URL
+        if given["rate_limit"] <= 0:
+            raise click.BadParameter(
+                "must be a positive number of calls per hour", param_hint="--rate-limit"
+            )
+        options = LiveOptions(
+            api_url=url,
+            api_key_file=given["api_key_file"],
+            state=given["state"] or default_state_path(),
+            max_age=parse_age(given["max_age"]),
+            refresh=given["refresh"],
+            rate_limit=given["rate_limit"],
+        )
+        return func(*args, live_options=options, **kwargs)
+
+    decorators = [
+        click.option(
+            "--api-url",
+            metavar="URL",
+            help=f"Flickr REST endpoint [default: $FLICKR_API_URL, else {DEFAULT_API_URL}].",
+        ),
+        click.option(
+            "--api-key-file",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Read the Flickr API key from this file instead of $FLICKR_API_KEY "
+            "(never pass a key on the command line).",
+        ),
+        click.option(
+            "--state",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="SQLite state file of fetched statuses and evidence, reused across runs "
+            "[default: flickr-audit/state.sqlite in your cache folder].",
+        ),
+        click.option(
+            "--max-age",
+            default="7d",
+            show_default=True,
+            metavar="AGE",
+            help="Reuse stored statuses younger than this (7d, 12h, 30m; 0 fetches all).",
+        ),
+        click.option("--refresh", is_flag=True, help="Fetch every status again, however fresh."),
+        click.option(
+            "--rate-limit",
+            type=float,
+            default=DEFAULT_RATE_LIMIT,
+            show_default=True,
+            metavar="N",
+            help="Flickr calls per hour, never exceeded in any hour (Flickr allows ~3,600).",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+def api_key(options: LiveOptions) -> str | None:
+    """The key from --api-key-file or $FLICKR_API_KEY; None when neither gives one."""
+    if options.api_key_file is not None:
+        path = options.api_key_file
+        try:
+            key = path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            raise AuditorError(
+                f"{path}: cannot read the API key ({reason}); give a readable file with "
+                "--api-key-file"
+            ) from None
+        if not key or any(ch.isspace() for ch in key):
+            raise AuditorError(
+                f"{path}: does not hold one API key; put only the key in it, on one line"
+            )
+        return key
+    return os.environ.get("FLICKR_API_KEY", "").strip() or None
+
+
+@contextmanager
+def _progress_bar() -> Iterator[Callable[[int, int], None]]:
+    """A tqdm bar on stderr (calls done / planned, ETA); silent when stderr is not a terminal."""
+    from tqdm import tqdm
+
+    with tqdm(total=0, unit="call", desc="Flickr", file=sys.stderr, disable=None) as bar:
+
+        def update(done: int, planned: int) -> None:
+            if bar.total != planned:
+                bar.total = planned
+                bar.refresh()
+            bar.update(done - bar.n)
+
+        yield update
+
+
+def fetch_live(
+    photos: Any, policy: Policy, key: str, options: LiveOptions, manifests: Sequence[str]
+) -> FetchReport:
+    """Fetch the live status of the photos, with a progress bar; exit 2 on an invalid key."""
+    client = FlickrClient(
+        key,
+        api_url=options.api_url,
+        limiter=TokenBucket(options.rate_limit),
+        backoff=RETRY_BACKOFF,
+    )
+    with client, StateStore(options.state) as store:
+        run_id = store.start_run(
+            api_url=options.api_url, manifests=manifests, policy=policy.id, photos=len(photos)
+        )
+        fetch = FetchOptions(
+            max_age=options.max_age,
+            refresh=options.refresh,
+            history_for_collection=policy.needs_licence_at_collection,
+        )
+        outcome = "interrupted"
+        try:
+            with _progress_bar() as progress:
+                report = fetch_status(
+                    photos, client, store, options=fetch, progress=progress, run_id=run_id
+                )
+            outcome = "ok"
+        except InvalidKey:
+            outcome = "invalid key"
+            raise AuditorError(
+                f"{options.api_url}: Flickr rejected the API key (code 100, invalid key); "
+                "check FLICKR_API_KEY or --api-key-file"
+            ) from None
+        finally:
+            store.finish_run(run_id, outcome=outcome, api_calls=client.calls_by_method())
+    return report
+
+
+def _live_lines(report: FetchReport, options: LiveOptions) -> list[str]:
+    calls = sum(report.api_calls.values())
+    lines = [
+        (
+            f"live status: {report.photos} photo(s): {report.fetched} fetched with {calls} "
+            f"call(s), {report.reused} reused from {options.state} (younger than --max-age)"
+        ),
+    ]
+    if report.unverified:
+        lines.append(f"  {report.unverified} photo(s) could not be checked: reported unverified")
+    lines.extend(f"  warning: {warning}" for warning in report.warnings[:20])
+    if len(report.warnings) > 20:
+        lines.append(f"  ... and {len(report.warnings) - 20} more warning(s)")
+    return lines
+
+
 def _failing(findings_severity: list[str], fail_on: str) -> int:
     """How many (not waived) findings are at or above the `--fail-on` threshold."""
     if fail_on == "never":
@@ -206,6 +398,7 @@ def _failing(findings_severity: list[str], fail_on: str) -> int:
     help="Read every FILE as this format instead of detecting it from the content.",
 )
 @_column_options
+@_live_options
 def audit(
     files: tuple[Path, ...],
     policy: str,
@@ -215,11 +408,15 @@ def audit(
     waivers: Path | None,
     fmt: str | None,
     columns: ColumnOptions,
+    live_options: LiveOptions,
 ) -> int:
     """Judge the photos in manifest FILEs against an intended use, and write the reports.
 
-    With no FILE, the example manifest that ships with the project is audited. Exit codes:
-    0 no finding at or above --fail-on, 1 there are, 2 unusable input or configuration.
+    With no FILE, the example manifest that ships with the project is audited. With a Flickr
+    API key ($FLICKR_API_KEY or --api-key-file) each photo's current licence, visibility and
+    tags are fetched from Flickr (rate-limited, resumable, stored in --state); without one, or
+    with --offline, photos are judged on the licences the manifests record. Exit codes: 0 no
+    finding at or above --fail-on, 1 there are, 2 unusable input or configuration.
     """
     started = datetime.now(UTC)
     manifests = list(files) or [example_manifest()]
@@ -227,26 +424,42 @@ def audit(
     loaded_waivers, waiver_problems = (
         load_waivers(waivers, [rule.id for rule in chosen.rules]) if waivers else ([], [])
     )
-    if offline:
-        reason = "--offline"
-    elif os.environ.get("FLICKR_API_KEY"):
-        reason = "this version cannot fetch live status from Flickr yet"
-    else:
-        reason = "no FLICKR_API_KEY"
-    click.echo(f"offline audit ({reason}): judged on the licences the manifests record", err=True)
+    key = None if offline else api_key(live_options)
+    if key is None:
+        reason = "--offline" if offline else "no FLICKR_API_KEY"
+        click.echo(
+            f"offline audit ({reason}): judged on the licences the manifests record", err=True
+        )
     table = read_manifests(manifests, fmt=fmt, columns=columns)
-    findings = evaluate(table.photos, chosen, live=False)
+    photos = table.photos
+    live_report = None
+    if key is not None:
+        click.echo(f"live audit: asking {live_options.api_url} for each photo's status", err=True)
+        live_report = fetch_live(
+            photos, chosen, key, live_options, [str(path) for path in manifests]
+        )
+        photos = with_live_status(photos, live_report.statuses)
+    findings = evaluate(photos, chosen, live=live_report is not None)
     findings, applied_problems = apply_waivers(findings, loaded_waivers, started.date())
     run = RunInfo(
         policy=chosen.id,
-        mode="offline",
+        mode="offline" if live_report is None else "live",
         started_at=started,
         finished_at=datetime.now(UTC),
         manifests=tuple(str(path) for path in manifests),
-        api_calls=0,
     )
+    if live_report is not None:
+        run = replace(
+            run,
+            api_calls=live_report.api_calls,
+            status_as_of=live_report.status_as_of,
+            photos_fetched=live_report.fetched,
+            photos_reused=live_report.reused,
+            unverified=live_report.unverified,
+            warnings=tuple(live_report.warnings),
+        )
     document = build_audit_document(
-        table.photos,
+        photos,
         findings,
         run,
         waiver_problems=[*waiver_problems, *applied_problems],
@@ -254,8 +467,9 @@ def audit(
         include_findings=False,  # write_reports streams them from the table: half the memory
     )
     target = output_dir or Path("reports") / Path(manifests[0]).name.split(".")[0]
-    write_reports(target, table.photos, findings, document)
-    for line in [*_file_lines(table), *summary_lines(document)]:
+    write_reports(target, photos, findings, document)
+    live_lines = [] if live_report is None else _live_lines(live_report, live_options)
+    for line in [*_file_lines(table), *live_lines, *summary_lines(document)]:
         click.echo(line, err=True)
     click.echo(f"reports: {target}/ (audit.json, findings.csv, owners.csv, summary.md)", err=True)
     live_findings = findings.loc[~findings["waived"].astype(bool), "severity"].tolist()

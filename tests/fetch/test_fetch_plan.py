@@ -1,0 +1,203 @@
+"""The live fetch over real HTTP against the Flickr stand-in: the right status for every photo,
+few calls (listings where they pay, getInfo where they do not), resumable, fault-tolerant."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from flickr_standin import VALID_KEY, Faults, FlickrStandIn, Owner, Photo, World
+
+from auditor.fetch import FetchOptions, fetch_status, with_live_status
+from auditor.flickr import FlickrClient, InvalidKey, TokenBucket
+from auditor.manifests.read import read_manifests
+from auditor.state import StateStore
+
+Standin = Callable[..., FlickrStandIn]
+T0 = 1_300_000_000  # uploads start here, one an hour
+
+BIG = Owner("1000@N01", "bigowner", alias="big-owner")
+SMALL = Owner("2000@N02", "smallowner")
+ALIASED = Owner("3000@N03", "Aliased Person", alias="aliased")
+COCO = Owner("4000@N04", "cocoowner")
+
+
+def make_world() -> World:
+    world = World()
+    for owner in (BIG, SMALL, ALIASED, COCO):
+        world.add_owner(owner)
+    for i in range(1200):  # BIG: 1,200 public photos, ids 100000..101199
+        world.add_photo(Photo(str(100000 + i), BIG.nsid, 4, T0 + 3600 * i))
+    # BIG's photos that listings do not show: restricted, private, deleted.
+    world.add_photo(Photo("190001", BIG.nsid, 4, T0 + 50, safety_level=2, tags=["no_cv"]))
+    world.add_photo(Photo("190002", BIG.nsid, 4, T0 + 60, public=False))
+    world.add_photo(Photo("190003", BIG.nsid, 4, T0 + 70, deleted=True))
+    # Changed licences, with history: BIG's photo 100010 BY → BY-NC in 2015.
+    world.photos["100010"].licence_id = 2
+    world.photos["100010"].history = [(1_420_000_000, 4, 2)]
+    for i in range(3):
+        world.add_photo(Photo(str(200000 + i), SMALL.nsid, 5, T0 + i))
+    for i in range(4):
+        world.add_photo(Photo(str(300000 + i), ALIASED.nsid, 1, T0 + i, tags=["Sea Side"]))
+    for i in range(3):
+        world.add_photo(Photo(str(400000 + i), COCO.nsid, 6, T0 + i))
+    return world
+
+
+MANIFEST_IDS = (
+    [str(100000 + i) for i in range(0, 1200, 40)]  # 30 of BIG's, spread over its uploads
+    + ["100010", "190001", "190002", "190003"]
+)
+
+
+def manifest(tmp_path: Path) -> Path:
+    """A CSV with owners and upload times for BIG, owners only for SMALL and ALIASED, nothing
+    but ids for the COCO-like rows; BIG's 100010 recorded as CC BY (it is BY-NC now)."""
+    lines = ["photo_id,owner,license,date_uploaded,date_crawled"]
+    world = make_world()
+    for photo_id in MANIFEST_IDS:
+        photo = world.photos[photo_id]
+        lines.append(f"{photo_id},{BIG.nsid},4,{photo.uploaded_at},2016-01-01")
+    lines += [f"{200000 + i},{SMALL.nsid},5,," for i in range(3)]
+    lines += [f"{300000 + i},aliased,1,," for i in range(4)]
+    lines += [f"{400000 + i},,6,," for i in range(3)]
+    lines.append("100000,1000@N01,4,,")  # listed twice: fetched once
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = tmp_path / "m.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def client_for(standin: FlickrStandIn, **kwargs: object) -> FlickrClient:
+    return FlickrClient(
+        VALID_KEY,
+        api_url=standin.url,
+        limiter=TokenBucket(3_600_000),
+        backoff=(0.001, 0.01),
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def run(
+    tmp_path: Path, standin: FlickrStandIn, **options: object
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    photos = read_manifests([manifest(tmp_path)]).photos
+    with client_for(standin) as client, StateStore(tmp_path / "state.sqlite") as store:
+        report = fetch_status(photos, client, store, options=FetchOptions(**options))  # type: ignore[arg-type]
+    return report.statuses.set_index("photo_id"), report.api_calls
+
+
+def test_every_photo_gets_its_status(tmp_path: Path, flickr_standin: Standin) -> None:
+    standin = flickr_standin(make_world())
+    statuses, calls = run(tmp_path, standin)
+    assert len(statuses) == 31 + 3 + 3 + 4 + 3
+    visible = statuses.loc[statuses["visibility"] == "public"]
+    assert statuses.loc["190001", "visibility"] == "public"  # restricted: found by getInfo
+    assert statuses.loc["190001", "tags"] == "nocv"
+    assert statuses.loc[["190002", "190003"], "visibility"].tolist() == ["not-public"] * 2
+    assert statuses.loc["100010", "licence"] == "cc-by-nc-2.0"
+    assert statuses.loc["100040", "licence"] == "cc-by-2.0"
+    assert statuses.loc["300000", "tags"] == "seaside"
+    assert statuses.loc["400001", "licence"] == "cc-by-nd-2.0"
+    assert set(visible["owner_nsid"]) == {BIG.nsid, SMALL.nsid, ALIASED.nsid, COCO.nsid}
+    assert statuses["history"].notna().tolist().count(True) == 1  # only the changed photo
+    # Fewer calls than one getInfo per photo: BIG's 30 listed photos come from search pages.
+    assert calls.get("flickr.photos.licenses.getInfo") == 1
+    assert calls.get("flickr.photos.licenses.getLicenseHistory") == 1
+    assert calls.get("flickr.urls.lookupUser") == 1
+    assert calls.get("flickr.photos.search", 0) + calls.get("flickr.people.getPublicPhotos", 0) >= 1
+    assert sum(calls.values()) < len(statuses)
+
+
+def test_live_columns_for_the_rules(tmp_path: Path, flickr_standin: Standin) -> None:
+    standin = flickr_standin(make_world())
+    statuses, _ = run(tmp_path, standin)
+    photos = read_manifests([manifest(tmp_path)]).photos
+    table = with_live_status(photos, statuses.reset_index()).set_index("source_row")
+    # Row 4 is photo 100010... rows count from the header line (1): 100000 is row 2.
+    changed = table.loc[table["photo_id"] == "100010"].iloc[0]
+    assert changed["current_licence"] == "cc-by-nc-2.0"
+    assert changed["licence_changed_at"] == "2014-12-31T04:26:40Z"
+    assert changed["licence_at_collection"] == "cc-by-nc-2.0"  # collected 2016, after the change
+    assert changed["fetch_status"].startswith("found by flickr.")
+    gone = table.loc[table["photo_id"] == "190003"].iloc[0]
+    assert pd.isna(gone["current_licence"]) and gone["visibility"] == "not-public"
+    assert "not found" in gone["fetch_status"]
+    assert table["fetched_at"].notna().sum() == len(table)
+
+
+def test_second_run_reuses_the_state(tmp_path: Path, flickr_standin: Standin) -> None:
+    standin = flickr_standin(make_world())
+    first, _ = run(tmp_path, standin)
+    before = sum(standin.calls().values())
+    second, calls = run(tmp_path, standin)
+    assert sum(standin.calls().values()) - before == 1  # only licenses.getInfo
+    assert calls == {"flickr.photos.licenses.getInfo": 1}
+    pd.testing.assert_frame_equal(first, second)
+    third, calls = run(tmp_path, standin, refresh=True)
+    assert sum(calls.values()) > 10
+    assert third["licence"].equals(first["licence"])
+
+
+def test_transient_faults_change_nothing(tmp_path: Path, flickr_standin: Standin) -> None:
+    clean, _ = run(tmp_path / "a", flickr_standin(make_world()))
+    faulty = flickr_standin(make_world(), faults=Faults(rate=0.1, seed=7, retry_after=0))
+    noisy, _ = run(tmp_path / "b", faulty)
+    columns = ["status", "licence", "visibility", "tags", "owner_nsid"]
+    pd.testing.assert_frame_equal(clean[columns], noisy[columns])
+
+
+def test_a_photo_that_keeps_failing_is_an_error_and_retried_next_run(
+    tmp_path: Path, flickr_standin: Standin
+) -> None:
+    world = make_world()
+    standin = flickr_standin(
+        world,
+        faults=Faults(rate=1.0, kinds=("http503",), methods=frozenset({"flickr.photos.getInfo"})),
+    )
+    statuses, _ = run(tmp_path, standin)
+    assert statuses.loc["400000", "status"] == "error"
+    assert statuses.loc["400000", "visibility"] == "error"
+    assert "503" in statuses.loc["400000", "error"]
+    assert statuses.loc["100040", "status"] == "ok"  # listed, never needed getInfo
+    standin.faults = Faults()
+    again, _ = run(tmp_path, standin)
+    assert again.loc["400000", "status"] == "ok"
+
+
+def test_invalid_key_stops_at_once(tmp_path: Path, flickr_standin: Standin) -> None:
+    standin = flickr_standin(make_world())
+    photos = read_manifests([manifest(tmp_path)]).photos
+    client = FlickrClient("wrong-key", api_url=standin.url, limiter=TokenBucket(3_600_000))
+    with client, StateStore(tmp_path / "s.sqlite") as store, pytest.raises(InvalidKey) as raised:
+        fetch_status(photos, client, store)
+    assert "wrong-key" not in str(raised.value)
+    assert sum(standin.calls().values()) == 1
+
+
+def test_search_windows_split_past_the_cap(tmp_path: Path, flickr_standin: Standin) -> None:
+    """An owner with 12,000 photos (three times the search cap) and 40 in the manifest, in four
+    bursts: one window per burst, not 24 pages nor 40 getInfo calls."""
+    world = World()
+    world.add_owner(BIG)
+    for i in range(12000):
+        world.add_photo(Photo(str(500000 + i), BIG.nsid, 4, T0 + 600 * i))
+    standin = flickr_standin(world)
+    wanted = [500000 + start + k for start in (100, 4000, 7000, 11000) for k in range(0, 200, 20)]
+    lines = ["photo_id,owner,license,date_uploaded"]
+    lines += [f"{p},{BIG.nsid},4,{world.photos[str(p)].uploaded_at}" for p in wanted]
+    path = tmp_path / "m.csv"
+    path.write_text("\n".join(lines) + "\n")
+    photos = read_manifests([path]).photos
+    with client_for(standin) as client, StateStore(tmp_path / "s.sqlite") as store:
+        report = fetch_status(photos, client, store)
+    assert (report.statuses["status"] == "ok").all() and len(report.statuses) == 40
+    calls = report.api_calls
+    assert calls.get("flickr.photos.getInfo", 0) == 0
+    assert calls["flickr.photos.search"] == 4
+    # Every search stayed under the cap: no page past 4,000 results was ever asked for.
+    for params in standin.requests:
+        if params.get("method") == "flickr.photos.search":
+            assert int(params["page"]) * int(params["per_page"]) <= 4000
