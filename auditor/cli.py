@@ -20,10 +20,21 @@ from pathlib import Path
 from typing import Any
 
 import click
+import pandas as pd
 
 from auditor import __version__
 from auditor.engine import Policy, evaluate, load_policy, policies_table
 from auditor.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, AuditorError
+from auditor.exposure import (
+    exposure_document,
+    find_live,
+    find_offline,
+    offline_identities,
+    parse_who,
+    resolve_identities,
+    write_exposure,
+)
+from auditor.exposure import summary_lines as exposure_summary_lines
 from auditor.fetch import FetchOptions, FetchReport, fetch_status, with_live_status
 from auditor.flickr import DEFAULT_API_URL, FlickrClient, InvalidKey, TokenBucket
 from auditor.licences import load_catalogue
@@ -477,6 +488,92 @@ def audit(
     if failing:
         click.echo(f"{failing} finding(s) at or above --fail-on {fail_on}: exit 1", err=True)
         return EXIT_FINDINGS
+    return EXIT_OK
+
+
+@cli.command()
+@click.argument("who")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--output-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Where to write exposure.json, exposure.md and removal-request.md/.txt "
+    "[default: reports/owner-<who>/].",
+)
+@click.option(
+    "--policy",
+    default=DEFAULT_POLICY,
+    show_default=True,
+    metavar="NAME|PATH",
+    help="The dataset's use, for the grounds the removal request names (NC, ND, ...).",
+)
+@click.option("--offline", is_flag=True, help="Match on the manifests' owner fields only.")
+@click.option(
+    "--manifest-format",
+    "fmt",
+    type=click.Choice(list(FORMATS)),
+    help="Read every FILE as this format instead of detecting it from the content.",
+)
+@_column_options
+@_live_options
+def owner(
+    who: str,
+    files: tuple[Path, ...],
+    output_dir: Path | None,
+    policy: str,
+    offline: bool,
+    fmt: str | None,
+    columns: ColumnOptions,
+    live_options: LiveOptions,
+) -> int:
+    """Find a photographer's photos in manifest FILEs and draft their removal request.
+
+    WHO is a Flickr NSID (12345678@N01), a path alias, a username, or a profile or photostream
+    URL. With a Flickr API key, WHO is resolved on Flickr and the owner's public photos are
+    listed and matched by photo id in every manifest (COCO included); without one, or with
+    --offline, rows are matched on the manifests' owner fields only.
+    """
+    parsed = parse_who(who)
+    chosen = load_policy(policy)
+    key = None if offline else api_key(live_options)
+    table = read_manifests(list(files), fmt=fmt, columns=columns)
+    photos = table.photos
+    if key is None:
+        reason = "--offline" if offline else "no FLICKR_API_KEY"
+        click.echo(f"offline lookup ({reason}): matched on the manifests' owner fields", err=True)
+        exposure = find_offline(photos, offline_identities(parsed))
+    else:
+        client = FlickrClient(
+            key,
+            api_url=live_options.api_url,
+            limiter=TokenBucket(live_options.rate_limit),
+            backoff=RETRY_BACKOFF,
+        )
+        with client, StateStore(live_options.state) as store:
+            try:
+                identities = resolve_identities(parsed, client)
+                exposure = find_live(photos, identities, client, store)
+            except InvalidKey:
+                raise AuditorError(
+                    f"{live_options.api_url}: Flickr rejected the API key (code 100, invalid "
+                    "key); check FLICKR_API_KEY or --api-key-file"
+                ) from None
+    live = exposure.live and not exposure.rows.empty
+    grounds = evaluate(exposure.rows, chosen, live=live) if not exposure.rows.empty else None
+    document = exposure_document(
+        exposure,
+        grounds if grounds is not None else pd.DataFrame({"photo_id": [], "rule": []}),
+        policy=chosen,
+    )
+    slug = re.sub(r"[^A-Za-z0-9@._-]+", "-", parsed.value).strip("-") or "owner"
+    target = output_dir or Path("reports") / f"owner-{slug}"
+    write_exposure(target, document, chosen)
+    for line in exposure_summary_lines(document):
+        click.echo(line, err=True)
+    click.echo(
+        f"written: {target}/ (exposure.json, exposure.md, removal-request.md, removal-request.txt)",
+        err=True,
+    )
     return EXIT_OK
 
 

@@ -373,50 +373,15 @@ class _Fetch:
         return licence.slug
 
     def _record_listed(self, status: PhotoStatus, method: str) -> None:
-        photo_id = status.photo_id
-        when = iso(now_utc())
-        self._add(
-            PhotoRecord(
-                photo_id=photo_id,
-                status=STATUS_OK,
-                method=method,
-                fetched_at=when,
-                licence_id=status.licence_id,
-                owner_nsid=status.owner.nsid,
-                owner_username=status.owner.username,
-                owner_alias=status.owner.alias,
-                tags=" ".join(status.tags),
-                uploaded_at=status.uploaded_at,
-                evidence=json.dumps(status.raw, separators=(",", ":"), ensure_ascii=False),
-            )
-        )
-        if self._needs_history(self.targets[photo_id], self._slug(status.licence_id)):
-            self._push(_Task("history", photo_id=photo_id), front=True)
+        self._add(visible_record(status))
+        if self._needs_history(self.targets[status.photo_id], self._slug(status.licence_id)):
+            self._push(_Task("history", photo_id=status.photo_id), front=True)
 
     def _record_not_public(self, photo_id: str, exc: NotVisible) -> None:
-        evidence = {"stat": "fail", "code": exc.code, "message": exc.message}
-        self._add(
-            PhotoRecord(
-                photo_id=photo_id,
-                status=STATUS_NOT_PUBLIC,
-                method=exc.method,
-                fetched_at=iso(now_utc()),
-                error=f"{exc.method}: code {exc.code} {exc.message}",
-                evidence=json.dumps(evidence, ensure_ascii=False),
-            )
-        )
+        self._add(not_public_record(photo_id, exc))
 
     def _record_error(self, photo_id: str, exc: FlickrError) -> None:
-        method = getattr(exc, "method", "flickr.photos.getInfo")
-        self._add(
-            PhotoRecord(
-                photo_id=photo_id,
-                status=STATUS_ERROR,
-                method=str(method),
-                fetched_at=iso(now_utc()),
-                error=str(exc),
-            )
-        )
+        self._add(error_record(photo_id, exc))
 
     def _record_history(self, photo_id: str, entries: list[LicenceChange]) -> None:
         changes = hist.to_changes(entries, self.catalogue)
@@ -475,6 +440,49 @@ class _Fetch:
                 raise
             finally:
                 self.flush()
+
+
+def visible_record(status: PhotoStatus) -> PhotoRecord:
+    """What a getInfo answer or a listing entry establishes: the photo is public, with this
+    licence, owner and tags; the photo's JSON is kept as evidence."""
+    return PhotoRecord(
+        photo_id=status.photo_id,
+        status=STATUS_OK,
+        method=status.method,
+        fetched_at=iso(now_utc()),
+        licence_id=status.licence_id,
+        owner_nsid=status.owner.nsid,
+        owner_username=status.owner.username,
+        owner_alias=status.owner.alias,
+        tags=" ".join(status.tags),
+        uploaded_at=status.uploaded_at,
+        evidence=json.dumps(status.raw, separators=(",", ":"), ensure_ascii=False),
+    )
+
+
+def not_public_record(photo_id: str, exc: NotVisible) -> PhotoRecord:
+    """getInfo said not found or private: deleted or private, which a key cannot tell apart."""
+    evidence = {"stat": "fail", "code": exc.code, "message": exc.message}
+    return PhotoRecord(
+        photo_id=photo_id,
+        status=STATUS_NOT_PUBLIC,
+        method=exc.method,
+        fetched_at=iso(now_utc()),
+        error=f"{exc.method}: code {exc.code} {exc.message}",
+        evidence=json.dumps(evidence, ensure_ascii=False),
+    )
+
+
+def error_record(photo_id: str, exc: FlickrError) -> PhotoRecord:
+    """The photo could not be checked: stored, never fresh, reported `unverified`."""
+    method = getattr(exc, "method", "flickr.photos.getInfo")
+    return PhotoRecord(
+        photo_id=photo_id,
+        status=STATUS_ERROR,
+        method=str(method),
+        fetched_at=iso(now_utc()),
+        error=str(exc),
+    )
 
 
 def _current_slug(licence_id: object, catalogue: LicenceCatalogue) -> str:

@@ -51,7 +51,14 @@ from auditor.flickr.errors import (
     is_transient_status,
     redact,
 )
-from auditor.flickr.parse import FlickrLicence, LicenceChange, PhotoPage, PhotoStatus, UserMatch
+from auditor.flickr.parse import (
+    FlickrLicence,
+    LicenceChange,
+    Owner,
+    PhotoPage,
+    PhotoStatus,
+    UserMatch,
+)
 from auditor.flickr.ratelimit import TokenBucket
 
 DEFAULT_API_URL = "https://api.flickr.com/services/rest/"
@@ -224,6 +231,11 @@ class FlickrClient:
         with `lookup_user`."""
         body = self.call(parse.FIND_BY_USERNAME, username=username)
         return parse.user_match(body, parse.FIND_BY_USERNAME)
+
+    def person_info(self, nsid: str) -> Owner:
+        """`flickr.people.getInfo`: the user's username and path alias; `UserNotFound` when the
+        NSID names no user or a deleted one."""
+        return parse.person(self.call(parse.PERSON_INFO, user_id=nsid))
 
     # -- lifetime ----------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ LICENCE_HISTORY = "flickr.photos.licenses.getLicenseHistory"
 LICENCES = "flickr.photos.licenses.getInfo"
 LOOKUP_USER = "flickr.urls.lookupUser"
 FIND_BY_USERNAME = "flickr.people.findByUsername"
+PERSON_INFO = "flickr.people.getInfo"
 
 
 @dataclass(frozen=True)
@@ -222,6 +223,16 @@ def user_match(body: Any, method: str = LOOKUP_USER) -> UserMatch:
     nsid = where.opt_string(user, "nsid", "user") or where.string(user, "id", "user")
     username = user.get("username")
     return UserMatch(nsid=nsid, username=where.text(username, "user.username") or None)
+
+
+def person(body: Any) -> Owner:
+    """A `flickr.people.getInfo` answer: NSID, username and path alias."""
+    where = _Where(PERSON_INFO)
+    found = where.obj(body, "person")
+    nsid = where.opt_string(found, "nsid", "person") or where.string(found, "id", "person")
+    username = where.text(found.get("username"), "person.username") or None
+    alias = where.opt_string(found, "path_alias", "person") or None
+    return Owner(nsid=nsid, username=username, alias=alias)
 
 
 def _title(where: _Where, photo: Mapping[str, Any], path: str) -> str | None:

@@ -1,0 +1,140 @@
+"""Who a photographer is on Flickr, from what they type: an NSID, a path alias, a username, or a
+profile / photostream URL.
+
+Path aliases (the custom part of `flickr.com/photos/<alias>/`) and usernames (screen names) are
+different namespaces: `britishlibrary` is one account's alias and another account's username.
+A URL slug is resolved with `flickr.urls.lookupUser`, never `flickr.people.findByUsername`; a
+bare word is tried as both, and when both match different accounts both are reported, so the
+photographer can see which one is theirs. Offline there is no resolution: the word is matched
+against the manifests' own owner fields.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass
+from typing import Protocol
+
+from auditor.errors import AuditorError
+from auditor.flickr.errors import UserNotFound
+from auditor.flickr.parse import Owner, UserMatch
+from auditor.manifests.flickr_ids import is_nsid, parse_owner
+
+_WORD_RE = re.compile(r"[A-Za-z0-9_@.-][A-Za-z0-9_@. -]*")
+
+
+class UserApi(Protocol):
+    """What resolution needs from a Flickr client (`auditor.flickr.FlickrClient`)."""
+
+    def lookup_user(self, url: str) -> UserMatch: ...
+    def find_by_username(self, username: str) -> UserMatch: ...
+    def person_info(self, nsid: str) -> Owner: ...
+
+
+@dataclass(frozen=True)
+class OwnerIdentity:
+    """A Flickr account as far as it is known, and how WHO led to it."""
+
+    nsid: str | None
+    username: str | None
+    path_alias: str | None
+    resolved_by: str  # e.g. "path alias (flickr.urls.lookupUser)"
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {
+            "nsid": self.nsid,
+            "username": self.username,
+            "path_alias": self.path_alias,
+            "resolved_by": self.resolved_by,
+        }
+
+
+class OwnerNotFound(AuditorError):
+    """WHO names no Flickr account (or a deleted one)."""
+
+
+@dataclass(frozen=True)
+class Who:
+    """WHO as typed, classified: `kind` is "nsid", "alias" (from a URL) or "word"."""
+
+    text: str
+    kind: str
+    value: str
+
+
+def parse_who(who: str) -> Who:
+    """Classify WHO; raise `AuditorError` when it cannot name a Flickr user at all."""
+    text = who.strip()
+    if is_nsid(text.upper()):
+        return Who(who, "nsid", text.upper())
+    if "/" in text or text.lower().startswith(("http", "www.", "flickr.com")):
+        owner, kind = parse_owner(text)
+        if owner is None:
+            raise AuditorError(
+                f"{who!r} is not a Flickr profile or photostream URL; give an NSID "
+                "(12345678@N01), a path alias, a username or a URL like "
+                "https://www.flickr.com/photos/<alias>/"
+            )
+        return Who(who, "nsid" if kind == "nsid" else "alias", owner)
+    if not text or not _WORD_RE.fullmatch(text):
+        raise AuditorError(
+            f"{who!r} cannot be a Flickr username or path alias; give an NSID, a path alias, "
+            "a username or a profile URL"
+        )
+    return Who(who, "word", text)
+
+
+def offline_identities(who: Who) -> list[OwnerIdentity]:
+    """What can be said without asking Flickr: an NSID is itself; anything else is matched
+    against the manifests' owner fields as typed."""
+    if who.kind == "nsid":
+        return [OwnerIdentity(who.value, None, None, "NSID as given (offline)")]
+    if who.kind == "alias":
+        return [OwnerIdentity(None, None, who.value, "path alias from the URL (offline)")]
+    return [
+        OwnerIdentity(
+            None,
+            who.value,
+            who.value,
+            "offline: matched as a path alias or username in the manifests' owner fields",
+        )
+    ]
+
+
+def _complete(api: UserApi, nsid: str, resolved_by: str) -> OwnerIdentity:
+    person = api.person_info(nsid)
+    return OwnerIdentity(person.nsid, person.username, person.alias, resolved_by)
+
+
+def resolve_identities(who: Who, api: UserApi) -> list[OwnerIdentity]:
+    """The account(s) WHO names on Flickr; `OwnerNotFound` when none."""
+    if who.kind == "nsid":
+        try:
+            return [_complete(api, who.value, "NSID as given (flickr.people.getInfo)")]
+        except UserNotFound as exc:
+            raise OwnerNotFound(
+                f"{who.text!r}: Flickr has no user with NSID {who.value} ({exc.message}); "
+                "check the NSID"
+            ) from None
+    url = f"https://www.flickr.com/photos/{who.value}/"
+    by_alias = by_username = None
+    with contextlib.suppress(UserNotFound):
+        by_alias = api.lookup_user(url)
+    if who.kind == "word":
+        with contextlib.suppress(UserNotFound):
+            by_username = api.find_by_username(who.value)
+    if by_alias is None and by_username is None:
+        what = "path alias" if who.kind == "alias" else "path alias or username"
+        raise OwnerNotFound(
+            f"{who.text!r}: no Flickr user has this {what} (or the account was deleted); "
+            "check the spelling, or give the NSID or the photostream URL"
+        )
+    if by_alias is not None and by_username is not None and by_alias.nsid == by_username.nsid:
+        return [_complete(api, by_alias.nsid, "path alias and username (both match)")]
+    found = []
+    if by_alias is not None:
+        found.append(_complete(api, by_alias.nsid, "path alias (flickr.urls.lookupUser)"))
+    if by_username is not None:
+        found.append(_complete(api, by_username.nsid, "username (flickr.people.findByUsername)"))
+    return found

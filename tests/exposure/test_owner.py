@@ -1,0 +1,194 @@
+"""`flickr-audit owner`: resolve WHO (NSID, alias, username, URL), find the owner's photos in
+YFCC100M and COCO manifests (live against the Flickr stand-in, and offline), and write the
+exposure report and a removal request listing every photo."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from flickr_standin import VALID_KEY, FlickrStandIn, Owner, Photo, World
+
+from auditor import cli
+from auditor.errors import EXIT_OK, EXIT_USAGE, AuditorError
+from auditor.exposure import parse_who
+
+Standin = Callable[..., FlickrStandIn]
+T0 = 1_250_000_000
+ANNA = Owner("55555555@N05", "Anna K", alias="anna-shoots")
+OTHER = Owner("66666666@N06", "anna-shoots")  # a USERNAME equal to ANNA's alias: another account
+CC = "http://creativecommons.org"
+HOSTILE = "<script>alert(1)</script> | [x](javascript:alert(1))"
+
+
+def world() -> World:
+    w = World()
+    for owner in (ANNA, OTHER):
+        w.add_owner(owner)
+    for i in range(1200):  # three listing pages
+        w.add_photo(Photo(str(800000 + i), ANNA.nsid, 2 if i % 2 else 4, T0 + 60 * i))
+    w.add_photo(Photo("890001", ANNA.nsid, 4, T0 + 5, safety_level=2))  # restricted
+    w.add_photo(Photo("890002", ANNA.nsid, 4, T0 + 6, deleted=True))
+    w.add_photo(Photo("890003", ANNA.nsid, 4, T0 + 7, safety_level=2))  # restricted, COCO only
+    w.add_photo(Photo("990001", OTHER.nsid, 4, T0))
+    return w
+
+
+YFCC_IDS = ["800000", "800001", "800777", "801199", "890001", "890002"]
+COCO_IDS = ["800500", "800501", "890003", "990001"]
+
+
+def yfcc(tmp_path: Path, w: World) -> Path:
+    lines = []
+    for photo_id in [*YFCC_IDS, "990001"]:
+        photo = w.photos[photo_id]
+        title = HOSTILE if photo_id == "800000" else "title"
+        fields = [photo_id, photo.owner, "nick", "2008-01-01 00:00:00.0", str(photo.uploaded_at),
+                  "", title, "", "", "", "", "", "",
+                  f"http://www.flickr.com/photos/{photo.owner}/{photo_id}/",
+                  f"http://farm1.staticflickr.com/1/{photo_id}_abcdef1234.jpg",
+                  "Attribution-NonCommercial License",
+                  "http://creativecommons.org/licenses/by-nc/2.0/",
+                  "1", "1", "abcdef1234", "abcdef1234", "jpg", "0"]  # fmt: skip
+        lines.append("\t".join(fields))
+    path = tmp_path / "yfcc.tsv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def coco(tmp_path: Path) -> Path:
+    images = [
+        {"id": n, "file_name": f"{n}.jpg", "license": 4,
+         "flickr_url": f"http://farm1.staticflickr.com/1/{photo_id}_abcdef1234.jpg"}
+        for n, photo_id in enumerate(COCO_IDS, start=1)
+    ]  # fmt: skip
+    path = tmp_path / "coco.json"
+    licence = {"id": 4, "name": "Attribution License", "url": f"{CC}/licenses/by/2.0/"}
+    document = {"images": images, "annotations": [], "categories": [], "licenses": [licence]}
+    path.write_text(json.dumps(document))
+    return path
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(args)
+    _, err = capsys.readouterr()
+    code = exited.value.code
+    return (code if isinstance(code, int) else 0), err
+
+
+def found(out: Path) -> dict[str, set[str]]:
+    document = json.loads((out / "exposure.json").read_text())
+    return {
+        Path(d["manifest"]).name: {p["photo_id"] for p in d["photos"]} for d in document["datasets"]
+    }
+
+
+def test_live_by_alias_finds_every_photo_in_yfcc_and_coco(
+    tmp_path: Path,
+    flickr_standin: Standin,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    standin = flickr_standin(world())
+    monkeypatch.setenv("FLICKR_API_KEY", VALID_KEY)
+    w = standin.world
+    out = tmp_path / "out"
+    code, err = run(
+        ["owner", "https://www.flickr.com/photos/anna-shoots/", str(yfcc(tmp_path, w)),
+         str(coco(tmp_path)), "--api-url", standin.url, "--state", str(tmp_path / "s.sqlite"),
+         "--rate-limit", "3600000", "--output-dir", str(out)],
+        capsys,
+    )  # fmt: skip
+    assert code == EXIT_OK, err
+    # YFCC: every photo of hers, by NSID, including restricted and deleted ones; COCO: those
+    # her public listing shows (890003 is restricted: no listing shows it, no owner field names it).
+    assert found(out) == {"yfcc.tsv": set(YFCC_IDS), "coco.json": {"800500", "800501"}}
+    document = json.loads((out / "exposure.json").read_text())
+    assert document["owner"]["nsid"] == ANNA.nsid
+    assert document["owner"]["resolved_by"] == "path alias (flickr.urls.lookupUser)"
+    photos = {p["photo_id"]: p for d in document["datasets"] for p in d["photos"]}
+    assert photos["890002"]["visibility"] == "not-public"
+    assert photos["890001"]["visibility"] == "public"  # restricted, told apart by getInfo
+    assert photos["800001"]["current_licence"] == "cc-by-nc-2.0"
+    assert "non-commercial" in photos["800001"]["grounds"]
+    letter = (out / "removal-request.md").read_text()
+    text = (out / "removal-request.txt").read_text()
+    for photo_id in [*YFCC_IDS, "800500", "800501"]:
+        assert f"/{photo_id}/" in letter and f"/{photo_id}/" in text
+    assert "Article 17" in letter and "Article 21" in letter
+    assert "Illinois" in letter and "not legal advice" in letter
+    assert "<script>" not in (out / "exposure.md").read_text()
+    assert "8 photo(s) in 2 manifest(s)" in err
+
+
+def test_a_word_matching_an_alias_and_another_username_reports_both(
+    tmp_path: Path,
+    flickr_standin: Standin,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    standin = flickr_standin(world())
+    monkeypatch.setenv("FLICKR_API_KEY", VALID_KEY)
+    out = tmp_path / "out"
+    code, err = run(
+        ["owner", "anna-shoots", str(yfcc(tmp_path, standin.world)), "--api-url", standin.url,
+         "--state", str(tmp_path / "s.sqlite"), "--rate-limit", "3600000",
+         "--output-dir", str(out)],
+        capsys,
+    )  # fmt: skip
+    assert code == EXIT_OK, err
+    document = json.loads((out / "exposure.json").read_text())
+    assert [(o["nsid"], o["resolved_by"]) for o in document["owners"]] == [
+        (ANNA.nsid, "path alias (flickr.urls.lookupUser)"),
+        (OTHER.nsid, "username (flickr.people.findByUsername)"),
+    ]
+    assert found(out) == {"yfcc.tsv": {*YFCC_IDS, "990001"}}
+
+
+def test_unknown_owner_exits_2_with_one_line(
+    tmp_path: Path,
+    flickr_standin: Standin,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    standin = flickr_standin(world())
+    monkeypatch.setenv("FLICKR_API_KEY", VALID_KEY)
+    code, err = run(
+        ["owner", "nobody-here", str(coco(tmp_path)), "--api-url", standin.url,
+         "--state", str(tmp_path / "s.sqlite"), "--output-dir", str(tmp_path / "o")],
+        capsys,
+    )  # fmt: skip
+    assert code == EXIT_USAGE
+    lines = [line for line in err.splitlines() if line.startswith("flickr-audit: error:")]
+    assert len(lines) == 1 and "no Flickr user has this path alias or username" in lines[0]
+
+
+def test_offline_matches_owner_fields_and_says_what_it_cannot(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    code, err = run(
+        ["owner", ANNA.nsid, str(yfcc(tmp_path, world())), str(coco(tmp_path)),
+         "--output-dir", str(out)],
+        capsys,
+    )  # fmt: skip
+    assert code == EXIT_OK
+    assert found(out) == {"yfcc.tsv": set(YFCC_IDS)}
+    assert "cannot be matched offline" in err and "offline lookup" in err
+    document = json.loads((out / "exposure.json").read_text())
+    assert document["mode"] == "offline"
+    assert {p["visibility"] for d in document["datasets"] for p in d["photos"]} == {None}
+
+
+def test_who_forms() -> None:
+    assert parse_who("55555555@n05").kind == "nsid"
+    assert parse_who("https://www.flickr.com/people/55555555@N05/").value == "55555555@N05"
+    alias = parse_who("flickr.com/photos/anna-shoots/123/")
+    assert (alias.kind, alias.value) == ("alias", "anna-shoots")
+    assert parse_who("Anna K").kind == "word"
+    for bad in ["", "https://example.org/", "a<b"]:
+        with pytest.raises(AuditorError):
+            parse_who(bad)
