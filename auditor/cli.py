@@ -93,6 +93,14 @@ def _column_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+_manifest_format = click.option(
+    "--manifest-format",
+    "fmt",
+    type=click.Choice(list(FORMATS)),
+    help="Read every FILE as this format instead of detecting it from the content.",
+)
+
+
 def _file_lines(table: ManifestTable) -> list[str]:
     """One line per manifest read (format, rows, skipped), each followed by its notes."""
     lines = []
@@ -309,17 +317,27 @@ def _progress_bar() -> Iterator[Callable[[int, int], None]]:
         yield update
 
 
-def fetch_live(
-    photos: Any, policy: Policy, key: str, options: LiveOptions, manifests: Sequence[str]
-) -> FetchReport:
-    """Fetch the live status of the photos, with a progress bar; exit 2 on an invalid key."""
-    client = FlickrClient(
+def flickr_client(key: str, options: LiveOptions) -> FlickrClient:
+    return FlickrClient(
         key,
         api_url=options.api_url,
         limiter=TokenBucket(options.rate_limit),
         backoff=RETRY_BACKOFF,
     )
-    with client, StateStore(options.state) as store:
+
+
+def invalid_key(options: LiveOptions) -> AuditorError:
+    return AuditorError(
+        f"{options.api_url}: Flickr rejected the API key (code 100, invalid key); "
+        "check FLICKR_API_KEY or --api-key-file"
+    )
+
+
+def fetch_live(
+    photos: Any, policy: Policy, key: str, options: LiveOptions, manifests: Sequence[str]
+) -> FetchReport:
+    """Fetch the live status of the photos, with a progress bar; exit 2 on an invalid key."""
+    with flickr_client(key, options) as client, StateStore(options.state) as store:
         run_id = store.start_run(
             api_url=options.api_url, manifests=manifests, policy=policy.id, photos=len(photos)
         )
@@ -337,10 +355,7 @@ def fetch_live(
             outcome = "ok"
         except InvalidKey:
             outcome = "invalid key"
-            raise AuditorError(
-                f"{options.api_url}: Flickr rejected the API key (code 100, invalid key); "
-                "check FLICKR_API_KEY or --api-key-file"
-            ) from None
+            raise invalid_key(options) from None
         finally:
             store.finish_run(run_id, outcome=outcome, api_calls=client.calls_by_method())
     return report
@@ -402,12 +417,7 @@ def _failing(findings_severity: list[str], fail_on: str) -> int:
     type=click.Path(path_type=Path, dir_okay=False),
     help="YAML list of accepted findings: {rule, photo_id or owner, reason, approved_by, expires}.",
 )
-@click.option(
-    "--manifest-format",
-    "fmt",
-    type=click.Choice(list(FORMATS)),
-    help="Read every FILE as this format instead of detecting it from the content.",
-)
+@_manifest_format
 @_column_options
 @_live_options
 def audit(
@@ -508,12 +518,7 @@ def audit(
     help="The dataset's use, for the grounds the removal request names (NC, ND, ...).",
 )
 @click.option("--offline", is_flag=True, help="Match on the manifests' owner fields only.")
-@click.option(
-    "--manifest-format",
-    "fmt",
-    type=click.Choice(list(FORMATS)),
-    help="Read every FILE as this format instead of detecting it from the content.",
-)
+@_manifest_format
 @_column_options
 @_live_options
 def owner(
@@ -543,21 +548,12 @@ def owner(
         click.echo(f"offline lookup ({reason}): matched on the manifests' owner fields", err=True)
         exposure = find_offline(photos, offline_identities(parsed))
     else:
-        client = FlickrClient(
-            key,
-            api_url=live_options.api_url,
-            limiter=TokenBucket(live_options.rate_limit),
-            backoff=RETRY_BACKOFF,
-        )
-        with client, StateStore(live_options.state) as store:
+        with flickr_client(key, live_options) as client, StateStore(live_options.state) as store:
             try:
                 identities = resolve_identities(parsed, client)
                 exposure = find_live(photos, identities, client, store)
             except InvalidKey:
-                raise AuditorError(
-                    f"{live_options.api_url}: Flickr rejected the API key (code 100, invalid "
-                    "key); check FLICKR_API_KEY or --api-key-file"
-                ) from None
+                raise invalid_key(live_options) from None
     live = exposure.live and not exposure.rows.empty
     grounds = evaluate(exposure.rows, chosen, live=live) if not exposure.rows.empty else None
     document = exposure_document(
