@@ -35,24 +35,35 @@ import collections
 import contextlib
 import hashlib
 import html
+import http
+import io
 import json
 import random
 import re
 import socket
 import sys
 import threading
+import time
 import traceback
 import urllib.parse
 from calendar import timegm
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
+import requests
+import requests.adapters
+import requests.utils
+from requests.structures import CaseInsensitiveDict
+
 VALID_KEY = "standin-test-key-0123456789abcdef"
 REST_PATH = "/services/rest/"
+# Where `FlickrStandIn.session()` answers (.invalid never resolves, should a request escape).
+IN_MEMORY_HOST = "flickr-standin.invalid"
+IN_MEMORY_URL = f"http://{IN_MEMORY_HOST}{REST_PATH}"
 
 # Flickr's licence table as recorded on 19 June 2025, in the order Flickr returns it.
 FLICKR_LICENCES: list[tuple[int, str, str]] = [
@@ -755,36 +766,27 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self, form: bytes) -> None:
         parts = urllib.parse.urlsplit(self.path)
-        if parts.path != REST_PATH:
-            self._send(404, "text/html; charset=utf-8", HTML_ERRORS[404].encode())
-            return
-        params = dict(urllib.parse.parse_qsl(parts.query, keep_blank_values=True))
-        params.update(
-            urllib.parse.parse_qsl(form.decode("utf-8", "replace"), keep_blank_values=True)
-        )
-        standin = self.server.standin
-        fault, faults = standin._arrive(params)
-        standin._sleep(standin.latency)
-        if fault in ("html429", "http500", "http503"):
-            status = {"html429": 429, "http500": 500, "http503": 503}[fault]
-            retry = [("Retry-After", str(faults.retry_after))] if status == 429 else []
-            body = (HTML_429 if status == 429 else HTML_ERRORS[status]).encode()
-            self._send(status, "text/html; charset=utf-8", body, retry)
-            return
-        if fault == "slow":
-            standin._sleep(faults.slow_seconds)
-        if fault in ("code100", "code105", "code201"):
-            answer: Json = {
-                "code100": _invalid_key(),
-                "code105": _fail(105, "Service currently unavailable"),
-                "code201": _fail(201, "Sorry, the Flickr API service is not currently available."),
-            }[fault]
-            content_type, body = _wrap(params, answer)
-        else:
-            content_type, body = standin._answer(params)
-        if fault == "truncated":
-            body = body[: len(body) // 2]
-        self._send(200, content_type, body)
+        reply = self.server.standin.reply(parts.path, _params(parts.query, form))
+        self._send(reply.status, reply.content_type, reply.body, reply.headers)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One HTTP answer of the stand-in, whichever way it is delivered."""
+
+    status: int
+    content_type: str
+    body: bytes
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+def _params(query: str, form: bytes | str) -> dict[str, str]:
+    """Request parameters as Flickr reads them: the query string, then the form body."""
+    params = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
+    if isinstance(form, bytes):
+        form = form.decode("utf-8", "replace")
+    params.update(urllib.parse.parse_qsl(form, keep_blank_values=True))
+    return params
 
 
 def _fail(code: int, message: str) -> Json:
@@ -810,8 +812,9 @@ class FlickrStandIn:
     `.start()`/`.stop()`.
 
     `requests` holds every request's parameters (query and form) without api_key, in arrival
-    order; `calls()` counts them by method. `faults` may be replaced or changed between
-    requests. Every answer waits `latency` seconds first. `url` is set by `start()`.
+    order, and `arrived` their arrival times (`time.monotonic()`); `calls()` counts them by
+    method. `faults` may be replaced or changed between requests. Every answer waits `latency`
+    seconds first. `url` is set by `start()`; `session()` answers without the server.
     """
 
     def __init__(
@@ -826,6 +829,7 @@ class FlickrStandIn:
         self.faults = faults if faults is not None else Faults()
         self.latency = latency
         self.requests: list[dict[str, str]] = []
+        self.arrived: list[float] = []  # time.monotonic() of each request's arrival, in order
         self._api = _Api(world, list(FLICKR_LICENCES if licences is None else licences))
         self._calls: collections.Counter[str] = collections.Counter()
         self._lock = threading.Lock()
@@ -884,10 +888,50 @@ class FlickrStandIn:
     def _arrive(self, params: dict[str, str]) -> tuple[str | None, Faults]:
         logged = {k: v for k, v in params.items() if k != "api_key"}
         with self._lock:
+            self.arrived.append(time.monotonic())
             self.requests.append(logged)
             self._calls[params.get("method", "")] += 1
             faults = self.faults
             return faults.draw(params), faults
+
+    def reply(self, path: str, params: dict[str, str]) -> Reply:
+        """The answer to one request for `path` with `params` (query and form), after the
+        injected latency and faults: what the HTTP server sends, and the in-memory session."""
+        if path != REST_PATH:
+            return Reply(404, "text/html; charset=utf-8", HTML_ERRORS[404].encode())
+        fault, faults = self._arrive(params)
+        self._sleep(self.latency)
+        if fault in ("html429", "http500", "http503"):
+            status = {"html429": 429, "http500": 500, "http503": 503}[fault]
+            retry = (("Retry-After", str(faults.retry_after)),) if status == 429 else ()
+            body = (HTML_429 if status == 429 else HTML_ERRORS[status]).encode()
+            return Reply(status, "text/html; charset=utf-8", body, retry)
+        if fault == "slow":
+            self._sleep(faults.slow_seconds)
+        if fault in ("code100", "code105", "code201"):
+            answer: Json = {
+                "code100": _invalid_key(),
+                "code105": _fail(105, "Service currently unavailable"),
+                "code201": _fail(201, "Sorry, the Flickr API service is not currently available."),
+            }[fault]
+            content_type, body = _wrap(params, answer)
+        else:
+            content_type, body = self._answer(params)
+        if fault == "truncated":
+            body = body[: len(body) // 2]
+        return Reply(200, content_type, body)
+
+    def session(self) -> requests.Session:
+        """A `requests.Session` answering `IN_MEMORY_URL` from this stand-in without a socket
+        (no server needed, `start()` or not): for benchmarks that count calls on big worlds,
+        where HTTP would only add time. Latency and faults apply as over HTTP, except that a
+        "slow" answer is only late (no read timeout), and nothing else is reachable."""
+        session = requests.Session()
+        session.trust_env = False  # no proxy or netrc lookups: nothing leaves the process
+        adapter = _InMemoryAdapter(self)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        return session
 
     def _sleep(self, seconds: float) -> None:
         if seconds > 0:
@@ -914,3 +958,44 @@ class FlickrStandIn:
         except _Fail as fail:
             answer = _fail(fail.code, fail.message)
         return _wrap(params, answer)
+
+
+class _InMemoryAdapter(requests.adapters.BaseAdapter):
+    """Answers every request a session sends from the stand-in, in the calling thread."""
+
+    def __init__(self, standin: FlickrStandIn) -> None:
+        super().__init__()
+        self.standin = standin
+
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: float | tuple[float | None, float | None] | tuple[float, float] | None = None,
+        verify: bool | str = True,
+        cert: bytes | str | tuple[bytes | str, bytes | str] | None = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        parts = urllib.parse.urlsplit(request.url or "")
+        if parts.hostname != IN_MEMORY_HOST:
+            # As a firewall would: the in-memory stand-in is the only endpoint there is.
+            raise requests.ConnectionError(f"in-memory stand-in: no route to {parts.hostname}")
+        reply = self.standin.reply(parts.path, _params(parts.query, request.body or b""))
+        response = requests.Response()
+        response.status_code = reply.status
+        response.reason = http.HTTPStatus(reply.status).phrase
+        response.headers = CaseInsensitiveDict(
+            {
+                "Content-Type": reply.content_type,
+                "Content-Length": str(len(reply.body)),
+                **dict(reply.headers),
+            }
+        )
+        response.encoding = requests.utils.get_encoding_from_headers(response.headers)
+        response.raw = io.BytesIO(reply.body)
+        response.url = request.url or ""
+        response.request = request
+        return response
+
+    def close(self) -> None:
+        pass

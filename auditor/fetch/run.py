@@ -320,7 +320,8 @@ class _Fetch:
             return
         if task.page == 1:
             more = page.pages - 1
-            if more < len(job.photo_ids):
+            # One page was the whole listing (more == 0): fall through to getInfo below.
+            if 0 < more < len(job.photo_ids):
                 job.pages_left = more
                 for number in range(2, page.pages + 1):
                     self._push(_Task("page", job=job, page=number), front=True)

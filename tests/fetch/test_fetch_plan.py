@@ -201,3 +201,26 @@ def test_search_windows_split_past_the_cap(tmp_path: Path, flickr_standin: Stand
     for params in standin.requests:
         if params.get("method") == "flickr.photos.search":
             assert int(params["page"]) * int(params["per_page"]) <= 4000
+
+
+def test_a_one_page_listing_is_complete(tmp_path: Path, flickr_standin: Standin) -> None:
+    """An owner without upload times whose public photos fit on one getPublicPhotos page: the
+    manifest photo that page did not show (restricted) gets its getInfo at once. A regression:
+    it was once left unresolved and reported as an error."""
+    world = World()
+    world.add_owner(SMALL)
+    for i in range(300):
+        world.add_photo(Photo(str(600000 + i), SMALL.nsid, 4, T0 + 60 * i))
+    world.add_photo(Photo("690001", SMALL.nsid, 4, T0 + 30, safety_level=2))
+    standin = flickr_standin(world)
+    wanted = [str(600000 + i) for i in range(0, 300, 15)] + ["690001"]
+    path = tmp_path / "m.csv"
+    path.write_text("photo_id,owner,license\n" + "".join(f"{p},{SMALL.nsid},4\n" for p in wanted))
+    photos = read_manifests([path]).photos
+    with client_for(standin) as client, StateStore(tmp_path / "s.sqlite") as store:
+        report = fetch_status(photos, client, store)
+    statuses = report.statuses.set_index("photo_id")
+    assert (statuses["status"] == "ok").all() and len(statuses) == len(wanted)
+    assert statuses.loc["690001", "visibility"] == "public"
+    assert report.api_calls["flickr.people.getPublicPhotos"] == 1
+    assert report.api_calls["flickr.photos.getInfo"] == 1
