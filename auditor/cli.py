@@ -14,7 +14,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -40,7 +40,8 @@ from auditor.flickr import DEFAULT_API_URL, FlickrClient, InvalidKey, TokenBucke
 from auditor.licences import load_catalogue
 from auditor.manifests.columns import ColumnOptions
 from auditor.manifests.read import FORMATS, ManifestTable, read_manifests
-from auditor.photo_table import OUTPUT_SUFFIXES, write_photo_table
+from auditor.photo_table import OUTPUT_SUFFIXES, empty_photo_table, write_photo_table
+from auditor.pipeline import offline_audit
 from auditor.report import RunInfo, build_audit_document, summary_lines, write_reports
 from auditor.resources import example_manifest
 from auditor.state import StateStore
@@ -451,27 +452,41 @@ def audit(
         click.echo(
             f"offline audit ({reason}): judged on the licences the manifests record", err=True
         )
-    table = read_manifests(manifests, fmt=fmt, columns=columns)
-    photos = table.photos
-    live_report = None
-    if key is not None:
+    target = output_dir or Path("reports") / Path(manifests[0]).name.split(".")[0]
+    if key is None:
+        # One pass over the manifests in chunks: memory stays bounded however large they are.
+        done = offline_audit(
+            manifests,
+            chosen,
+            target,
+            started_at=started,
+            tool_version=__version__,
+            fmt=fmt,
+            columns=columns,
+            waivers=loaded_waivers,
+            waiver_problems=waiver_problems,
+        )
+        table = ManifestTable(photos=empty_photo_table(), files=done.files)  # for _file_lines
+        document, live_lines = done.document, []
+        # The severities of the findings not waived, as _failing counts them.
+        counts = document["summary"]["findings"]
+        live_findings = [severity for severity in counts for _ in range(counts[severity])]
+    else:
+        table = read_manifests(manifests, fmt=fmt, columns=columns)
+        photos = table.photos
         click.echo(f"live audit: asking {live_options.api_url} for each photo's status", err=True)
         live_report = fetch_live(
             photos, chosen, key, live_options, [str(path) for path in manifests]
         )
         photos = with_live_status(photos, live_report.statuses)
-    findings = evaluate(photos, chosen, live=live_report is not None)
-    findings, applied_problems = apply_waivers(findings, loaded_waivers, started.date())
-    run = RunInfo(
-        policy=chosen.id,
-        mode="offline" if live_report is None else "live",
-        started_at=started,
-        finished_at=datetime.now(UTC),
-        manifests=tuple(str(path) for path in manifests),
-    )
-    if live_report is not None:
-        run = replace(
-            run,
+        findings = evaluate(photos, chosen, live=True)
+        findings, applied_problems = apply_waivers(findings, loaded_waivers, started.date())
+        run = RunInfo(
+            policy=chosen.id,
+            mode="live",
+            started_at=started,
+            finished_at=datetime.now(UTC),
+            manifests=tuple(str(path) for path in manifests),
             api_calls=live_report.api_calls,
             status_as_of=live_report.status_as_of,
             photos_fetched=live_report.fetched,
@@ -479,21 +494,20 @@ def audit(
             unverified=live_report.unverified,
             warnings=tuple(live_report.warnings),
         )
-    document = build_audit_document(
-        photos,
-        findings,
-        run,
-        waiver_problems=[*waiver_problems, *applied_problems],
-        tool_version=__version__,
-        include_findings=False,  # write_reports streams them from the table: half the memory
-    )
-    target = output_dir or Path("reports") / Path(manifests[0]).name.split(".")[0]
-    write_reports(target, photos, findings, document)
-    live_lines = [] if live_report is None else _live_lines(live_report, live_options)
+        document = build_audit_document(
+            photos,
+            findings,
+            run,
+            waiver_problems=[*waiver_problems, *applied_problems],
+            tool_version=__version__,
+            include_findings=False,  # write_reports streams them from the table: half the memory
+        )
+        write_reports(target, photos, findings, document)
+        live_lines = _live_lines(live_report, live_options)
+        live_findings = findings.loc[~findings["waived"].astype(bool), "severity"].tolist()
     for line in [*_file_lines(table), *live_lines, *summary_lines(document)]:
         click.echo(line, err=True)
     click.echo(f"reports: {target}/ (audit.json, findings.csv, owners.csv, summary.md)", err=True)
-    live_findings = findings.loc[~findings["waived"].astype(bool), "severity"].tolist()
     failing = _failing(live_findings, fail_on)
     if failing:
         click.echo(f"{failing} finding(s) at or above --fail-on {fail_on}: exit 1", err=True)

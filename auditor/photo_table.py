@@ -62,10 +62,16 @@ def _arrow_table(columns: dict[str, Any]) -> pa.Table:
 
 
 def build_photo_table(
-    raws: list[RawManifest], catalogue: LicenceCatalogue | None = None
+    raws: list[RawManifest],
+    catalogue: LicenceCatalogue | None = None,
+    judge: LicenceJudge | None = None,
 ) -> pd.DataFrame:
-    """Normalise the rows of one or more read manifests into one photo table."""
-    judge = LicenceJudge(catalogue or load_catalogue())
+    """Normalise the rows of one or more read manifests into one photo table.
+
+    `judge` (built from `catalogue`) may be kept across calls, so a manifest read in chunks
+    judges each distinct licence once.
+    """
+    judge = judge or LicenceJudge(catalogue or load_catalogue())
     tables = [_arrow_table(normalise(raw, judge)) for raw in raws if raw.rows]
     if not tables:
         return empty_photo_table()

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -44,6 +46,38 @@ def defuse_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if risky.any():
             out[column] = values.where(~risky, "'" + values)
     return out
+
+
+_FORMULA_BYTES = np.array([ord(char) for char in FORMULA_PREFIXES], dtype=np.uint8)
+
+
+def defuse_array(array: pa.Array) -> pa.Array:
+    """`defuse_cell` on every value of an Arrow string array, vectorised.
+
+    Every formula prefix is one ASCII byte, so a value is risky when its first byte is one: the
+    first bytes are read straight from the array's buffers.
+    """
+    if len(array) == 0 or array.null_count == len(array):
+        return array
+    width = np.int64 if pa.types.is_large_string(array.type) else np.int32
+    offsets: np.ndarray[Any, np.dtype[np.int64]] = np.frombuffer(array.buffers()[1], dtype=width)[
+        array.offset : array.offset + len(array) + 1
+    ].astype(np.int64)
+    data = array.buffers()[2]
+    if data is None:
+        return array
+    values = np.frombuffer(data, dtype=np.uint8)
+    starts, ends = offsets[:-1], offsets[1:]
+    filled = ends > starts
+    risky = np.zeros(len(array), dtype=bool)
+    risky[filled] = np.isin(values[starts[filled]], _FORMULA_BYTES)
+    if array.null_count:
+        risky &= array.is_valid().to_numpy(zero_copy_only=False)
+    if not risky.any():
+        return array
+    quote, nothing = pa.scalar("'", array.type), pa.scalar("", array.type)
+    quoted = pc.binary_join_element_wise(quote, array, nothing)
+    return pc.if_else(pa.array(risky), quoted, array)
 
 
 def write_csv(frame: pd.DataFrame, target: str | Path | IO[str]) -> None:

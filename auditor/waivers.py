@@ -17,8 +17,9 @@ a profile URL; both are normalised the way the photo table normalises them.
 `load_waivers` raises `AuditorError` only when the file as a whole is unusable (unreadable, not
 YAML, not a list). Problems with single entries come back as `WaiverProblem`s and the entry is
 left out, so it waives nothing: a malformed waiver fails closed. `apply_waivers` marks findings
-and reports expired waivers and waivers that matched no finding. The two lists of problems never
-overlap, so a caller reports both.
+and reports expired waivers and waivers that matched no finding (`WaiverBook` does the same for
+findings that come in chunks). The two lists of problems never overlap, so a caller reports
+both.
 """
 
 from __future__ import annotations
@@ -270,6 +271,56 @@ def _matches(
     return matched, {int(i) for i in joined["waiver"].unique()}
 
 
+class WaiverBook:
+    """Waivers applied to findings that come in chunks; which were used is kept across chunks,
+    so waivers that matched nothing are known (and reported) only at the end."""
+
+    def __init__(self, waivers: Sequence[Waiver], today: date) -> None:
+        self.waivers = list(waivers)
+        self.today = today
+        # Expired waivers take no part in matching, so an expired one is never applied and is
+        # reported as expired rather than as unmatched.
+        self._live_at = [i for i, waiver in enumerate(self.waivers) if not waiver.expired(today)]
+        self._live = [self.waivers[i] for i in self._live_at]
+        self._used: set[int] = set()
+
+    def apply(self, findings: pd.DataFrame) -> pd.DataFrame:
+        """A copy of `findings` with `waived` set where a live waiver matches the rule and the
+        photo (or owner). Findings already marked waived stay waived."""
+        out = findings.copy()
+        already = out["waived"].fillna(False).astype(bool).to_numpy()
+        if not self._live:
+            out["waived"] = already
+            return out
+        by_photo, photo_used = _matches(findings, self._live, "photo_id")
+        by_owner, owner_used = _matches(findings, self._live, "owner")
+        out["waived"] = by_photo | by_owner | already
+        self._used |= {self._live_at[i] for i in photo_used | owner_used}
+        return out
+
+    def problems(self) -> list[WaiverProblem]:
+        """A problem for every expired waiver and every live one that matched nothing so far."""
+        problems: list[WaiverProblem] = []
+        for position, waiver in enumerate(self.waivers):
+            if waiver.expired(self.today):
+                problems.append(
+                    WaiverProblem(
+                        waiver.line,
+                        f"waiver for rule {waiver.rule!r}, {waiver.target} expired on "
+                        f"{waiver.expires}; renew it with a later `expires` or remove it",
+                    )
+                )
+            elif position not in self._used:
+                problems.append(
+                    WaiverProblem(
+                        waiver.line,
+                        f"waiver at line {waiver.line} matched no finding (rule "
+                        f"{waiver.rule!r}, {waiver.target}); remove it if the finding is gone",
+                    )
+                )
+        return problems
+
+
 def apply_waivers(
     findings: pd.DataFrame, waivers: Sequence[Waiver], today: date
 ) -> tuple[pd.DataFrame, list[WaiverProblem]]:
@@ -278,33 +329,6 @@ def apply_waivers(
 
     Expired waivers are not applied. Findings already marked waived stay waived.
     """
-    # Expired waivers take no part in matching, so an expired one is never applied and is reported
-    # as expired rather than as unmatched.
-    live_at = [i for i, waiver in enumerate(waivers) if not waiver.expired(today)]
-    live = [waivers[i] for i in live_at]
-    by_photo, photo_used = _matches(findings, live, "photo_id")
-    by_owner, owner_used = _matches(findings, live, "owner")
-    out = findings.copy()
-    already = out["waived"].fillna(False).astype(bool).to_numpy()
-    out["waived"] = by_photo | by_owner | already
-
-    used = {live_at[i] for i in photo_used | owner_used}
-    problems: list[WaiverProblem] = []
-    for position, waiver in enumerate(waivers):
-        if waiver.expired(today):
-            problems.append(
-                WaiverProblem(
-                    waiver.line,
-                    f"waiver for rule {waiver.rule!r}, {waiver.target} expired on "
-                    f"{waiver.expires}; renew it with a later `expires` or remove it",
-                )
-            )
-        elif position not in used:
-            problems.append(
-                WaiverProblem(
-                    waiver.line,
-                    f"waiver at line {waiver.line} matched no finding (rule {waiver.rule!r}, "
-                    f"{waiver.target}); remove it if the finding is gone",
-                )
-            )
-    return out, problems
+    book = WaiverBook(waivers, today)
+    out = book.apply(findings)
+    return out, book.problems()

@@ -23,10 +23,11 @@ from auditor.engine.basis import (
     licence_change,
 )
 from auditor.engine.columns import STATUS_COLUMNS
+from auditor.engine.listings import Observation
 from auditor.engine.policy import Policy
-from auditor.engine.predicates import EvalContext, first_positions
+from auditor.engine.predicates import EvalContext, Mask, first_positions
 from auditor.engine.tags import DEFAULT_OPT_OUT_TAGS, first_tag_in, normalised_set
-from auditor.engine.template import parse_template, render
+from auditor.engine.template import MessageTemplate, parse_template, render
 from auditor.findings import FINDING_COLUMNS
 from auditor.licences import UNKNOWN, LicenceCatalogue, load_catalogue
 from auditor.photo_table import PHOTO_COLUMNS
@@ -98,36 +99,69 @@ def _annotate(
     catalogue: LicenceCatalogue,
     licence_basis: str,
     opt_out_tags: tuple[str, ...],
-) -> tuple[pd.DataFrame, npt.NDArray[np.intp], frozenset[str]]:
-    """`annotate`, plus `first_positions` of the photo ids and the normalised opt-out tags
-    (evaluate hands both to the predicates, so `duplicate` and `opt-out` reuse the work)."""
+    listed: Observation | None = None,
+) -> tuple[pd.DataFrame, Mask, frozenset[str]]:
+    """`annotate`, plus which rows repeat an earlier photo id and the normalised opt-out tags
+    (evaluate hands both to the predicates, so `duplicate` and `opt-out` reuse the work).
+
+    `listed`: what `FirstListings.observe` found for these rows, when the table is one chunk
+    of a larger audit; without it repeats are looked for in this table alone.
+    """
     missing = [name for name in _REQUIRED if name not in photos.columns]
     if missing:
         raise ValueError(f"the photo table lacks column(s) {', '.join(missing)}")
     # Copy-on-write: adding or replacing columns never touches the caller's frame.
     table = photos.copy(deep=False)
+    nulls = pd.Series(index=table.index, dtype="str")  # shared by the missing columns
     for name in (*PHOTO_COLUMNS, *STATUS_COLUMNS):
         if name == "source_row":
             if table[name].dtype != np.int64:
                 table[name] = table[name].astype("int64")
         elif name not in table.columns:
-            table[name] = pd.Series(index=table.index, dtype="str")
+            table[name] = nulls
         elif table[name].dtype != "str":
             table[name] = table[name].astype("str")
 
     table["effective_licence"] = effective_licence(table, catalogue, licence_basis)
-    for column in ("recorded_licence", "current_licence", "effective_licence"):
+    for column in ("recorded_licence", "current_licence", "licence_at_collection"):
         table[f"{column}_name"] = _licence_names(table[column], catalogue)
-    table["licence_at_collection_name"] = _licence_names(table["licence_at_collection"], catalogue)
+    effective = table["effective_licence"]
+    # Offline, the effective licence is the recorded one: its names are known already.
+    same = effective.equals(table["recorded_licence"])
+    names = table["recorded_licence_name"] if same else _licence_names(effective, catalogue)
+    table["effective_licence_name"] = names
     table["licence_change"] = licence_change(
         table["recorded_licence"], table["current_licence"], catalogue
     )
     table["licence_changed_on"] = changed_on(table["licence_changed_at"])
     wanted = normalised_set(opt_out_tags)
     table["opt_out_tag"] = first_tag_in(table["tags"], wanted)
-    first = first_positions(table["photo_id"])
-    table["first_listed_at"] = _first_listed_at(table, first)
-    return table, first, wanted
+    if listed is None:
+        first = first_positions(table["photo_id"])
+        table["first_listed_at"] = _first_listed_at(table, first)
+        repeated: Mask = (first >= 0) & (first != np.arange(len(table)))
+    else:
+        table["first_listed_at"] = listed.first_listed_at.set_axis(table.index)
+        repeated = listed.repeated
+    return table, repeated, wanted
+
+
+def _messages(
+    template: MessageTemplate, table: pd.DataFrame, fired: npt.NDArray[np.intp], policy: str
+) -> pd.Series:
+    """`render` for the rows at `fired`, rendering each distinct combination of the template's
+    fields once: licence rules name a handful of licences across millions of rows."""
+    fields = [name for name in dict.fromkeys(template.fields) if name != "policy"]
+    combined = np.zeros(len(fired), dtype=np.int64)
+    for name in fields:
+        codes, uniques = pd.factorize(table[name].iloc[fired], use_na_sentinel=False)
+        if len(uniques) * 2 > len(fired):  # mostly distinct (ids, rows): nothing to share
+            return render(template, table, fired, policy)
+        combined = combined * len(uniques) + codes
+    codes, _ = pd.factorize(combined)
+    first = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)
+    once = render(template, table, fired[first], policy)
+    return pd.Series(once.array.take(codes))
 
 
 def empty_findings() -> pd.DataFrame:
@@ -144,17 +178,22 @@ def evaluate(
     *,
     live: bool = False,
     catalogue: LicenceCatalogue | None = None,
+    listed: Observation | None = None,
 ) -> pd.DataFrame:
     """The findings of `policy` on a photo table, one row per (photo row, rule) that fired.
 
     The table is annotated with the policy's `licence_basis` and `opt_out_tags`. Rules with
     severity `off` are skipped, and so are rules that need the live status unless `live` is
-    True. Columns are `FINDING_COLUMNS`; `waived` is False (waivers apply later).
+    True. Columns are `FINDING_COLUMNS`; `waived` is False (waivers apply later). `listed`
+    says which rows repeat a photo listed earlier, when the table is one chunk of an audit
+    (`auditor.engine.listings`); without it, repeats within this table.
     """
     catalogue = catalogue or load_catalogue()
-    table, first, wanted = _annotate(photos, catalogue, policy.licence_basis, policy.opt_out_tags)
+    table, repeated, wanted = _annotate(
+        photos, catalogue, policy.licence_basis, policy.opt_out_tags, listed
+    )
     context = EvalContext(table, policy.use.as_dict(), catalogue, opt_out_tags=policy.opt_out_tags)
-    context.seed_first_positions("photo_id", first)
+    context.seed_repeated("photo_id", repeated)
     context.seed_tag_matches("tags", wanted, table["opt_out_tag"])
     active = [
         rule for rule in policy.rules if rule.severity != "off" and (live or not rule.requires_live)
@@ -169,7 +208,7 @@ def evaluate(
             continue
         positions.append(fired)
         rule_numbers.append(np.full(len(fired), number, dtype=np.intp))
-        messages.append(render(parse_template(rule.message), table, fired, policy.id))
+        messages.append(_messages(parse_template(rule.message), table, fired, policy.id))
     if not positions:
         return empty_findings()
 

@@ -84,6 +84,7 @@ class EvalContext:
         self._codes: dict[str, tuple[npt.NDArray[np.intp], list[str]]] = {}
         self._licences: dict[str, list[Licence | None]] = {}
         self._first: dict[str, npt.NDArray[np.intp]] = {}
+        self._repeated: dict[str, Mask] = {}
         self._tags: dict[tuple[str, frozenset[str]], pd.Series] = {}
 
     def column(self, name: str) -> pd.Series:
@@ -122,6 +123,20 @@ class EvalContext:
         if column not in self._first:
             self._first[column] = first_positions(self.column(column))
         return self._first[column]
+
+    def seed_repeated(self, column: str, repeated: Mask) -> None:
+        """Which rows repeat a value of an earlier row, decided elsewhere: when a table is
+        judged in chunks, "earlier" reaches into chunks before this one
+        (`auditor.engine.listings`)."""
+        self._repeated[column] = repeated
+
+    def repeated(self, column: str) -> Mask:
+        """Rows whose value appeared in an earlier row (the first row of each value is not)."""
+        if column not in self._repeated:
+            first = self.first_positions(column)
+            # A null (-1) repeats nothing; a value repeats when its first row is an earlier one.
+            self._repeated[column] = (first >= 0) & (first != np.arange(self.rows))
+        return self._repeated[column]
 
     def seed_tag_matches(self, column: str, wanted: frozenset[str], found: pd.Series) -> None:
         """Reuse `first_tag_in(table[column], wanted)` computed elsewhere."""
@@ -325,10 +340,7 @@ class Duplicated(Predicate):
     column: str
 
     def mask(self, ctx: EvalContext) -> Mask:
-        first = ctx.first_positions(self.column)
-        # A null (-1) repeats nothing; a value repeats when its first row is an earlier one.
-        repeats: Mask = (first >= 0) & (first != np.arange(ctx.rows))
-        return repeats
+        return ctx.repeated(self.column)
 
     def as_data(self) -> object:
         return {"duplicated": self.column}

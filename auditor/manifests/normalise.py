@@ -46,6 +46,8 @@ _STATIC_RE = (
     rf"/[0-9]{{1,6}}/(?P<id>{_ID})_[^/?#]*(?:[?#].*)?$"
 )
 _NSID_RE = r"^[0-9]+@[Nn][0-9]{2}$"
+# An NSID short enough to be the `who` of a page URL (`_PAGE_RE` allows 64 characters).
+_FAST_NSID_RE = r"^[0-9]{1,60}@[Nn][0-9]{2}$"
 _ALIAS_RE = r"^[A-Za-z0-9_-]{1,64}$"
 _DIGITS_RE = r"^[0-9]+$"
 _RESERVED_WHO = pa.array(["tags", "upload", "organize", "friends", "me"], _STR)
@@ -68,8 +70,51 @@ def text_column(values: Any) -> pa.Array:
             array = pa.array(values, _STR)
         except (pa.ArrowTypeError, pa.ArrowInvalid):  # JSON numbers, NaN from pandas, ...
             array = pa.array([_as_text(value) for value in values], _STR)
-    trimmed = pc.utf8_trim_whitespace(array)
-    return pc.if_else(pc.is_in(trimmed, value_set=_NULL_TEXT), _NULL_STR, trimmed)
+    maybe_space, blank = _scan(array)
+    if maybe_space:
+        array = pc.utf8_trim_whitespace(array)
+        blank = _scan(array)[1]
+    return pc.if_else(pa.array(blank), _NULL_STR, array) if blank.any() else array
+
+
+# Bytes that may start or end a value utf8_trim_whitespace would change: ASCII controls and
+# space, DEL, and any byte of a multi-byte character (some are Unicode spaces).
+_MAYBE_SPACE = np.zeros(256, dtype=bool)
+_MAYBE_SPACE[: ord(" ") + 1] = True
+_MAYBE_SPACE[0x7F:] = True
+
+
+def _scan(array: pa.Array) -> tuple[bool, np.ndarray]:
+    """`(maybe_space, blank)` for a string array, read from its buffers: whether some value
+    may start or end with white space, and where the value is `""` or `\\N`."""
+    n = len(array)
+    if n == 0:
+        return False, np.zeros(0, dtype=bool)
+    _, offsets_buffer, data = array.buffers()[:3]
+    width = np.int32 if array.type == _STR else np.int64
+    offsets = np.frombuffer(offsets_buffer, dtype=width)[array.offset : array.offset + n + 1]
+    starts, lengths = offsets[:-1], np.diff(offsets)
+    valid = (
+        np.ones(n, dtype=bool)
+        if array.null_count == 0
+        else array.is_valid().to_numpy(zero_copy_only=False)
+    )
+    blank = valid & (lengths == 0)
+    if array.null_count == 0 and not blank.any():  # the common case: no masking needed
+        filled, first, last = valid, starts, offsets[1:] - 1
+    else:
+        filled = valid & (lengths > 0)
+        if not filled.any():
+            return False, blank
+        first = starts[filled]
+        last = first + lengths[filled] - 1
+    values = np.frombuffer(data, dtype=np.uint8)
+    maybe_space = bool(_MAYBE_SPACE[values[first]].any() or _MAYBE_SPACE[values[last]].any())
+    pairs = np.flatnonzero(filled & (lengths == 2))
+    if len(pairs):
+        at = starts[pairs]
+        blank[pairs] = (values[at] == ord("\\")) & (values[at + 1] == ord("N"))
+    return maybe_space, blank
 
 
 def _as_text(value: object) -> str | None:
@@ -325,6 +370,16 @@ class LicenceJudge:
         return UNKNOWN, f"licence {first_text!r} / {alt!r} not recognised"
 
 
+def _codes(column: pa.Array) -> tuple[np.ndarray, list[str | None]]:
+    """Dictionary codes of a column (null gets the last code) and the value of each code."""
+    if column.null_count == len(column):
+        return np.zeros(len(column), dtype=np.int64), [None]
+    encoded = column.dictionary_encode()
+    values: list[str | None] = [*encoded.dictionary.to_pylist(), None]
+    codes = pc.fill_null(encoded.indices, len(values) - 1).to_numpy(zero_copy_only=False)
+    return codes.astype(np.int64), values
+
+
 def _licences(
     judge: LicenceJudge,
     code: pa.Array,
@@ -332,36 +387,44 @@ def _licences(
     value: pa.Array,
     alt: pa.Array,
     raw: pa.Array,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[pa.Array, pa.Array, pa.Array]:
     """(slug, note, raw display) per row, judging each distinct combination once."""
-    columns = (code, version, value, alt)
-    # One key per combination ("\x00" marks null: cleaned text never holds it).
-    key = pc.binary_join_element_wise(
-        *columns, "\x1f", null_handling="replace", null_replacement="\x00"
-    )
-    indices = key.dictionary_encode().indices.to_numpy(zero_copy_only=False)
-    distinct, first_rows = np.unique(indices, return_index=True)
-    values = [column.take(pa.array(first_rows)).to_pylist() for column in columns]
-    judged = [judge.judge(*combo) for combo in zip(*values, strict=True)]
-    position = np.zeros(distinct.max() + 1 if len(distinct) else 0, dtype=np.int64)
-    position[distinct] = np.arange(len(distinct))
-    picked = position[indices]
-    slugs = np.array([j[0] for j in judged], dtype=object)[picked]
-    notes = np.array([j[1] for j in judged], dtype=object)[picked]
-    built = np.array([j[2] for j in judged], dtype=object)[picked]
-    shown = raw.to_numpy(zero_copy_only=False).copy()
-    missing = _isnull(shown)
-    shown[missing] = built[missing]
-    return slugs, notes, shown
+    # One integer per combination of the four columns' dictionary codes.
+    combination = np.zeros(len(code), dtype=np.int64)
+    columns = [_codes(column) for column in (code, version, value, alt)]
+    for codes, values in columns:
+        combination = combination * len(values) + codes
+    indices, distinct = pd.factorize(combination)
+    judged = []
+    for key in distinct.tolist():
+        combo: list[str | None] = []
+        for _, values in reversed(columns):
+            key, at = divmod(key, len(values))
+            combo.append(values[at])
+        judged.append(judge.judge(*reversed(combo)))
+    take = pa.array(indices)
+
+    def per_row(values: list[str | None], needed: bool = True) -> pa.Array:
+        if not needed or all(value is None for value in values):
+            return pa.nulls(len(indices), _STR)
+        return pa.array(values, _STR).take(take)
+
+    slugs = per_row([j[0] for j in judged])
+    notes = per_row([j[1] for j in judged])
+    # The recorded values as one display string are needed only where the reader gave none.
+    built = per_row([j[2] for j in judged], needed=raw.null_count > 0)
+    return slugs, notes, pc.coalesce(raw, built) if raw.null_count else raw
 
 
-def _dates(texts: pa.Array, label: str) -> tuple[pa.Array, np.ndarray]:
+def _dates(texts: pa.Array, label: str) -> tuple[pa.Array, pa.Array | None]:
     """ISO 8601 per row, and a note where a date was unusable.
 
     Epoch seconds and ISO days are converted in Arrow; other spellings go through
     `dates.normalise_date` once per distinct value.
     """
     n = len(texts)
+    if texts.null_count == n:
+        return texts, None
     latest = datetime.now(UTC) + timedelta(days=1)
     epoch = _mask(texts, _EPOCH_RE)
     seconds = pc.cast(pc.if_else(epoch, texts, _NULL_STR), pa.int64())
@@ -376,6 +439,9 @@ def _dates(texts: pa.Array, label: str) -> tuple[pa.Array, np.ndarray]:
     # Arrow casts a timestamp to "YYYY-MM-DD HH:MM:SS" far faster than strftime formats it.
     plain = pc.cast(pc.cast(seconds, pa.timestamp("s")), _STR)
     epoch_iso = pc.binary_join_element_wise(pc.replace_substring(plain, " ", "T"), "Z", "")
+    if not pc.any(pc.and_(pc.is_valid(texts), pc.invert(epoch_ok))).as_py():
+        # Every date is an epoch in range (or missing): the common case of large manifests.
+        return pc.if_else(epoch_ok, epoch_iso, _NULL_STR), None
     day = _mask(texts, _DAY_RE)
     day_ok = pc.and_(
         day,
@@ -400,28 +466,113 @@ def _dates(texts: pa.Array, label: str) -> tuple[pa.Array, np.ndarray]:
         iso_np[rows] = [r[0] for r in results]
         notes[rows] = [f"{label}: {r[1]}" if r[1] else None for r in results]
         iso = pa.array(iso_np, _STR)
-    return iso, notes
+    return iso, _notes(notes)
 
 
-def _join_notes(parts: Sequence[np.ndarray], n: int) -> np.ndarray:
-    notes = np.full(n, None, dtype=object)
-    has = np.zeros(n, dtype=bool)
-    for part in parts:
-        has |= ~_isnull(part)
-    for i in np.flatnonzero(has):
-        notes[i] = "; ".join(str(part[i]) for part in parts if part[i] is not None)
-    return notes
+def _join_notes(parts: Sequence[pa.Array | None], n: int) -> pa.Array:
+    """Per row, the non-null notes of `parts` joined with `; ` (null when there are none)."""
+    present = [part for part in parts if part is not None and part.null_count < len(part)]
+    if not present:
+        return pa.nulls(n, _STR)
+    if len(present) == 1:
+        return present[0]
+    has = pc.is_valid(present[0])
+    for part in present[1:]:
+        has = pc.or_(has, pc.is_valid(part))
+    rows = pa.array(np.flatnonzero(has.to_numpy(zero_copy_only=False)))
+    values = [part.take(rows).to_pylist() for part in present]
+    joined = ["; ".join(v for v in row if v is not None) for row in zip(*values, strict=True)]
+    return pc.replace_with_mask(pa.nulls(n, _STR), has, pa.array(joined, _STR))
+
+
+def _notes(values: np.ndarray) -> pa.Array | None:
+    """A numpy column of notes (str or None) as Arrow; None when it holds no note."""
+    present = ~_isnull(values)
+    if not present.any():
+        return None
+    return pa.array(
+        [value if keep else None for value, keep in zip(values, present, strict=True)], _STR
+    )
+
+
+def _canonical_rows(text: dict[str, pa.Array]) -> np.ndarray:
+    """Rows whose ids and owner need no parsing: a bare photo id, an NSID or no owner, a page
+    URL that is exactly `http(s)://www.flickr.com/photos/<owner>/<id>/` or none, and a static
+    image URL naming the same photo or none.
+
+    On these rows every field names the same photo and owner, so the general path would find
+    photo id = the bare id, owner = the NSID in upper case, and nothing to note.
+    """
+    ref, url, alt, owner = (text[name] for name in ("photo_ref", "url", "alt_url", "owner_ref"))
+    n = len(ref)
+    nsid = _mask(owner, _FAST_NSID_RE)
+    ok = pc.and_(_mask(ref, _ID_RE), pc.or_(pc.is_null(owner), nsid))
+    if url.null_count < n:
+        same = pc.fill_null(pc.equal(url, _page(owner, ref, "http")), False)
+        if not pc.all(pc.or_(same, pc.is_null(url))).as_py():
+            same = pc.or_(same, pc.fill_null(pc.equal(url, _page(owner, ref, "https")), False))
+        ok = pc.and_(ok, pc.or_(pc.is_null(url), pc.and_(nsid, same)))
+    if alt.null_count < n:
+        static = pc.struct_field(pc.extract_regex(alt, _STATIC_RE), "id")
+        ok = pc.and_(ok, pc.or_(pc.is_null(alt), pc.fill_null(pc.equal(static, ref), False)))
+    result: np.ndarray = ok.to_numpy(zero_copy_only=False)
+    return result
+
+
+def _page(owner: pa.Array, photo: pa.Array, scheme: str) -> pa.Array:
+    return pc.binary_join_element_wise(
+        f"{scheme}://www.flickr.com/photos/", owner, "/", photo, "/", ""
+    )
+
+
+def _ids_and_owners(
+    text: dict[str, pa.Array],
+) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array | None, pa.Array | None]:
+    """(photo_id, owner, owner_kind, id note, owner note) per row.
+
+    Canonical rows (`_canonical_rows`) are settled with a few Arrow kernels; the rest go through
+    the general path (`_Refs`, `_photo_ids`, `_combine_owners`).
+    """
+    n = len(text["photo_ref"])
+    canonical = _canonical_rows(text)
+    owner_ref = text["owner_ref"]
+    photo_id = text["photo_ref"]
+    # An NSID is ASCII: ascii_upper gives what utf8_upper would.
+    owner = pc.ascii_upper(owner_ref)
+    kind = pc.if_else(pc.is_valid(owner_ref), pa.scalar("nsid", _STR), _NULL_STR)
+    rest = np.flatnonzero(~canonical)
+    if not len(rest):
+        return photo_id, owner, kind, None, None
+    take = pa.array(rest)
+    sub = {name: text[name].take(take) for name in ("photo_ref", "url", "alt_url", "owner_ref")}
+    refs = [_Refs(sub[name]) for name in ("photo_ref", "url", "alt_url")]
+    sub_id, id_note = _photo_ids(refs)
+    sub_owner, sub_kind, owner_note = _combine_owners(
+        [_owner_candidates(sub["owner_ref"]), *[(r.owner, r.owner_kind) for r in refs]]
+    )
+    where = pa.array(~canonical)
+
+    def merged(base: pa.Array, values: np.ndarray) -> pa.Array:
+        return pc.replace_with_mask(base, where, pa.array(values, _STR))
+
+    def scattered(values: np.ndarray) -> pa.Array | None:
+        notes = _notes(values)
+        return None if notes is None else pc.replace_with_mask(pa.nulls(n, _STR), where, notes)
+
+    return (
+        merged(photo_id, sub_id),
+        merged(owner, sub_owner),
+        merged(kind, sub_kind),
+        scattered(id_note),
+        scattered(owner_note),
+    )
 
 
 def normalise(raw: RawManifest, judge: LicenceJudge) -> dict[str, Any]:
-    """The photo-table columns (Arrow arrays or numpy object arrays) for one raw manifest."""
+    """The photo-table columns (Arrow arrays, and a numpy `source_row`) for one raw manifest."""
     n = raw.rows
     text = {name: text_column(raw.columns[name]) for name in raw.columns if name != "source_row"}
-    refs = [_Refs(text[name]) for name in ("photo_ref", "url", "alt_url")]
-    photo_id, id_note = _photo_ids(refs)
-    owner, owner_kind, owner_note = _combine_owners(
-        [_owner_candidates(text["owner_ref"]), *[(r.owner, r.owner_kind) for r in refs]]
-    )
+    photo_id, owner, owner_kind, id_note, owner_note = _ids_and_owners(text)
 
     ref_text = text["photo_ref"]
     ref_is_url = pc.fill_null(pc.match_substring(ref_text, "/"), False)
@@ -437,9 +588,8 @@ def normalise(raw: RawManifest, judge: LicenceJudge) -> dict[str, Any]:
     )
     collected_at, collected_note = _dates(text["collected_at"], "collection date")
     uploaded_at, uploaded_note = _dates(text["uploaded_at"], "upload date")
-    reader_note = text["notes"].to_numpy(zero_copy_only=False)
     notes = _join_notes(
-        [reader_note, id_note, owner_note, licence_note, collected_note, uploaded_note], n
+        [text["notes"], id_note, owner_note, licence_note, collected_note, uploaded_note], n
     )
     source_row = raw.columns["source_row"]
     return {

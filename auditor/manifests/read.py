@@ -10,7 +10,8 @@ JSON Lines; the header of a CSV (Open Images, Openverse) or the shape of a heade
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,8 @@ from auditor.manifests.tabular import (
     read_parquet,
 )
 from auditor.manifests.urls import read_urls
-from auditor.manifests.yfcc100m import looks_like_yfcc100m, read_yfcc100m
+from auditor.manifests.yfcc100m import CHUNK_ROWS as YFCC_CHUNK_ROWS
+from auditor.manifests.yfcc100m import iter_yfcc100m, looks_like_yfcc100m, read_yfcc100m
 from auditor.photo_table import FileReport, TableSummary, build_photo_table, summarise
 
 FORMATS: dict[str, str] = {
@@ -186,7 +188,12 @@ def read_manifest(
     """Read one manifest's rows as its format keeps them (see `auditor.manifests.raw`)."""
     path = Path(path)
     columns = columns or ColumnOptions()
-    fmt, sniff, document = _choose_format(path, fmt, columns)
+    return _read(path, *_choose_format(path, fmt, columns), columns)
+
+
+def _read(
+    path: Path, fmt: str, sniff: _Sniff, document: Any, columns: ColumnOptions
+) -> RawManifest:
     delimiter = delimiter_of(sniff.first_line)
     readers: dict[str, Callable[[], RawManifest]] = {
         "coco": lambda: read_coco(path, document),
@@ -203,6 +210,44 @@ def read_manifest(
         "urls": lambda: read_urls(path),
     }
     return readers[fmt]()
+
+
+def iter_manifest(
+    path: str | Path,
+    fmt: str | None = None,
+    columns: ColumnOptions | None = None,
+    chunk_rows: int = YFCC_CHUNK_ROWS,
+) -> Iterator[RawManifest]:
+    """Read one manifest in pieces of about `chunk_rows` rows where its format can be read
+    that way (YFCC100M, which has 100 million lines), else whole; pieces come in file order."""
+    path = Path(path)
+    columns = columns or ColumnOptions()
+    chosen, sniff, document = _choose_format(path, fmt, columns)
+    if chosen != "yfcc100m":
+        yield _read(path, chosen, sniff, document, columns)
+        return
+    empty = True
+    for chunk in iter_yfcc100m(path, chunk_rows=chunk_rows):
+        empty = False
+        yield chunk
+    if empty:
+        raise ManifestError(path, "is empty; give a manifest that lists photos")
+
+
+def file_report(pieces: Sequence[RawManifest]) -> FileReport:
+    """What was read from one manifest, from the pieces it was read in."""
+    skipped: Counter[str] = Counter()
+    notes: list[str] = []
+    for piece in pieces:
+        skipped.update(piece.skipped)
+        notes.extend(piece.notes)
+    return FileReport(
+        path=str(pieces[0].path),
+        format=pieces[0].format,
+        rows=sum(piece.rows for piece in pieces),
+        skipped=dict(skipped),
+        notes=tuple(notes),
+    )
 
 
 @dataclass(frozen=True)
@@ -229,14 +274,4 @@ def read_manifests(
     """
     raws = [read_manifest(path, fmt, columns) for path in paths]
     photos = build_photo_table(raws, catalogue)
-    files = [
-        FileReport(
-            path=str(raw.path),
-            format=raw.format,
-            rows=raw.rows,
-            skipped=dict(raw.skipped),
-            notes=tuple(raw.notes),
-        )
-        for raw in raws
-    ]
-    return ManifestTable(photos=photos, files=files)
+    return ManifestTable(photos=photos, files=[file_report([raw]) for raw in raws])

@@ -40,6 +40,9 @@ PHOTO_ID, NSID, NICKNAME, UPLOADED, TITLE, PAGE_URL, DOWNLOAD_URL, LICENCE_NAME,
 )
 WIDTHS = (23, 25)
 CHUNK_ROWS = 1_000_000
+# Bytes Arrow parses at a time: blocks that stay in the CPU cache parse about twice as fast as
+# 16 MiB ones.
+BLOCK_SIZE = 1 << 20
 _STR = pa.string()
 
 
@@ -85,13 +88,16 @@ def _chunk(
 ) -> RawManifest:
     """A raw manifest from parsed columns (23-column positions) plus the bad lines among them."""
     raw = RawManifest(path, "yfcc100m")
+    # Blank lines are not rows. A row is blank only if its first field is empty: test that first.
     keep = np.ones(len(lines), dtype=bool)
-    empty = pc.equal(columns["c0"], "")
-    for name in ("c1", "c13", "c14"):
-        empty = pc.and_(empty, pc.equal(columns[name], ""))
-    keep &= ~empty.to_numpy(zero_copy_only=False)  # blank lines are not rows
-    take = pa.array(np.flatnonzero(keep))
-    col = {name: array.take(take) for name, array in columns.items()}
+    col = columns
+    if len(lines) and not pc.all(pc.not_equal(columns["c0"], "")).as_py():
+        empty = pc.equal(columns["c0"], "")
+        for name in ("c1", "c13", "c14"):
+            empty = pc.and_(empty, pc.equal(columns[name], ""))
+        keep &= ~empty.to_numpy(zero_copy_only=False)
+        take = pa.array(np.flatnonzero(keep))
+        col = {name: array.take(take) for name, array in columns.items()}
     name, url = _nullify(col[f"c{LICENCE_NAME}"]), _nullify(col[f"c{LICENCE_URL}"])
     shown = pc.coalesce(
         pc.binary_join_element_wise(name, pc.binary_join_element_wise("<", url, ">", ""), " "),
@@ -137,11 +143,12 @@ def _chunk(
 
 
 def iter_yfcc100m(
-    path: Path, chunk_rows: int = CHUNK_ROWS, block_size: int = 16 << 20
+    path: Path, chunk_rows: int = CHUNK_ROWS, block_size: int | None = None
 ) -> Iterator[RawManifest]:
     """Read a YFCC100M file in chunks of about `chunk_rows` lines, in file order.
 
-    `block_size` is the bytes Arrow parses at a time (a chunk is made of whole blocks).
+    `block_size` is the bytes Arrow parses at a time (a chunk is made of whole blocks;
+    default `BLOCK_SIZE`).
     """
     width = _width(path)
     names = [f"f{i}" for i in range(width)]
@@ -170,7 +177,7 @@ def iter_yfcc100m(
 
     stream = open_binary(path)
     try:
-        reader = _open(path, stream, names, include, invalid, block_size)
+        reader = _open(path, stream, names, include, invalid, block_size or BLOCK_SIZE)
         pending: list[pa.RecordBatch] = []
         next_line = 1
         pending_rows = 0

@@ -2,7 +2,9 @@
 summary the CLI prints.
 
 `build_audit_document` turns the photo table and the findings table into the audit document;
-`write_reports` writes the four files from it; `summary_lines` gives the terminal summary.
+`write_reports` writes the four files from it; `summary_lines` gives the terminal summary. The
+offline pipeline (`auditor.pipeline`) uses the pieces underneath for chunks: `tally.AuditTally`
+(the counts), `spool.FindingSpool` (findings in report order), `write.ReportWriter`.
 """
 
 from auditor.findings import (

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from auditor.findings import FINDING_COLUMNS, SEVERITIES
+from auditor.report.tally import AuditTally
 from auditor.waivers import WaiverProblem
 
 SCHEMA_VERSION = 1
@@ -73,28 +73,6 @@ def format_rules(rules: dict[str, int]) -> str:
     return "; ".join(f"{rule}:{count}" for rule, count in rules.items())
 
 
-def _codes(values: pd.Series) -> tuple[np.ndarray[Any, np.dtype[np.intp]], list[Any]]:
-    """Integer codes of a column and the value of each code (missing values get code -1)."""
-    codes, uniques = pd.factorize(values.astype("str"), use_na_sentinel=True)
-    return np.asarray(codes, dtype=np.intp), list(uniques.tolist())
-
-
-def _first_text(
-    groups: np.ndarray[Any, np.dtype[np.intp]], values: pd.Series, size: int
-) -> list[str | None]:
-    """Per group 0..size-1, the first non-null value of `values` in table order (or None)."""
-    out: list[str | None] = [None] * size
-    present = values.notna().to_numpy()
-    rows = np.flatnonzero(present)
-    if not len(rows):
-        return out
-    first_groups, first_at = np.unique(groups[rows], return_index=True)
-    texts = values.iloc[rows[first_at]].astype("str").tolist()
-    for group, text in zip(first_groups.tolist(), texts, strict=True):
-        out[group] = text
-    return out
-
-
 def owner_summary(findings: pd.DataFrame, photos: pd.DataFrame) -> pd.DataFrame:
     """One row per owner, worst first; photos without a known owner under a null owner.
 
@@ -106,92 +84,9 @@ def owner_summary(findings: pd.DataFrame, photos: pd.DataFrame) -> pd.DataFrame:
     owner, which groups unrelated people.
     """
     check_findings(findings)
-    # Everything below works on integer owner codes (one factorize of both tables) and numpy
-    # counting, not on string group-bys: a YFCC100M audit has millions of rows and owners. The
-    # null owner is a code of its own (use_na_sentinel=False), not a dropped key.
-    n_photos = len(photos)
-    owner_codes, owner_values = pd.factorize(
-        pd.concat([photos["owner"].astype("str"), findings["owner"].astype("str")]),
-        use_na_sentinel=False,
-    )
-    owner_codes = np.asarray(owner_codes, dtype=np.intp)
-    owners = pd.Series(owner_values, dtype="str")
-    size = len(owners)
-    photo_owner, finding_owner = owner_codes[:n_photos], owner_codes[n_photos:]
-
-    photo_ids, _ = _codes(photos["photo_id"])
-    has_id = photo_ids >= 0
-    # Distinct (owner, photo) pairs; pd.unique hashes, far faster here than np.unique.
-    pairs = pd.unique(photo_owner[has_id].astype(np.int64) * (n_photos + 1) + photo_ids[has_id])
-    photo_counts = np.bincount(pairs // (n_photos + 1), minlength=size)
-
-    names = _first_text(photo_owner, photos["owner_name"], size)
-    finding_names = _first_text(finding_owner, findings["owner_name"], size)
-    names = [
-        name if name is not None else other
-        for name, other in zip(names, finding_names, strict=True)
-    ]
-    # The unknown owner groups unrelated people: no one name stands for them.
-    names = [
-        None if owner_is_null else name
-        for name, owner_is_null in zip(names, owners.isna().tolist(), strict=True)
-    ]
-
-    waived = _waived(findings).to_numpy()
-    live = ~waived
-    severity = pd.Categorical(findings["severity"].astype("str"), categories=list(SEVERITIES))
-    severity_codes = np.asarray(severity.codes, dtype=np.intp)
-    by_severity = np.bincount(
-        finding_owner[live] * len(SEVERITIES) + severity_codes[live],
-        minlength=size * len(SEVERITIES),
-    ).reshape(size, len(SEVERITIES))
-    waived_counts = np.bincount(finding_owner[waived], minlength=size)
-
-    table = pd.DataFrame(
-        {
-            "owner": owners.array,
-            "owner_name": pd.array(names, dtype="str"),
-            "photos": photo_counts.astype("int64"),
-            **{s: by_severity[:, i].astype("int64") for i, s in enumerate(SEVERITIES)},
-            "waived": waived_counts.astype("int64"),
-        }
-    )
-    table["rules"] = pd.Series(
-        _rule_counts(finding_owner[live], findings["rule"][live], size), dtype=object
-    )
-    # Worst first; the owner name breaks the last ties, with the null owner after every name.
-    name_rank = np.empty(size, dtype=np.int64)
-    name_rank[owners.sort_values(na_position="last").index.to_numpy()] = np.arange(size)
-    worst_first = [-by_severity[:, i] for i in range(len(SEVERITIES))]
-    order = np.lexsort((name_rank, -photo_counts, *reversed(worst_first)))  # last key sorts first
-    return table.iloc[order].reset_index(drop=True).loc[:, list(OWNER_COLUMNS)]
-
-
-def _rule_counts(
-    owner_codes: np.ndarray[Any, np.dtype[np.intp]], rules: pd.Series, size: int
-) -> list[dict[str, int]]:
-    """Per owner code, rule id → count of its (not waived) findings, largest count first."""
-    out: list[dict[str, int]] = [{} for _ in range(size)]
-    rule_codes, rule_names = _codes(rules)
-    if not len(rule_names):
-        return out
-    # Codes in rule-name order, so that equal counts come out alphabetically.
-    by_name = np.argsort(np.array(rule_names, dtype=object))
-    rank = np.empty(len(rule_names), dtype=np.intp)
-    rank[by_name] = np.arange(len(rule_names))
-    ok = rule_codes >= 0
-    keys, counts = np.unique(
-        owner_codes[ok].astype(np.int64) * len(rule_names) + rank[rule_codes[ok]],
-        return_counts=True,
-    )
-    owner_of, rule_of = np.divmod(keys, len(rule_names))
-    order = np.lexsort((rule_of, -counts, owner_of))
-    names = [rule_names[i] for i in by_name.tolist()]
-    for owner, rule, count in zip(
-        owner_of[order].tolist(), rule_of[order].tolist(), counts[order].tolist(), strict=True
-    ):
-        out[owner][names[rule]] = count
-    return out
+    tally = AuditTally()
+    tally.add_table(photos, findings)
+    return tally.owner_table().loc[:, list(OWNER_COLUMNS)]
 
 
 def _json_column(values: pd.Series) -> list[Any]:
@@ -241,13 +136,6 @@ def _iso_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _counts(values: pd.Series) -> dict[str, int]:
-    """Value → count, largest first, ties by value."""
-    counts = values.value_counts()
-    pairs = sorted(((str(k), int(v)) for k, v in counts.items()), key=lambda kv: (-kv[1], kv[0]))
-    return dict(pairs)
-
-
 def build_audit_document(
     photos: pd.DataFrame,
     findings: pd.DataFrame,
@@ -265,11 +153,30 @@ def build_audit_document(
     if run.mode not in MODES:
         raise ValueError(f"run mode {run.mode!r} is not one of {', '.join(MODES)}")
     check_findings(findings)
-    waived = _waived(findings)
-    live = findings.loc[~waived.to_numpy(), ["severity", "rule"]]
-    by_severity = live["severity"].value_counts()
-    photo_ids = photos["photo_id"]
-    document: dict[str, Any] = {
+    tally = AuditTally()
+    tally.add_table(photos, findings)
+    document = tally_document(
+        tally, run, waiver_problems=waiver_problems, tool_version=tool_version
+    )
+    if include_findings:
+        # The findings go after owners, before the waiver problems.
+        problems = document.pop("waiver_problems")
+        document["findings"] = finding_records(findings)
+        document["waiver_problems"] = problems
+    return document
+
+
+def tally_document(
+    tally: AuditTally,
+    run: RunInfo,
+    *,
+    waiver_problems: Sequence[WaiverProblem] = (),
+    tool_version: str,
+) -> dict[str, Any]:
+    """The content of `audit.json` but its findings, from the counts of a whole audit."""
+    if run.mode not in MODES:
+        raise ValueError(f"run mode {run.mode!r} is not one of {', '.join(MODES)}")
+    return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": TOOL_NAME, "version": str(tool_version)},
         "run": {
@@ -286,21 +193,17 @@ def build_audit_document(
             "warnings": [str(w) for w in run.warnings],
         },
         "summary": {
-            "photos": int(photo_ids.dropna().nunique()),
-            "owners": int(photos["owner"].dropna().nunique()),
-            "rows": len(photos),
-            "findings": {s: int(by_severity.get(s, 0)) for s in SEVERITIES},
-            "waived": int(np.count_nonzero(waived.to_numpy())),
-            "by_rule": _counts(live["rule"]),
+            "photos": tally.photo_ids,
+            "owners": tally.owners,
+            "rows": tally.rows,
+            "findings": tally.severity_totals(),
+            "waived": tally.waived,
+            "by_rule": tally.by_rule(),
         },
-        "owners": owner_records(owner_summary(findings, photos)),
-        "findings": finding_records(findings) if include_findings else None,
+        "owners": owner_records(tally.owner_table()),
         # In file order, whichever step (loading or applying) found them; unplaced ones last.
         "waiver_problems": [
             {"line": None if p.line is None else int(p.line), "message": str(p.message)}
             for p in sorted(waiver_problems, key=lambda p: (p.line is None, p.line or 0))
         ],
     }
-    if not include_findings:
-        del document["findings"]
-    return document

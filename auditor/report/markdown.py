@@ -11,14 +11,17 @@ import re
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from auditor.findings import (
     SEVERITIES,
 )
 from auditor.report.document import (
-    finding_records,
     format_rules,
 )
+from auditor.report.encode import findings_arrow
+from auditor.report.tally import AuditTally
 from auditor.report.text import plain
 
 OWNER_ROWS = 50  # owners in the table; the rest are in owners.csv
@@ -48,6 +51,7 @@ RULE_EXPLANATIONS: dict[str, str] = {
     "opt-out": "the owner tagged the photo with one of the policy's opt-out tags (such as no_cv) "
     "to opt out of machine learning",
 }
+_STR = pa.large_string()
 OTHER_RULE = "a rule of this policy; see the policy's documentation"
 
 # Characters with an inline meaning in CommonMark / GitHub Markdown: emphasis, code, links and
@@ -138,37 +142,23 @@ def _totals(document: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
-def _by_rule(findings: pd.DataFrame) -> list[str]:
+def rule_rows(findings: pd.DataFrame) -> list[tuple[str, str, int, int]]:
+    """(rule, severity, findings not waived, waived) per rule in a findings table, as
+    `AuditTally.rule_rows` gives them."""
+    tally = AuditTally()
+    tally.add_findings(findings, tally.owner_codes(findings["owner"]))
+    return tally.rule_rows()
+
+
+def _by_rule(rows: list[tuple[str, str, int, int]]) -> list[str]:
     lines = ["## Findings by rule", ""]
-    if findings.empty:
+    if not rows:
         return [*lines, "No findings.", ""]
-    waived = findings["waived"].fillna(False).astype(bool)
-    table = pd.DataFrame(
-        {
-            "rule": findings["rule"].astype("str"),
-            "severity": findings["severity"].astype("str"),
-            "live": (~waived).astype("int64"),
-            "waived": waived.astype("int64"),
-        }
-    )
-    rules = table.groupby("rule", sort=False).agg(
-        severity=("severity", "first"), live=("live", "sum"), waived=("waived", "sum")
-    )
-    rank = {name: i for i, name in enumerate(SEVERITIES)}
-    rules["rank"] = rules["severity"].map(rank)
-    rules = rules.rename_axis("rule").reset_index()
-    rules = rules.sort_values(["rank", "live", "rule"], ascending=[True, False, True])
     lines += [
         "| rule | severity | findings | waived | what it means |",
         "|---|---|---:|---:|---|",
     ]
-    for rule, severity, live, waived_count in zip(
-        rules["rule"].tolist(),
-        rules["severity"].tolist(),
-        rules["live"].tolist(),
-        rules["waived"].tolist(),
-        strict=True,
-    ):
+    for rule, severity, live, waived_count in rows:
         lines.append(
             f"| {md_escape(rule)} | {md_escape(severity)} | {live} | {waived_count} | "
             f"{md_escape(_explain(rule))} |"
@@ -211,33 +201,60 @@ def _finding_line(finding: dict[str, Any]) -> str:
     )
 
 
-def _details(document: dict[str, Any], findings: pd.DataFrame) -> list[str]:
-    worst = [o for o in document["owners"] if any(o[s] for s in SEVERITIES)][:DETAIL_OWNERS]
-    if not worst:
+class WorstOwnersFindings:
+    """The findings summary.md lists: those of the worst owners (the first `DETAIL_OWNERS` of
+    the document's owners with findings), at most `DETAIL_FINDINGS` each, picked from findings
+    that come in batches in report order. Only the ones that may be listed are kept."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.worst = [o for o in document["owners"] if any(o[s] for s in SEVERITIES)][
+            :DETAIL_OWNERS
+        ]
+        self._wanted = pa.array([o["owner"] for o in self.worst if o["owner"] is not None], _STR)
+        self._null = any(o["owner"] is None for o in self.worst)
+        self.listed: dict[Any, list[dict[str, Any]]] = {o["owner"]: [] for o in self.worst}
+        self.total: dict[Any, int] = dict.fromkeys(self.listed, 0)
+
+    def add(self, findings: pa.Table) -> None:
+        """Take the worst owners' findings from a batch (`encode.findings_arrow` columns)."""
+        if not self.worst or findings.num_rows == 0:
+            return
+        owner = findings.column("owner")
+        picked = pc.fill_null(pc.is_in(owner, value_set=self._wanted), False)
+        if self._null:
+            picked = pc.or_(picked, pc.is_null(owner))
+        rank = {name: i for i, name in enumerate(SEVERITIES)}
+        for finding in findings.filter(picked).to_pylist():
+            mine = self.listed[finding["owner"]]
+            self.total[finding["owner"]] += 1
+            mine.append(finding)
+            if len(mine) > 2 * DETAIL_FINDINGS:
+                self._trim(mine, rank)
+        for mine in self.listed.values():
+            self._trim(mine, rank)
+
+    @staticmethod
+    def _trim(mine: list[dict[str, Any]], rank: dict[str, int]) -> None:
+        # Stable: among equals the earlier finding stays first, as in the findings table.
+        mine.sort(key=lambda f: (bool(f["waived"]), rank.get(f["severity"], 99), str(f["rule"])))
+        del mine[DETAIL_FINDINGS:]
+
+
+def _details(worst: WorstOwnersFindings) -> list[str]:
+    if not worst.worst:
         return []
-    wanted = [o["owner"] for o in worst if o["owner"] is not None]
-    picked = findings["owner"].isin(wanted)
-    if any(o["owner"] is None for o in worst):
-        picked = picked | findings["owner"].isna()
-    by_owner: dict[Any, list[dict[str, Any]]] = {o["owner"]: [] for o in worst}
-    for finding in finding_records(findings.loc[picked.to_numpy()]):
-        by_owner[finding["owner"]].append(finding)
-    rank = {name: i for i, name in enumerate(SEVERITIES)}
-    lines = [f"## Findings of the {_plural(len(worst), 'worst owner')}", ""]
-    for owner in worst:
+    lines = [f"## Findings of the {_plural(len(worst.worst), 'worst owner')}", ""]
+    for owner in worst.worst:
         name = owner["owner_name"]
         title = _owner_label(owner["owner"])
         if name is not None:
             title += f" ({md_escape(name, CELL_CHARS)})"
         counts = ", ".join(_plural(owner[s], s) for s in SEVERITIES if owner[s])
         lines += [f"### {title}: {counts}", ""]
-        listed = sorted(
-            by_owner[owner["owner"]],
-            key=lambda f: (bool(f["waived"]), rank.get(f["severity"], 99), str(f["rule"])),
-        )
-        lines += [_finding_line(f) for f in listed[:DETAIL_FINDINGS]]
-        if len(listed) > DETAIL_FINDINGS:
-            left_out = len(listed) - DETAIL_FINDINGS
+        lines += [_finding_line(f) for f in worst.listed[owner["owner"]]]
+        total = worst.total[owner["owner"]]
+        if total > DETAIL_FINDINGS:
+            left_out = total - DETAIL_FINDINGS
             lines.append(f"- … and {_plural(left_out, 'more finding')}; all are in findings.csv.")
         lines.append("")
     return lines
@@ -258,12 +275,22 @@ def summary_markdown(document: dict[str, Any], findings: pd.DataFrame) -> str:
     """The text of `summary.md`: the audit document (see `build_audit_document`) and the
     findings table it was built from (the per-rule table and the worst owners' findings come
     from the table, so the document may lack `findings`)."""
+    worst = WorstOwnersFindings(document)
+    worst.add(findings_arrow(findings))
+    return render_summary(document, rule_rows(findings), worst)
+
+
+def render_summary(
+    document: dict[str, Any], rules: list[tuple[str, str, int, int]], worst: WorstOwnersFindings
+) -> str:
+    """The text of `summary.md` from the document (it may lack `findings`), the per-rule rows
+    (`AuditTally.rule_rows`) and the worst owners' findings."""
     lines = [
         *_header(document),
         *_totals(document),
-        *_by_rule(findings),
+        *_by_rule(rules),
         *_owners(document),
-        *_details(document, findings),
+        *_details(worst),
         *_waiver_problems(document),
     ]
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -1,136 +1,295 @@
-"""Writing the four report files of an audit into one folder, each atomically.
+"""Writing the four report files of an audit into one folder, all or none.
 
-Each file is written to a temporary file beside it and then renamed over the target, so a crash
-or a full disk leaves the previous report (or none), never half of one. CSV goes through
-`auditor.safe_csv.write_csv`, so no cell runs as a spreadsheet formula.
+Each file is written to a temporary file beside it; only when all four are complete are they
+renamed over the targets, so a crash or a full disk leaves the previous reports (or none), never
+half of one or a mix of two runs. CSV goes through `auditor.safe_csv`, so no cell runs as a
+spreadsheet formula.
 
-The findings rows of `audit.json` and `findings.csv` are written straight from the findings
-table, in chunks, with the JSON text built column-wise by Arrow: a YFCC100M-sized audit has
-millions of findings, and encoding them one Python dict at a time takes seconds per million.
+The findings rows of `audit.json` and `findings.csv` are written in batches of Arrow tables
+(`auditor.report.encode`): a YFCC100M-sized audit has millions of findings, more than fit in
+memory as Python objects. `write_reports` writes them from a findings table; the offline
+pipeline (`auditor.pipeline`) hands them over batch by batch with `write_report_files`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import secrets
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from auditor.errors import AuditorError
-from auditor.findings import (
-    FINDING_COLUMNS,
-)
 from auditor.report.document import (
     OWNER_COLUMNS,
     check_findings,
     format_rules,
 )
+from auditor.report.encode import FindingsCsv, findings_arrow, json_lines, write_lines
 from auditor.report.markdown import summary_markdown
 from auditor.safe_csv import write_csv
 
 REPORT_FILES: tuple[str, ...] = ("audit.json", "findings.csv", "owners.csv", "summary.md")
-CHUNK_ROWS = 100_000  # findings encoded per step: bounds the memory the JSON text takes
+CHUNK_ROWS = 25_000  # findings encoded per step: small steps reuse hot memory
+_LINE_SEPARATOR = ",\n    "  # between two findings in audit.json
 
-_TEXT = pa.large_string()
-# A string needs json.dumps only when JSON requires escapes in it: quote, backslash, control.
-_NEEDS_ESCAPE = r'["\\\x00-\x1f]'
+
+class _ReportFiles:
+    """Temporary files beside the targets, renamed over them only by `commit`."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        self.temps: dict[Path, Path] = {}
+
+    @contextlib.contextmanager
+    def open(self, name: str) -> Iterator[IO[bytes]]:
+        """A binary handle on the temporary file for `name`, flushed to disk when the block
+        ends."""
+        with self.create(name) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def create(self, name: str) -> IO[bytes]:
+        """A binary handle on a new temporary file for `name` (see `close`)."""
+        path = self.out_dir / name
+        temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+        # os.open with mode 0o666 lets the umask decide the permissions, as for any other file
+        # the user writes (tempfile would make it 0600); O_EXCL never follows an existing name.
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        self.temps[path] = temp
+        return os.fdopen(fd, "wb")
+
+    def close(self, handle: IO[bytes]) -> None:
+        """Close a handle from `create`, flushed to disk."""
+        handle.flush()
+        os.fsync(handle.fileno())
+        handle.close()
+
+    def commit(self) -> None:
+        for path, temp in self.temps.items():
+            temp.replace(path)
+        self.temps.clear()
+
+    def discard(self) -> None:
+        for temp in self.temps.values():
+            with contextlib.suppress(OSError):
+                temp.unlink()
+        self.temps.clear()
 
 
 @contextlib.contextmanager
 def atomic_text(path: Path) -> Iterator[IO[str]]:
     """A text handle whose content replaces `path` only when the block ends without an error."""
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    # os.open with mode 0o666 lets the umask decide the permissions, as for any other file the
-    # user writes (tempfile would make it 0600); O_EXCL never follows an existing name.
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    files = _ReportFiles(path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        with files.open(path.name) as raw, _text(raw) as handle:
             yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        temp.replace(path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise
+        files.commit()
+    finally:
+        files.discard()
 
 
-def _lit(text: str) -> pa.Scalar:
-    return pa.scalar(text, _TEXT)
+@contextlib.contextmanager
+def _text(raw: IO[bytes]) -> Iterator[IO[str]]:
+    handle = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")
+    try:
+        yield handle
+        handle.flush()
+    finally:
+        handle.detach()
 
 
-def _json_tokens(values: pd.Series, name: str) -> pa.Array:
-    """Each value of a findings column as its JSON text (`"text"`, `12`, `true`, `null`)."""
-    if name == "waived":
-        flags = pa.array(values.fillna(False).astype(bool).to_numpy())
-        return pc.if_else(flags, _lit("true"), _lit("false"))
-    if name == "source_row":
-        return pc.fill_null(pc.cast(pa.array(values.astype("Int64")), _TEXT), _lit("null"))
-    texts = pa.array(values.astype("str"), type=_TEXT)
-    quoted = pc.binary_join_element_wise(_lit('"'), texts, _lit('"'), _lit(""))
-    needs = pc.fill_null(pc.match_substring_regex(texts, _NEEDS_ESCAPE), False)
-    if pc.any(needs).as_py():
-        hard = texts.filter(needs).to_pylist()
-        escaped = pa.array([json.dumps(text, ensure_ascii=False) for text in hard], type=_TEXT)
-        quoted = pc.replace_with_mask(quoted, needs, escaped)
-    return pc.fill_null(quoted, _lit("null"))
+class _Behind:
+    """Steps run in order by one thread, at most `depth` of them waiting; an error in a step
+    is raised by a later `then` or by `wait`."""
+
+    def __init__(self, depth: int = 2) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="flickr-audit-writer")
+        self._pending: deque[Future[None]] = deque()
+        self._depth = depth
+
+    def then(self, step: Callable[..., None], *args: Any) -> None:
+        self._pending.append(self._pool.submit(step, *args))
+        while len(self._pending) > self._depth:
+            self._pending.popleft().result()
+
+    def wait(self) -> None:
+        """Wait for every step; raise the first error."""
+        while self._pending:
+            self._pending.popleft().result()
+
+    def shutdown(self) -> None:
+        self._pending.clear()
+        self._pool.shutdown(wait=True)
 
 
-def finding_json_lines(findings: pd.DataFrame) -> list[str]:
-    """Each finding as one compact JSON object, keys `FINDING_COLUMNS` in order; the same text
-    `json.dumps(record, ensure_ascii=False)` gives for the record `build_audit_document` makes."""
-    if findings.empty:
-        return []
-    parts: list[pa.Array | pa.Scalar] = []
-    for index, name in enumerate(FINDING_COLUMNS):
-        parts.append(_lit(("{" if index == 0 else ", ") + json.dumps(name) + ": "))
-        parts.append(_json_tokens(findings[name], name))
-    parts.append(_lit("}"))
-    lines: list[str] = pc.binary_join_element_wise(*parts, _lit("")).to_pylist()
-    return lines
+def _written(handle: IO[bytes], step: Callable[..., None], *args: Any) -> None:
+    """Run a step that writes to `handle`, then start the disk writing what it wrote (Linux):
+    the fsync at the end then has little left to wait for."""
+    step(*args)
+    start = getattr(os, "sync_file_range", None)
+    if start is not None:
+        handle.flush()
+        start(handle.fileno(), 0, 0, getattr(os, "SYNC_FILE_RANGE_WRITE", 2))
 
 
-def _write_json(document: dict[str, Any], findings: pd.DataFrame, handle: IO[str]) -> None:
-    """The document indented, each item of a top-level list (findings, owners) on one line.
-
-    `findings` come from the table, in chunks, whether or not the document holds them.
-    """
+def _json_parts(document: dict[str, Any]) -> tuple[str, str]:
+    """audit.json's text before and after the findings rows: the document indented, each item
+    of a top-level list (owners) on one line."""
     encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
     keys = [key for key in document if key != "findings"]
     # The findings go where build_audit_document puts them: after owners, before waivers.
     at = keys.index("waiver_problems") if "waiver_problems" in keys else len(keys)
     keys.insert(at, "findings")
-    handle.write("{\n")
+    before: list[str] = ["{\n"]
+    after: list[str] = []
+    out = before
     for index, key in enumerate(keys):
         comma = "," if index < len(keys) - 1 else ""
         if key == "findings":
-            if findings.empty:
-                handle.write(f'  "findings": []{comma}\n')
-                continue
-            handle.write('  "findings": [\n')
-            for start in range(0, len(findings), CHUNK_ROWS):
-                lines = finding_json_lines(findings.iloc[start : start + CHUNK_ROWS])
-                last_chunk = start + CHUNK_ROWS >= len(findings)
-                handle.write("    " + ",\n    ".join(lines) + ("\n" if last_chunk else ",\n"))
-            handle.write(f"  ]{comma}\n")
+            out.append('  "findings": [')
+            out = after
+            out.append(f"]{comma}\n")
             continue
         value = document[key]
         if isinstance(value, list) and value:
-            handle.write(f"  {encode(key)}: [\n")
-            handle.write(",\n".join(f"    {encode(item)}" for item in value))
-            handle.write(f"\n  ]{comma}\n")
+            out.append(f"  {encode(key)}: [\n")
+            out.append(",\n".join(f"    {encode(item)}" for item in value))
+            out.append(f"\n  ]{comma}\n")
         else:
             text = json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)
-            handle.write(f"  {encode(key)}: {text.replace(chr(10), chr(10) + '  ')}{comma}\n")
-    handle.write("}\n")
+            out.append(f"  {encode(key)}: {text.replace(chr(10), chr(10) + '  ')}{comma}\n")
+    after.append("}\n")
+    return "".join(before), "".join(after)
+
+
+def _cannot_write(error: OSError, out_dir: Path) -> AuditorError:
+    where = error.filename or out_dir
+    reason = error.strerror or str(error)
+    return AuditorError(
+        f"{where}: cannot write the report ({reason}); "
+        "check the folder's permissions and free space, or write the reports elsewhere"
+    )
+
+
+class ReportWriter:
+    """The four reports, findings.csv written as findings come, the rest by `finish` once the
+    counts in audit.json's header are known.
+
+    findings.csv (encoded by Arrow) and audit.json's findings rows are written by two threads,
+    a step behind the caller's thread (which builds the JSON text): all three release the GIL.
+    Nothing replaces an existing report until `finish` has written all four; `close` removes
+    what an unfinished writer left. A folder that cannot be created or written raises
+    `AuditorError`.
+    """
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = Path(out_dir)
+        self._files = _ReportFiles(self.out_dir)
+        self._created = not self.out_dir.exists()
+        self._csv_steps = _Behind()
+        self._json_steps = _Behind()
+        try:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            self._csv_handle = self._files.create("findings.csv")
+            self._rows = FindingsCsv(self._csv_handle)
+        except OSError as error:
+            self.close()
+            raise _cannot_write(error, self.out_dir) from error
+
+    def add(self, findings: pa.Table) -> None:
+        """Write a batch of findings (`encode.findings_arrow` columns, in report order) to
+        findings.csv."""
+        if findings.num_rows:
+            try:
+                self._csv_steps.then(_written, self._csv_handle, self._rows.write, findings)
+            except OSError as error:
+                raise _cannot_write(error, self.out_dir) from error
+
+    def finish(
+        self,
+        document: dict[str, Any],
+        findings: Iterable[pa.Table],
+        markdown: Callable[[], str],
+    ) -> list[Path]:
+        """Write audit.json (`document` without its `findings`, with the rows of the
+        `findings` batches: the same findings, in the same order, as were added), owners.csv
+        from the document's owners and summary.md from `markdown()` (called once every batch
+        is written), then put the four in place; their paths in `REPORT_FILES` order."""
+        head, tail = _json_parts(document)
+        try:
+            self._csv_steps.then(self._rows.close)
+            # owners.csv is written by the CSV thread while audit.json is encoded here.
+            self._csv_steps.then(self._owners_csv, document["owners"])
+            with self._files.open("audit.json") as audit:
+                audit.write(head.encode("utf-8"))
+                first = True
+                for batch in findings:
+                    for start in range(0, batch.num_rows, CHUNK_ROWS):
+                        lines = json_lines(batch.slice(start, CHUNK_ROWS), _LINE_SEPARATOR)
+                        # The first line follows "[" on a line of its own: no comma before it.
+                        self._json_steps.then(_written, audit, write_lines, audit, lines, first)
+                        first = False
+                self._json_steps.wait()
+                audit.write(b"" if first else b"\n  ")
+                audit.write(tail.encode("utf-8"))
+            self._csv_steps.wait()
+            self._files.close(self._csv_handle)
+            with self._files.open("summary.md") as handle:
+                handle.write(markdown().encode("utf-8"))
+            self._files.commit()
+        except OSError as error:
+            raise _cannot_write(error, self.out_dir) from error
+        finally:
+            self.close()
+        return [self.out_dir / name for name in REPORT_FILES]
+
+    def _owners_csv(self, owners: list[dict[str, Any]]) -> None:
+        with self._files.open("owners.csv") as handle, _text(handle) as text:
+            write_csv(_owners_csv(owners), text)
+
+    def close(self) -> None:
+        """Stop the threads and remove every temporary file (after `finish`, none is left)."""
+        for behind in (self._csv_steps, self._json_steps):
+            with contextlib.suppress(Exception):
+                behind.wait()
+            behind.shutdown()
+        handle = getattr(self, "_csv_handle", None)
+        if handle is not None:
+            with contextlib.suppress(OSError):
+                handle.close()
+        self._files.discard()
+        if self._created:
+            with contextlib.suppress(OSError):
+                self.out_dir.rmdir()  # only when empty: a folder this writer made for nothing
+
+
+def write_report_files(
+    out_dir: Path,
+    document: dict[str, Any],
+    findings: Sequence[pa.Table],
+    markdown: Callable[[], str],
+) -> list[Path]:
+    """Write the four reports: `document` (without its `findings`) with the rows of the
+    `findings` batches (`encode.findings_arrow` tables, in report order) spliced into
+    audit.json and written to findings.csv; owners.csv from the document's owners; summary.md
+    from `markdown()` (see `ReportWriter`)."""
+    writer = ReportWriter(out_dir)
+    try:
+        for batch in findings:
+            writer.add(batch)
+        return writer.finish(document, findings, markdown)
+    finally:
+        writer.close()
 
 
 def _owners_csv(owners: list[dict[str, Any]]) -> pd.DataFrame:
@@ -140,24 +299,6 @@ def _owners_csv(owners: list[dict[str, Any]]) -> pd.DataFrame:
     for name in ("photos", "error", "warning", "note", "waived"):
         out[name] = out[name].astype("int64")
     out["rules"] = pd.array([format_rules(rules) for rules in out["rules"].tolist()], dtype="str")
-    return out
-
-
-def _findings_csv(findings: pd.DataFrame) -> pd.DataFrame:
-    """The findings with string dtypes and `waived` as `true`/`false`.
-
-    Fixed dtypes make the CSV the same whatever dtypes the engine hands over (object columns
-    would also take write_csv's slower path).
-    """
-    out = findings.loc[:, list(FINDING_COLUMNS)].copy()
-    for name in FINDING_COLUMNS:
-        if name == "waived":
-            flags = out[name].fillna(False).astype(bool).to_numpy()
-            out[name] = pd.array(np.where(flags, "true", "false"), dtype="str")
-        elif name == "source_row":
-            out[name] = out[name].astype("Int64")
-        else:
-            out[name] = out[name].astype("str")
     return out
 
 
@@ -174,6 +315,13 @@ def _check_same_run(photos: pd.DataFrame, findings: pd.DataFrame, doc: dict[str,
         )
 
 
+def finding_json_lines(findings: pd.DataFrame) -> list[str]:
+    """Each finding as one compact JSON object, keys `FINDING_COLUMNS` in order; the same text
+    `json.dumps(record, ensure_ascii=False)` gives for the record `build_audit_document` makes."""
+    lines: list[str] = json_lines(findings_arrow(findings)).to_pylist()
+    return lines
+
+
 def write_reports(
     out_dir: Path, photos: pd.DataFrame, findings: pd.DataFrame, document: dict[str, Any]
 ) -> list[Path]:
@@ -186,27 +334,7 @@ def write_reports(
     """
     check_findings(findings)
     _check_same_run(photos, findings, document)
-    out_dir = Path(out_dir)
-    paths = [out_dir / name for name in REPORT_FILES]
-    audit_json, findings_csv, owners_csv, summary_md = paths
-    # Everything that can fail on bad data is computed before the first file is replaced.
-    owners = _owners_csv(document["owners"])
+    # Everything that can fail on bad data is computed before the first file is written.
     markdown = summary_markdown(document, findings)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        with atomic_text(audit_json) as handle:
-            _write_json(document, findings, handle)
-        with atomic_text(findings_csv) as handle:
-            write_csv(_findings_csv(findings), handle)
-        with atomic_text(owners_csv) as handle:
-            write_csv(owners, handle)
-        with atomic_text(summary_md) as handle:
-            handle.write(markdown)
-    except OSError as error:
-        where = error.filename or out_dir
-        reason = error.strerror or str(error)
-        raise AuditorError(
-            f"{where}: cannot write the report ({reason}); "
-            "check the folder's permissions and free space, or write the reports elsewhere"
-        ) from error
-    return paths
+    table = findings_arrow(findings)
+    return write_report_files(Path(out_dir), document, [table], lambda: markdown)

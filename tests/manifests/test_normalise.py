@@ -14,7 +14,15 @@ from hypothesis import strategies as st
 
 from auditor.manifests.dates import normalise_date
 from auditor.manifests.flickr_ids import parse_flickr_ref
-from auditor.manifests.normalise import _dates, _Refs, text_column
+from auditor.manifests.normalise import (
+    _combine_owners,
+    _dates,
+    _ids_and_owners,
+    _owner_candidates,
+    _photo_ids,
+    _Refs,
+    text_column,
+)
 
 photo_ids = st.integers(1, 10**13).map(str)
 nsids = st.builds(
@@ -121,7 +129,9 @@ def test_dates_fast_path_agrees_with_the_parser(values: list[str | None]) -> Non
     iso, notes = _dates(text_column(values), "d")
     expected = [normalise_date(value) for value in values]
     assert iso.to_pylist() == [e[0] for e in expected]
-    assert list(notes) == [f"d: {e[1]}" if e[1] else None for e in expected]
+    # None: no value has a note.
+    shown = [None] * len(values) if notes is None else notes.to_pylist()
+    assert shown == [f"d: {e[1]}" if e[1] else None for e in expected]
 
 
 def test_text_column_blanks_and_non_strings() -> None:
@@ -134,3 +144,69 @@ def test_text_column_blanks_and_non_strings() -> None:
         None,
     ]
     assert text_column(pa.array(["x ", None])).to_pylist() == ["x", None]
+
+
+def _general(text: dict[str, pa.Array]) -> list[tuple[object, ...]]:
+    """(photo_id, owner, owner_kind, id note, owner note) per row, by the general path only."""
+    refs = [_Refs(text[name]) for name in ("photo_ref", "url", "alt_url")]
+    photo_id, id_note = _photo_ids(refs)
+    owner, kind, owner_note = _combine_owners(
+        [_owner_candidates(text["owner_ref"]), *[(r.owner, r.owner_kind) for r in refs]]
+    )
+    return list(zip(photo_id, owner, kind, id_note, owner_note, strict=True))
+
+
+def _listed(values: pa.Array | None, n: int) -> list[object]:
+    return [None] * n if values is None else values.to_pylist()
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(photo_ids, st.none(), st.sampled_from(["0", "12a", " 7 "])),
+            st.one_of(nsids, aliases, st.none(), st.just("1" * 70 + "@N01")),
+            st.sampled_from(["http://", "https://", "HTTP://", ""]),
+            st.booleans(),  # the page URL names another photo
+            st.sampled_from(["page", "none", "static", "other"]),  # the static URL column
+        ),
+        min_size=1,
+        max_size=25,
+    )
+)
+def test_canonical_rows_agree_with_the_general_path(
+    rows: list[tuple[str | None, str | None, str, bool, str]],
+) -> None:
+    refs, owners, urls, alts = [], [], [], []
+    for photo, owner, scheme, other, static in rows:
+        refs.append(photo)
+        owners.append(owner)
+        named = f"{photo}1" if other else photo
+        urls.append(f"{scheme}www.flickr.com/photos/{owner}/{named}/" if owner else None)
+        alts.append(
+            {
+                "page": f"https://www.flickr.com/photos/{owner}/{photo}/",
+                "none": None,
+                "static": f"http://farm1.staticflickr.com/8/{photo}_65c9d45e09.jpg",
+                "other": f"http://farm1.staticflickr.com/8/{named}9_65c9d45e09.jpg",
+            }[static]
+        )
+    text = {
+        "photo_ref": text_column(refs),
+        "owner_ref": text_column(owners),
+        "url": text_column(urls),
+        "alt_url": text_column(alts),
+    }
+    photo_id, owner, kind, id_note, owner_note = _ids_and_owners(text)
+    n = len(rows)
+    fast = list(
+        zip(
+            photo_id.to_pylist(),
+            owner.to_pylist(),
+            kind.to_pylist(),
+            _listed(id_note, n),
+            _listed(owner_note, n),
+            strict=True,
+        )
+    )
+    assert fast == _general(text)

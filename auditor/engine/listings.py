@@ -1,0 +1,191 @@
+"""Where each photo was first listed, across the chunks of one audit.
+
+The `duplicate` rule marks a row whose photo id appeared in an earlier row, and says where
+(`first_listed_at`, `source_file:source_row`). When a manifest is audited in chunks (YFCC100M
+has 100 million rows), "earlier" reaches back into chunks that are gone; `FirstListings`
+remembers, for every photo id seen so far, where it was first listed and under which owner
+(the per-owner summary counts distinct (owner, photo) pairs).
+
+Ids of up to 19 digits (every Flickr id so far) are kept as unsigned 64-bit keys in sorted
+numpy runs: 20 bytes per distinct photo, merged like a binary counter so each lookup
+searches a few runs and each id is re-sorted a logarithmic number of times. Any other id text
+goes to a dict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+# Ids that fit a uint64 and read back as the same text: no leading zero, at most 19 digits.
+_NUMERIC_ID = r"^[1-9][0-9]{0,18}$"
+_ROW_BITS = 40  # a location is (file number << 40) | source row
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What `FirstListings.observe` found for each row of a chunk."""
+
+    repeated: npt.NDArray[np.bool_]  # the photo id appeared in an earlier row
+    first_listed_at: pd.Series  # for repeated rows, `source_file:source_row` of the first
+    new_photo: npt.NDArray[np.bool_]  # the first row of its photo id
+    new_pair: npt.NDArray[np.bool_]  # the first row of its (owner, photo id) pair
+
+
+class _Runs:
+    """Sorted (key, location, owner) runs; lookups search each, merges keep them few."""
+
+    def __init__(self) -> None:
+        self.runs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def __len__(self) -> int:
+        return sum(len(keys) for keys, _, _ in self.runs)
+
+    def find(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(found, location, owner) for distinct `keys`."""
+        found = np.zeros(len(keys), dtype=bool)
+        where = np.zeros(len(keys), dtype=np.int64)
+        owner = np.zeros(len(keys), dtype=np.int64)
+        for run_keys, run_where, run_owner in self.runs:
+            at = np.searchsorted(run_keys, keys)
+            inside = at < len(run_keys)
+            hit = np.zeros(len(keys), dtype=bool)
+            hit[inside] = run_keys[at[inside]] == keys[inside]
+            where[hit] = run_where[at[hit]]
+            owner[hit] = run_owner[at[hit]]
+            found |= hit
+        return found, where, owner
+
+    def add(self, keys: np.ndarray, where: np.ndarray, owner: np.ndarray) -> None:
+        runs = [(keys, where, owner.astype(np.int32))]
+        # Merge while the newest run is at least as large as the one before it.
+        while self.runs and len(self.runs[-1][0]) <= sum(len(run[0]) for run in runs):
+            runs.insert(0, self.runs.pop())
+        # Sorted runs back to back: the stable sort (timsort) merges them in a few passes.
+        # One column at a time, so at most one extra column is alive besides the runs.
+        order = np.argsort(np.concatenate([run[0] for run in runs]), kind="stable")
+        merged = tuple(np.concatenate([run[i] for run in runs])[order] for i in range(3))
+        del runs, order
+        self.runs.append((merged[0], merged[1], merged[2]))
+
+
+class FirstListings:
+    """The first listing (file, row, owner) of every photo id seen in an audit so far."""
+
+    def __init__(self) -> None:
+        self._runs = _Runs()
+        self._others: dict[str, tuple[int, int]] = {}  # ids that are not uint64 keys
+        self._extra_pairs: set[tuple[str, int]] = set()  # (id, owner) pairs beyond the first
+        self._files: list[str] = []
+        self._file_numbers: dict[str, int] = {}
+
+    @property
+    def photos(self) -> int:
+        """Distinct photo ids seen."""
+        return len(self._runs) + len(self._others)
+
+    def _locations(self, files: pd.Series, rows: np.ndarray) -> np.ndarray:
+        codes, names = pd.factorize(files.astype("str").fillna(""))
+        numbers = np.zeros(len(names), dtype=np.int64)
+        for index, name in enumerate(str(name) for name in names):
+            if name not in self._file_numbers:
+                self._file_numbers[name] = len(self._files)
+                self._files.append(name)
+            numbers[index] = self._file_numbers[name]
+        located: np.ndarray = (numbers[codes] << _ROW_BITS) | rows.astype(np.int64)
+        return located
+
+    def _texts(self, locations: np.ndarray) -> list[str]:
+        files = locations >> _ROW_BITS
+        rows = locations & ((1 << _ROW_BITS) - 1)
+        return [f"{self._files[f]}:{r}" for f, r in zip(files.tolist(), rows.tolist(), strict=True)]
+
+    def observe(
+        self, photo_ids: pd.Series, owners: np.ndarray, files: pd.Series, rows: np.ndarray
+    ) -> Observation:
+        """Look up, then remember, the photo ids of the next chunk (rows in table order).
+
+        `owners` are integer owner codes (the same code for the same owner in every chunk),
+        `files` and `rows` each row's `source_file` and `source_row`.
+        """
+        n = len(photo_ids)
+        ids = pa.array(photo_ids.astype("str"), pa.string())
+        if isinstance(ids, pa.ChunkedArray):
+            ids = ids.combine_chunks()
+        numeric = pc.fill_null(pc.match_substring_regex(ids, _NUMERIC_ID), False)
+        numeric_np = numeric.to_numpy(zero_copy_only=False)
+        keys = np.zeros(n, dtype=np.uint64)
+        if numeric_np.any():
+            keys[numeric_np] = pc.cast(ids.filter(numeric), pa.uint64()).to_numpy()
+        located = self._locations(files, rows)
+        owners = owners.astype(np.int64)
+
+        repeated = np.zeros(n, dtype=bool)
+        new_photo = np.zeros(n, dtype=bool)
+        first_at = np.zeros(n, dtype=np.int64)
+        first_owner = np.zeros(n, dtype=np.int64)
+        at = np.flatnonzero(numeric_np)
+        if len(at):
+            codes, distinct = pd.factorize(keys[at])
+            # Codes number keys in order of first appearance, so the running maximum rises
+            # exactly at each key's first row.
+            rises = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)
+            first_row = at[rises]
+            found, where, owner = self._runs.find(distinct)
+            where = np.where(found, where, located[first_row])
+            owner = np.where(found, owner, owners[first_row])
+            self._runs.add(distinct[~found], where[~found], owner[~found])
+            is_first = np.zeros(len(at), dtype=bool)
+            is_first[rises] = True
+            new_photo[at] = is_first & ~found[codes]
+            repeated[at] = ~new_photo[at]
+            first_at[at] = where[codes]
+            first_owner[at] = owner[codes]
+        others = np.flatnonzero(~numeric_np & ids.is_valid().to_numpy(zero_copy_only=False))
+        texts = ids.to_pylist() if len(others) else []
+        for i in others.tolist():
+            seen = self._others.get(texts[i])
+            if seen is None:
+                seen = self._others[texts[i]] = (int(located[i]), int(owners[i]))
+                new_photo[i] = True
+            else:
+                repeated[i] = True
+            first_at[i], first_owner[i] = seen
+
+        first_listed_at = pd.Series(index=photo_ids.index, dtype="str")
+        shown = np.flatnonzero(repeated)
+        if len(shown):
+            first_listed_at.iloc[shown] = self._texts(first_at[shown])
+        return Observation(
+            repeated=repeated,
+            first_listed_at=first_listed_at,
+            new_photo=new_photo,
+            new_pair=self._new_pairs(ids, owners, new_photo, first_owner),
+        )
+
+    def _new_pairs(
+        self,
+        ids: pa.Array,
+        owners: np.ndarray,
+        new_photo: np.ndarray,
+        first_owner: np.ndarray,
+    ) -> npt.NDArray[np.bool_]:
+        """Rows whose (owner, photo) pair no earlier row had; rows without an id: False."""
+        valid = ids.is_valid().to_numpy(zero_copy_only=False)
+        new_pair = new_photo.copy()
+        # A repeated photo under its first owner is no new pair; under another owner it may be.
+        maybe = np.flatnonzero(valid & ~new_photo & (owners != first_owner))
+        if not len(maybe):
+            return new_pair
+        texts = ids.take(pa.array(maybe)).to_pylist()
+        for i, text in zip(maybe.tolist(), texts, strict=True):
+            pair = (text, int(owners[i]))
+            if pair not in self._extra_pairs:
+                self._extra_pairs.add(pair)
+                new_pair[i] = True
+        return new_pair

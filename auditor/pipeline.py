@@ -1,0 +1,239 @@
+"""The offline audit as one pass over the manifests in chunks, with bounded memory.
+
+Manifests are read in chunks of about `CHUNK_ROWS` rows (a YFCC100M file in pieces, smaller
+files whole, several small files together) and each chunk goes through the same steps the
+whole-table functions take: normalise (`photo_table.build_photo_table`), evaluate
+(`engine.evaluate`), waivers (`waivers.WaiverBook`). What spans chunks is kept apart:
+
+- `engine.listings.FirstListings` remembers where every photo id was first listed, so the
+  `duplicate` rule sees repeats across chunks;
+- `report.tally.AuditTally` adds up the counts of audit.json and owners.csv;
+- `report.spool.FindingSpool` keeps the findings (on disk past a memory budget) until the
+  counts are complete, then hands them back in report order to `report.write.ReportWriter`,
+  which writes audit.json (its header first) and summary.md (the worst owners' findings);
+  when the chunks come in report order it has been writing findings.csv all along.
+
+The reports are the same, byte for byte, as those of the whole-table path (`read_manifests`,
+`evaluate`, `apply_waivers`, `build_audit_document`, `write_reports`), which the live audit
+uses. Chunks of a few hundred thousand rows are also faster than one big table: their arrays
+are reused by the allocators instead of being mapped afresh from the kernel.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections import Counter
+from collections.abc import Generator, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from queue import Empty, Full, Queue
+from typing import Any, TypeVar
+
+import pandas as pd
+import pyarrow as pa
+
+from auditor.engine import Policy, evaluate
+from auditor.engine.listings import FirstListings
+from auditor.licences import LicenceCatalogue, load_catalogue
+from auditor.manifests.columns import ColumnOptions
+from auditor.manifests.normalise import LicenceJudge
+from auditor.manifests.raw import RawManifest
+from auditor.manifests.read import iter_manifest
+from auditor.photo_table import FileReport, build_photo_table
+from auditor.report.document import RunInfo, tally_document
+from auditor.report.encode import findings_arrow
+from auditor.report.markdown import WorstOwnersFindings, render_summary
+from auditor.report.spool import FindingSpool
+from auditor.report.tally import AuditTally
+from auditor.report.write import ReportWriter
+from auditor.waivers import Waiver, WaiverBook, WaiverProblem
+
+CHUNK_ROWS = 200_000
+
+
+@dataclass(frozen=True)
+class OfflineAudit:
+    """What an offline audit wrote and read."""
+
+    document: dict[str, Any]  # audit.json's content but its findings
+    files: list[FileReport]  # one per manifest, in the order given
+    paths: list[Path]  # the reports written
+
+
+def _chunks(
+    manifests: Sequence[Path],
+    fmt: str | None,
+    columns: ColumnOptions | None,
+    chunk_rows: int,
+    files: list[FileReport],
+) -> Generator[list[RawManifest], None, None]:
+    """Pieces of manifests grouped into chunks of about `chunk_rows` rows, in table order;
+    `files` gets each manifest's report once it has been read."""
+    pending: list[RawManifest] = []
+    rows = 0
+    for path in manifests:
+        read, kind = 0, ""
+        skipped: Counter[str] = Counter()
+        notes: list[str] = []
+        for piece in iter_manifest(path, fmt, columns, chunk_rows=chunk_rows):
+            read += piece.rows
+            skipped.update(piece.skipped)
+            notes.extend(piece.notes)
+            kind = piece.format
+            pending.append(piece)
+            rows += piece.rows
+            if rows >= chunk_rows:
+                yield pending
+                pending, rows = [], 0
+        files.append(FileReport(str(Path(path)), kind, read, dict(skipped), tuple(notes)))
+    if pending:
+        yield pending
+
+
+def _photo_tables(
+    chunks: Generator[list[RawManifest], None, None], judge: LicenceJudge
+) -> Iterator[pd.DataFrame]:
+    try:
+        for raws in chunks:
+            yield build_photo_table(raws, judge=judge)
+    finally:
+        chunks.close()  # closes the manifest being read, when stopped early
+
+
+_Item = TypeVar("_Item")
+
+
+def _read_ahead(items: Iterator[_Item]) -> Iterator[_Item]:
+    """`items`, produced one ahead by a thread: Arrow parses the next chunk of a manifest (it
+    releases the GIL) while this one is judged, so the two cores both work. An exception in
+    the thread is raised here; stopping early stops the thread."""
+    queue: Queue[tuple[bool, Any]] = Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(entry: tuple[bool, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                queue.put(entry, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for item in items:
+                if not put((True, item)):
+                    return
+            put((False, None))
+        except BaseException as error:  # handed to the consumer, which raises it
+            put((False, error))
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+    thread = threading.Thread(target=work, name="flickr-audit-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            more, item = queue.get()
+            if more:
+                yield item
+            elif item is None:
+                return
+            else:
+                raise item
+    finally:
+        stop.set()
+        with contextlib.suppress(Empty):
+            queue.get_nowait()
+        thread.join()
+
+
+def offline_audit(
+    manifests: Sequence[Path],
+    policy: Policy,
+    out_dir: Path,
+    *,
+    started_at: datetime,
+    tool_version: str,
+    fmt: str | None = None,
+    columns: ColumnOptions | None = None,
+    waivers: Sequence[Waiver] = (),
+    waiver_problems: Sequence[WaiverProblem] = (),
+    today: date | None = None,
+    catalogue: LicenceCatalogue | None = None,
+    chunk_rows: int | None = None,
+    spool: FindingSpool | None = None,
+) -> OfflineAudit:
+    """Audit `manifests` against `policy` on the licences they record, and write the four
+    reports into `out_dir`.
+
+    `waiver_problems` are those found loading the waivers; the ones found applying them are
+    added. `chunk_rows` defaults to `CHUNK_ROWS`. Raises `ManifestError` for a manifest that
+    cannot be used at all (before any report is written) and `AuditorError` when the reports
+    cannot be written.
+    """
+    catalogue = catalogue or load_catalogue()
+    judge = LicenceJudge(catalogue)
+    listings = FirstListings()
+    tally = AuditTally()
+    book = WaiverBook(waivers, today or started_at.date())
+    spool = spool or FindingSpool()
+    files: list[FileReport] = []
+    # Chunks come in report order when the manifests are named in sorted order, once each
+    # (reports list findings by file name, then row): then findings.csv is written as they
+    # come, while the next chunk is being read. Otherwise it waits for the spool's order.
+    names = [str(Path(path)) for path in manifests]
+    in_order = names == sorted(set(names))
+    writer: ReportWriter | None = ReportWriter(out_dir) if in_order else None
+    try:
+        chunks = _chunks(manifests, fmt, columns, chunk_rows or CHUNK_ROWS, files)
+        # The thread reads and normalises the next chunk while this one is judged.
+        for photos in _read_ahead(_photo_tables(chunks, judge)):
+            owners = tally.owner_codes(photos["owner"])
+            listed = listings.observe(
+                photos["photo_id"], owners, photos["source_file"], photos["source_row"].to_numpy()
+            )
+            tally.add_photos(photos, owners, listed.new_photo, listed.new_pair)
+            findings = book.apply(evaluate(photos, policy, catalogue=catalogue, listed=listed))
+            tally.add_findings(findings, tally.owner_codes(findings["owner"]))
+            table = findings_arrow(findings)
+            if writer is not None:
+                writer.add(table)
+            # Kept for audit.json, whose header (the counts) comes first.
+            spool.add(table)
+        run = RunInfo(
+            policy=policy.id,
+            mode="offline",
+            started_at=started_at,
+            finished_at=datetime.now(UTC),
+            manifests=tuple(str(path) for path in manifests),
+        )
+        document = tally_document(
+            tally,
+            run,
+            waiver_problems=[*waiver_problems, *book.problems()],
+            tool_version=tool_version,
+        )
+        if writer is None:
+            writer = ReportWriter(out_dir)
+            for batch in spool.batches():
+                writer.add(batch)
+        worst = WorstOwnersFindings(document)
+
+        def batches() -> Iterator[pa.Table]:
+            for batch in spool.batches():
+                worst.add(batch)
+                yield batch
+
+        paths = writer.finish(
+            document, batches(), lambda: render_summary(document, tally.rule_rows(), worst)
+        )
+    finally:
+        if writer is not None:
+            writer.close()
+        spool.close()
+    return OfflineAudit(document=document, files=files, paths=paths)

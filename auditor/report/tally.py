@@ -1,0 +1,253 @@
+"""The counts behind the reports, accumulated chunk by chunk: per owner, per rule and in total.
+
+`AuditTally` is the one implementation of the per-owner summary and the summary counts of
+`audit.json`: an audit of one photo table adds it as a single chunk (`build_audit_document`,
+`owner_summary`), the offline pipeline adds the chunks of a manifest too large for memory one
+after another. Owners get integer codes on first sight; every count is a numpy array indexed by
+them, so a chunk costs a few vectorised passes and a loop over its distinct owners.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from auditor.findings import SEVERITIES
+
+_RANK = {severity: i for i, severity in enumerate(SEVERITIES)}
+
+
+def _grow(array: np.ndarray, size: int) -> np.ndarray:
+    if len(array) >= size:
+        return array
+    shape = (max(size, 2 * len(array)), *array.shape[1:])
+    grown = np.zeros(shape, dtype=array.dtype)
+    grown[: len(array)] = array
+    return grown
+
+
+def _first_rows(codes: npt.NDArray[np.intp]) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct codes, position of each one's first row), in order of first appearance."""
+    first = np.flatnonzero(~pd.Series(codes).duplicated().to_numpy())
+    return codes[first], first
+
+
+class AuditTally:
+    """Counts of photo-table rows and findings, added in table order."""
+
+    def __init__(self) -> None:
+        self._codes: dict[str | None, int] = {}
+        self._recent: tuple[pd.Index, np.ndarray] = (
+            pd.Index([], dtype="str"),
+            np.zeros(0, np.intp),
+        )
+        self._owners: list[str | None] = []
+        self._photos = np.zeros(0, dtype=np.int64)  # distinct (owner, photo id) pairs
+        self._in_photos = np.zeros(0, dtype=bool)
+        self._named = np.zeros(0, dtype=bool)  # the photo table gave the owner a name
+        self._by_severity = np.zeros((0, len(SEVERITIES)), dtype=np.int64)
+        self._waived = np.zeros(0, dtype=np.int64)
+        self._rule_counts: dict[str, np.ndarray] = {}  # rule → per owner, not waived
+        self._photo_names: list[str | None] = []
+        self._finding_names: list[str | None] = []
+        self.rows = 0
+        self.photo_ids = 0  # distinct photo ids
+        # Per rule, in order of first appearance: severity, findings not waived, waived.
+        self.rules: dict[str, list[Any]] = {}
+
+    # -- owners ---------------------------------------------------------------------------------
+
+    def owner_codes(self, owners: pd.Series) -> npt.NDArray[np.intp]:
+        """Each row's owner code (null owners share one), registering owners not seen before."""
+        local, uniques = pd.factorize(owners.astype("str"))
+        values: list[str | None] = uniques.tolist()
+        if (local < 0).any():
+            values.append(None)  # code -1 (null) picks the last entry
+        codes = self._codes
+        # The owners of a chunk's findings are owners of its photos, seen by the call before:
+        # look them up in that call's owners at once, the others one by one.
+        recent, recent_codes = self._recent
+        at = recent.get_indexer(uniques)
+        mapping = np.full(len(uniques), -1, dtype=np.intp)
+        hit = at >= 0
+        mapping[hit] = recent_codes[at[hit]]
+        if len(values) > len(uniques):
+            mapping = np.append(mapping, codes.get(None, -1))
+        for index in np.flatnonzero(mapping < 0).tolist():
+            mapping[index] = codes.get(values[index], -1)
+        for index in np.flatnonzero(mapping < 0).tolist():
+            owner = values[index]
+            mapping[index] = codes[owner] = len(self._owners)
+            self._owners.append(owner)
+            self._photo_names.append(None)
+            self._finding_names.append(None)
+        size = len(self._owners)
+        self._photos = _grow(self._photos, size)
+        self._in_photos = _grow(self._in_photos, size)
+        self._named = _grow(self._named, size)
+        self._by_severity = _grow(self._by_severity, size)
+        self._waived = _grow(self._waived, size)
+        for rule, counts in self._rule_counts.items():
+            self._rule_counts[rule] = _grow(counts, size)
+        self._recent = (pd.Index(uniques), mapping[: len(uniques)].copy())
+        result: npt.NDArray[np.intp] = mapping[np.asarray(local, dtype=np.intp)]
+        return result
+
+    def _names(self, store: list[str | None], codes: np.ndarray, names: pd.Series) -> None:
+        """Keep the first non-null name each owner gets, in table order."""
+        present = names.notna().to_numpy()
+        if not present.any():
+            return
+        rows = np.flatnonzero(present)
+        distinct, first = _first_rows(codes[rows])
+        texts = names.iloc[rows[first]].astype("str").tolist()
+        for code, text in zip(distinct.tolist(), texts, strict=True):
+            if store[code] is None:
+                store[code] = text
+        if store is self._photo_names:
+            self._named[distinct] = True
+
+    # -- adding chunks --------------------------------------------------------------------------
+
+    def add_photos(
+        self,
+        photos: pd.DataFrame,
+        codes: npt.NDArray[np.intp],
+        new_photo: npt.NDArray[np.bool_],
+        new_pair: npt.NDArray[np.bool_],
+    ) -> None:
+        """Count a chunk of the photo table: `codes` from `owner_codes(photos["owner"])`;
+        `new_photo` marks the first row of each photo id and `new_pair` the first row of each
+        (owner, photo id) pair, in the whole audit so far."""
+        self.rows += len(photos)
+        self.photo_ids += int(np.count_nonzero(new_photo))
+        self._photos[: len(self._owners)] += np.bincount(
+            codes[new_pair], minlength=len(self._owners)
+        )
+        self._in_photos[codes] = True
+        self._names(self._photo_names, codes, photos["owner_name"])
+
+    def add_findings(self, findings: pd.DataFrame, codes: npt.NDArray[np.intp]) -> None:
+        """Count a chunk of findings; `codes` from `owner_codes(findings["owner"])`."""
+        if findings.empty:
+            return
+        size = len(self._owners)
+        waived = findings["waived"].fillna(False).astype(bool).to_numpy()
+        live = ~waived
+        severity_codes, severities = pd.factorize(findings["severity"].astype("str"))
+        ranks = np.array([_RANK[str(s)] for s in severities], dtype=np.intp)[severity_codes]
+        self._by_severity[:size] += np.bincount(
+            codes[live] * len(SEVERITIES) + ranks[live], minlength=size * len(SEVERITIES)
+        ).reshape(size, len(SEVERITIES))
+        self._waived[:size] += np.bincount(codes[waived], minlength=size)
+        rule_codes, rules = pd.factorize(findings["rule"].astype("str"))
+        rule_codes = np.asarray(rule_codes, dtype=np.intp)
+        distinct, first = _first_rows(rule_codes)
+        severity_of = findings["severity"].astype("str").iloc[first].tolist()
+        for code, severity in zip(distinct.tolist(), severity_of, strict=True):
+            if code < 0:
+                continue
+            rule = str(rules[code])
+            mine = rule_codes == code
+            counts = self._rule_counts.get(rule)
+            if counts is None:
+                counts = self._rule_counts[rule] = np.zeros(len(self._photos), dtype=np.int64)
+            counts[:size] += np.bincount(codes[mine & live], minlength=size)
+            entry = self.rules.setdefault(rule, [severity, 0, 0])
+            entry[1] += int(np.count_nonzero(mine & live))
+            entry[2] += int(np.count_nonzero(mine & waived))
+        # A name from the findings is kept only for owners the photo table names nowhere.
+        unnamed = ~self._named[codes]
+        if unnamed.any():
+            self._names(self._finding_names, codes[unnamed], findings["owner_name"][unnamed])
+
+    def add_table(self, photos: pd.DataFrame, findings: pd.DataFrame) -> None:
+        """Count a whole photo table and its findings as one chunk."""
+        codes = self.owner_codes(photos["owner"])
+        has_id = photos["photo_id"].notna().to_numpy()
+        ids = photos["photo_id"].astype("str")
+        new_photo = has_id & ~ids.duplicated().to_numpy()
+        pairs = pd.DataFrame({"owner": codes, "photo": ids.to_numpy()})
+        new_pair = has_id & ~pairs.duplicated().to_numpy()
+        self.add_photos(photos, codes, new_photo, new_pair)
+        self.add_findings(findings, self.owner_codes(findings["owner"]))
+
+    # -- results --------------------------------------------------------------------------------
+
+    @property
+    def owners(self) -> int:
+        """Distinct known owners in the photo table."""
+        return sum(
+            1
+            for owner, seen in zip(self._owners, self._in_photos.tolist(), strict=False)
+            if seen and owner is not None
+        )
+
+    def severity_totals(self) -> dict[str, int]:
+        totals = self._by_severity[: len(self._owners)].sum(axis=0)
+        return {severity: int(totals[i]) for i, severity in enumerate(SEVERITIES)}
+
+    @property
+    def waived(self) -> int:
+        return int(self._waived[: len(self._owners)].sum())
+
+    def by_rule(self) -> dict[str, int]:
+        """Rule → findings not waived (rules with some), largest first, ties by rule."""
+        pairs = [(rule, entry[1]) for rule, entry in self.rules.items() if entry[1]]
+        return dict(sorted(pairs, key=lambda kv: (-kv[1], kv[0])))
+
+    def rule_rows(self) -> list[tuple[str, str, int, int]]:
+        """(rule, severity, not waived, waived) per rule that fired, by severity, then most
+        findings, then rule."""
+        rows = [(rule, entry[0], entry[1], entry[2]) for rule, entry in self.rules.items()]
+        return sorted(rows, key=lambda row: (_RANK.get(row[1], len(_RANK)), -row[2], row[0]))
+
+    def owner_table(self) -> pd.DataFrame:
+        """One row per owner, worst first (see `document.owner_summary`)."""
+        size = len(self._owners)
+        owners = pd.Series(pd.array(self._owners, dtype="str"))
+        names = [
+            None if owner is None else (name if name is not None else other)
+            for owner, name, other in zip(
+                self._owners, self._photo_names, self._finding_names, strict=True
+            )
+        ]
+        by_severity = self._by_severity[:size]
+        photo_counts = self._photos[:size]
+        rules = self._owner_rules(size)
+        table = pd.DataFrame(
+            {
+                "owner": owners.array,
+                "owner_name": pd.array(names, dtype="str"),
+                "photos": photo_counts.astype("int64"),
+                **{s: by_severity[:, i].astype("int64") for i, s in enumerate(SEVERITIES)},
+                "waived": self._waived[:size].astype("int64"),
+            }
+        )
+        table["rules"] = pd.Series(rules, dtype=object)
+        # Worst first; the owner name breaks the last ties, with the null owner after every name.
+        name_rank = np.empty(size, dtype=np.int64)
+        name_rank[owners.sort_values(na_position="last").index.to_numpy()] = np.arange(size)
+        worst_first = [-by_severity[:, i] for i in range(len(SEVERITIES))]
+        order = np.lexsort((name_rank, -photo_counts, *reversed(worst_first)))
+        return table.iloc[order].reset_index(drop=True)
+
+    def _owner_rules(self, size: int) -> list[dict[str, int]]:
+        """Per owner, rule id → count of its (not waived) findings, largest count first, ties
+        alphabetical."""
+        out: list[dict[str, int]] = [{} for _ in range(size)]
+        names = sorted(self._rule_counts)
+        if not names:
+            return out
+        matrix = np.stack([self._rule_counts[name][:size] for name in names], axis=1)
+        owner_of, rule_of = np.nonzero(matrix)
+        counts = matrix[owner_of, rule_of]
+        order = np.lexsort((rule_of, -counts, owner_of))
+        for owner, rule, count in zip(
+            owner_of[order].tolist(), rule_of[order].tolist(), counts[order].tolist(), strict=True
+        ):
+            out[owner][names[rule]] = count
+        return out

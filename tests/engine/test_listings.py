@@ -1,0 +1,70 @@
+"""FirstListings: repeats, first listings and (owner, photo) pairs across chunks."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from auditor.engine.listings import FirstListings
+
+ids = st.one_of(
+    st.sampled_from(["1", "2", "007", "7", "99999999999999999999", "18446744073709551615"]),
+    st.integers(1, 50).map(str),
+    st.none(),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    rows=st.lists(st.tuples(ids, st.integers(0, 3)), min_size=1, max_size=40),
+    cuts=st.lists(st.integers(1, 40), max_size=4),
+)
+def test_chunks_agree_with_the_whole_table(
+    rows: list[tuple[str | None, int]], cuts: list[int]
+) -> None:
+    photo = pd.Series([r[0] for r in rows], dtype="str")
+    owner = np.array([r[1] for r in rows], dtype=np.intp)
+    files = pd.Series(["a.tsv" if i % 2 else "b.tsv" for i in range(len(rows))], dtype="str")
+    lines = np.arange(1, len(rows) + 1, dtype=np.int64)
+
+    # Expected, from the whole table at once.
+    seen: dict[str, int] = {}
+    pairs: set[tuple[str, int]] = set()
+    expected = []
+    for i, (value, who) in enumerate(rows):
+        if value is None:
+            expected.append((False, None, False, False))
+            continue
+        first = seen.setdefault(value, i)
+        pair_new = (value, who) not in pairs
+        pairs.add((value, who))
+        at = f"{files[first]}:{lines[first]}" if first != i else None
+        expected.append((first != i, at, first == i, pair_new))
+
+    listings = FirstListings()
+    got = []
+    bounds = sorted({0, len(rows), *(c for c in cuts if c < len(rows))})
+    for start, stop in itertools.pairwise(bounds):
+        part = slice(start, stop)
+        seen_part = listings.observe(
+            photo.iloc[part].reset_index(drop=True),
+            owner[part],
+            files.iloc[part].reset_index(drop=True),
+            lines[part],
+        )
+        at = seen_part.first_listed_at.astype(object).where(seen_part.first_listed_at.notna())
+        got += list(
+            zip(
+                seen_part.repeated.tolist(),
+                [None if pd.isna(v) else v for v in at],
+                seen_part.new_photo.tolist(),
+                seen_part.new_pair.tolist(),
+                strict=True,
+            )
+        )
+    assert got == expected
+    assert listings.photos == len(seen)

@@ -1,0 +1,158 @@
+"""The chunked offline audit writes the same reports as the whole-table path, chunks or not."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from auditor.engine import evaluate, load_policy
+from auditor.errors import ManifestError
+from auditor.manifests import yfcc100m
+from auditor.manifests.read import read_manifests
+from auditor.pipeline import offline_audit
+from auditor.report import RunInfo, build_audit_document, write_reports
+from auditor.report.spool import FindingSpool
+from auditor.waivers import apply_waivers, load_waivers
+
+STARTED = datetime(2025, 5, 1, 12, 0, 0, tzinfo=UTC)
+TODAY = date(2025, 5, 1)
+LICENCES = [
+    ("Attribution-NonCommercial License", "by-nc"),
+    ("Attribution License", "by"),
+    ("Attribution-NoDerivs License", "by-nd"),
+    ("", ""),
+]
+
+
+def _yfcc(path: Path, ids: list[int]) -> Path:
+    lines = []
+    for i, photo in enumerate(ids):
+        owner = f"{1000 + i % 7}@N0{1 + i % 2}"
+        name, code = LICENCES[i % len(LICENCES)]
+        url = f"http://creativecommons.org/licenses/{code}/2.0/" if code else ""
+        # Every 9th page URL names another photo: a row with a note.
+        page_id = photo + 1 if i % 9 == 4 else photo
+        fields = [
+            str(photo), owner, ["nick", "=evil", "a%22b"][i % 3], "2005-03-01 12:39:28.0",
+            str(1_100_000_000 + i * 97), "Canon", ["T", "back%5Cslash"][i % 2], "d", "t",
+            "", "", "", "", f"http://www.flickr.com/photos/{owner}/{page_id}/",
+            f"http://farm1.staticflickr.com/8/{photo}_65c9d45e09.jpg", name, url,
+            "8", "1", "65c9", "65c9", "jpg", "0",
+        ]  # fmt: skip
+        lines.append("\t".join(fields))
+        if i == 5:
+            lines.append("bad\tline")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def manifests(tmp_path: Path) -> list[Path]:
+    b = _yfcc(tmp_path / "b.tsv", [5000 + i % 40 for i in range(60)])  # repeats within
+    a = _yfcc(tmp_path / "a.tsv", [5030 + i for i in range(30)])  # repeats b's photos
+    urls = tmp_path / "urls.txt"
+    urls.write_text("https://www.flickr.com/photos/someone/5001/\nhttp://example.com/x.jpg\n")
+    return [b, a, urls, b]  # b twice: its rows interleave with themselves in the reports
+
+
+@pytest.fixture
+def waivers(tmp_path: Path) -> Path:
+    path = tmp_path / "waivers.yaml"
+    entries = [
+        ("non-commercial", "owner: 1003@N02", "never"),
+        ("duplicate", "photo_id: 5001", "2020-01-01"),
+        ("no-derivatives", "photo_id: 99999", "never"),
+    ]
+    path.write_text(
+        "".join(
+            f"- rule: {rule}\n  {target}\n  reason: r\n  approved_by: me\n  expires: {until}\n"
+            for rule, target, until in entries
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+def _whole_table(manifests: list[Path], waivers: Path, out: Path) -> list[Path]:
+    policy = load_policy("commercial-release")
+    loaded, problems = load_waivers(waivers, [rule.id for rule in policy.rules])
+    table = read_manifests(manifests)
+    findings, applied = apply_waivers(evaluate(table.photos, policy), loaded, TODAY)
+    run = RunInfo(policy.id, "offline", STARTED, STARTED, tuple(str(m) for m in manifests))
+    document = build_audit_document(
+        table.photos,
+        findings,
+        run,
+        waiver_problems=[*problems, *applied],
+        tool_version="0.1.0",
+        include_findings=False,
+    )
+    return write_reports(out, table.photos, findings, document)
+
+
+def _same_run_times(text: str) -> str:
+    text = re.sub(r'"finished_at": "[^"]*"', '"finished_at": T', text)
+    return re.sub(r"(?m)^- Run: .*$", "- Run: T", text)
+
+
+@pytest.mark.parametrize(
+    ("chunk_rows", "memory_bytes", "in_order"),
+    [(None, None, False), (7, 0, False), (25, 4000, False), (7, 0, True), (25, None, True)],
+)
+def test_chunks_give_the_same_reports(
+    tmp_path: Path,
+    manifests: list[Path],
+    waivers: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    chunk_rows: int | None,
+    memory_bytes: int | None,
+    in_order: bool,
+) -> None:
+    if in_order:  # named in sorted order, once each: findings.csv is written as chunks come
+        manifests = sorted(set(manifests))
+    expected = _whole_table(manifests, waivers, tmp_path / "whole")
+    # Small Arrow blocks, so a YFCC100M file comes in several chunks.
+    monkeypatch.setattr(yfcc100m, "BLOCK_SIZE", 600)
+    policy = load_policy("commercial-release")
+    loaded, problems = load_waivers(waivers, [rule.id for rule in policy.rules])
+    done = offline_audit(
+        manifests,
+        policy,
+        tmp_path / "chunked",
+        started_at=STARTED,
+        tool_version="0.1.0",
+        waivers=loaded,
+        waiver_problems=problems,
+        today=TODAY,
+        chunk_rows=chunk_rows,
+        spool=FindingSpool(memory_bytes=memory_bytes, directory=tmp_path),
+    )
+    for want, got in zip(expected, done.paths, strict=True):
+        assert _same_run_times(got.read_text("utf-8")) == _same_run_times(
+            want.read_text("utf-8")
+        ), got.name
+    audit = json.loads(done.paths[0].read_text("utf-8"))
+    assert audit["summary"]["by_rule"]["duplicate"] > 0
+    # The line with two fields is a row with a note.
+    rows = {"b.tsv": 61, "a.tsv": 31, "urls.txt": 2}
+    assert [f.rows for f in done.files] == [rows[m.name] for m in manifests]
+    assert done.document["summary"]["rows"] == sum(rows[m.name] for m in manifests)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("flickr-audit-")]
+
+
+def test_a_bad_manifest_stops_the_audit_before_any_report(tmp_path: Path) -> None:
+    good = _yfcc(tmp_path / "good.tsv", [1, 2, 3])
+    with pytest.raises(ManifestError):
+        offline_audit(
+            [good, tmp_path / "missing.tsv"],
+            load_policy("commercial-training"),
+            tmp_path / "out",
+            started_at=STARTED,
+            tool_version="0.1.0",
+            chunk_rows=2,
+        )
+    assert not (tmp_path / "out").exists()
