@@ -38,6 +38,7 @@ from auditor.exposure import summary_lines as exposure_summary_lines
 from auditor.fetch import FetchOptions, FetchReport, fetch_status, with_live_status
 from auditor.flickr import DEFAULT_API_URL, FlickrClient, InvalidKey, TokenBucket
 from auditor.licences import load_catalogue
+from auditor.lookup import build_lookup_site, check_out_dir, random_salt
 from auditor.manifests.columns import ColumnOptions
 from auditor.manifests.read import FORMATS, ManifestTable, read_manifests
 from auditor.photo_table import OUTPUT_SUFFIXES, empty_photo_table, write_photo_table
@@ -630,6 +631,53 @@ def licences(style: str) -> None:
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(headers))]
     for row in rows:
         click.echo("  ".join(f"{cell:<{w}}" for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
+@cli.command("publish-lookup")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder to write the site into: new, empty, or a lookup site built before.",
+)
+@click.option(
+    "--salt",
+    metavar="TEXT",
+    help="Salt of the file-name hashes; keep one to rebuild with the same file names "
+    "[default: a new random salt per build, recorded in site.json].",
+)
+@_manifest_format
+@_column_options
+def publish_lookup(
+    files: tuple[Path, ...],
+    out: Path,
+    salt: str | None,
+    fmt: str | None,
+    columns: ColumnOptions,
+) -> None:
+    """Build a static lookup page for the owners in manifest FILEs, for publishers to ship.
+
+    Photographers type their Flickr username, alias, NSID or URL; the page hashes it with the
+    site's salt in the browser and loads only that owner's file, listing their photos and a
+    removal request. No file names owners in the clear, and the page makes no external request.
+    Serve the folder with any static web server (see docs/lookup-site.md).
+    """
+    check_out_dir(out)  # before reading big manifests, so a wrong --out fails at once
+    table = read_manifests(list(files), fmt=fmt, columns=columns)
+    site = build_lookup_site(table.photos, out, salt if salt is not None else random_salt())
+    unfindable = (
+        f"; {site.unfindable_rows} row(s) name no owner and cannot be looked up"
+        if site.unfindable_rows
+        else ""
+    )
+    salt_note = "--salt" if salt is not None else "random; pass it as --salt to keep file names"
+    click.echo(
+        f"lookup site: {site.owners} owner(s) findable by {site.identifiers} identifier(s), "
+        f"{site.photos} photo(s) in {site.rows} row(s) of {len(site.manifests)} manifest(s)"
+        f"{unfindable}; written to {out}/ (salt {site.salt!r}, {salt_note})",
+        err=True,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:

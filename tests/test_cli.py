@@ -11,20 +11,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_run import run_cli
 
 from auditor import cli
 from auditor.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
 from auditor.photo_table import PHOTO_COLUMNS
 from auditor.resources import example_manifest
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Run the CLI in-process; return (exit code, stdout, stderr)."""
-    with pytest.raises(SystemExit) as exited:
-        cli.main(args)
-    out, err = capsys.readouterr()
-    code = exited.value.code
-    return (code if isinstance(code, int) else 0), out, err
 
 
 def assert_one_line_error(err: str, *fragments: str) -> None:
@@ -37,7 +29,7 @@ def assert_one_line_error(err: str, *fragments: str) -> None:
 
 
 def test_manifest_prints_the_photo_table_as_csv(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(["manifest", str(example_manifest())], capsys)
+    code, out, err = run_cli(["manifest", str(example_manifest())], capsys)
     assert code == EXIT_OK
     table = pd.read_csv(io.StringIO(out), dtype=str, keep_default_na=False)
     assert list(table.columns) == list(PHOTO_COLUMNS)
@@ -55,7 +47,7 @@ def test_manifest_prints_the_photo_table_as_csv(capsys: pytest.CaptureFixture[st
 
 
 def test_manifest_defuses_formulas_in_csv(capsys: pytest.CaptureFixture[str]) -> None:
-    _, out, _ = run(["manifest", str(example_manifest())], capsys)
+    _, out, _ = run_cli(["manifest", str(example_manifest())], capsys)
     table = pd.read_csv(io.StringIO(out), dtype=str, keep_default_na=False)
     formula_row = table[table["photo_id"] == "35188234120"].iloc[0]
     assert formula_row.owner_name.startswith("'=HYPERLINK(")
@@ -67,7 +59,7 @@ def test_manifest_writes_by_suffix(
     suffix: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     target = tmp_path / "out" / f"photos{suffix}"
-    code, out, err = run(["manifest", str(example_manifest()), "-o", str(target)], capsys)
+    code, out, err = run_cli(["manifest", str(example_manifest()), "-o", str(target)], capsys)
     assert code == EXIT_OK
     assert out == ""
     assert f"wrote 22 row(s) to {target}" in err
@@ -87,7 +79,7 @@ def test_manifest_rejects_an_unknown_output_suffix(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     target = tmp_path / "x.xlsx"
-    code, _, err = run(["manifest", str(example_manifest()), "-o", str(target)], capsys)
+    code, _, err = run_cli(["manifest", str(example_manifest()), "-o", str(target)], capsys)
     assert code == EXIT_USAGE
     assert "unknown suffix" in err
     assert not (tmp_path / "x.xlsx").exists()
@@ -98,7 +90,7 @@ def test_several_files_are_one_table(tmp_path: Path, capsys: pytest.CaptureFixtu
     first.write_text("https://flic.kr/p/2i1si16\n7088065\n", encoding="utf-8")
     second = tmp_path / "b.csv"
     second.write_text("photo_id,license\n7088065,4\n", encoding="utf-8")
-    code, out, err = run(["manifest", str(first), str(second)], capsys)
+    code, out, err = run_cli(["manifest", str(first), str(second)], capsys)
     assert code == EXIT_OK
     table = pd.read_csv(io.StringIO(out), dtype=str, keep_default_na=False)
     assert table["photo_id"].tolist() == ["49231887705", "7088065", "7088065"]
@@ -113,7 +105,7 @@ def test_format_override_and_column_positions(
 ) -> None:
     manifest = tmp_path / "list.dat"
     manifest.write_text("x,7088065,2\ny,343224206,4\n", encoding="utf-8")
-    code, out, _ = run(
+    code, out, _ = run_cli(
         ["manifest", str(manifest), "--format", "csv", "--id-column", "2", "--licence-column", "3"],
         capsys,
     )
@@ -146,17 +138,17 @@ def test_bad_input_exits_2_with_one_line(
 ) -> None:
     path = tmp_path / name
     path.write_bytes(content)
-    code, out, err = run(["manifest", str(path)], capsys)
+    code, out, err = run_cli(["manifest", str(path)], capsys)
     assert code == EXIT_USAGE
     assert out == ""
     assert_one_line_error(err, *fragments)
 
 
 def test_missing_file_and_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(["manifest", str(tmp_path / "nope.csv")], capsys)
+    code, _, err = run_cli(["manifest", str(tmp_path / "nope.csv")], capsys)
     assert code == EXIT_USAGE
     assert_one_line_error(err, "nope.csv", "no such file")
-    code, _, err = run(["manifest", str(tmp_path)], capsys)
+    code, _, err = run_cli(["manifest", str(tmp_path)], capsys)
     assert code == EXIT_USAGE
     assert_one_line_error(err, "is a folder")
 
@@ -164,7 +156,7 @@ def test_missing_file_and_folder(tmp_path: Path, capsys: pytest.CaptureFixture[s
 def test_unknown_column_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "m.csv"
     path.write_text("photo_id,licence\n7088065,4\n", encoding="utf-8")
-    code, _, err = run(["manifest", str(path), "--url-column", "link"], capsys)
+    code, _, err = run_cli(["manifest", str(path), "--url-column", "link"], capsys)
     assert code == EXIT_USAGE
     assert_one_line_error(err, "m.csv:1", "--url-column 'link'", "photo_id, licence")
 
@@ -172,7 +164,7 @@ def test_unknown_column_name(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 def test_compressed_manifest_is_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "m.csv.gz"
     path.write_bytes(gzip.compress(b"photo_id,license\n7088065,2\n"))
-    code, out, _ = run(["manifest", str(path)], capsys)
+    code, out, _ = run_cli(["manifest", str(path)], capsys)
     assert code == EXIT_OK
     assert "7088065" in out and "cc-by-nc-2.0" in out
 
@@ -180,10 +172,10 @@ def test_compressed_manifest_is_read(tmp_path: Path, capsys: pytest.CaptureFixtu
 def test_unknown_format_and_no_files_are_usage_errors(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    code, _, err = run(["manifest", str(example_manifest()), "--format", "xml"], capsys)
+    code, _, err = run_cli(["manifest", str(example_manifest()), "--format", "xml"], capsys)
     assert code == EXIT_USAGE
     assert "'xml' is not one of" in err
-    code, _, err = run(["manifest"], capsys)
+    code, _, err = run_cli(["manifest"], capsys)
     assert code == EXIT_USAGE
     assert "Missing argument" in err
 
@@ -195,7 +187,7 @@ def test_internal_error_is_one_line_exit_3(
         raise RuntimeError("boom")
 
     monkeypatch.setattr(cli, "read_manifests", broken)
-    code, _, err = run(["manifest", str(example_manifest())], capsys)
+    code, _, err = run_cli(["manifest", str(example_manifest())], capsys)
     assert code == EXIT_INTERNAL
     assert err.strip().splitlines() == [
         (
@@ -208,22 +200,22 @@ def test_internal_error_is_one_line_exit_3(
 
 
 def test_licences_lists_the_catalogue(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(["licences"], capsys)
+    code, out, _ = run_cli(["licences"], capsys)
     assert code == EXIT_OK
     lines = out.strip().splitlines()
     assert len(lines) == 18  # header + Flickr's licence ids 0-16
     assert "all-rights-reserved" in lines[1]
     assert "cc-by-nc-nd-4.0" in lines[-1]
-    code, out, _ = run(["licences", "--as", "json"], capsys)
+    code, out, _ = run_cli(["licences", "--as", "json"], capsys)
     records = json.loads(out)
     assert [r["id"] for r in records] == list(range(17))
     assert records[2]["slug"] == "cc-by-nc-2.0" and records[2]["nc"] is True
-    code, out, _ = run(["licences", "--as", "csv"], capsys)
+    code, out, _ = run_cli(["licences", "--as", "csv"], capsys)
     assert out.splitlines()[0].startswith("id,slug,")
 
 
 def test_formats_lists_every_reader(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(["formats"], capsys)
+    code, out, _ = run_cli(["formats"], capsys)
     assert code == EXIT_OK
     names = [line.split()[0] for line in out.strip().splitlines()]
     for expected in (
@@ -261,7 +253,7 @@ def test_audit_with_no_arguments_audits_the_example(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("FLICKR_API_KEY", raising=False)
-    code, out, err = run(["audit"], capsys)
+    code, out, err = run_cli(["audit"], capsys)
     assert code == EXIT_FINDINGS
     assert out == ""
     lines = err.splitlines()
@@ -292,7 +284,7 @@ def test_audit_fail_on(
     fail_on: str, expected: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args = ["audit", "--output-dir", str(tmp_path), "--fail-on", fail_on, "--offline"]
-    code, _, err = run(args, capsys)
+    code, _, err = run_cli(args, capsys)
     assert code == expected
     assert err.splitlines()[0].startswith("offline audit (--offline)")
 
@@ -300,7 +292,7 @@ def test_audit_fail_on(
 def test_audit_passes_a_clean_manifest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     manifest = tmp_path / "clean.csv"
     manifest.write_text("photo_id,license\n7088065,9\n343224206,10\n", encoding="utf-8")
-    code, _, err = run(["audit", str(manifest), "--output-dir", str(tmp_path / "r")], capsys)
+    code, _, err = run_cli(["audit", str(manifest), "--output-dir", str(tmp_path / "r")], capsys)
     assert code == EXIT_OK
     assert "findings: 0 errors" in err
 
@@ -318,7 +310,7 @@ def test_audit_waivers_take_findings_out_of_the_exit_code(
         encoding="utf-8",
     )
     args = ["audit", str(manifest), "--waivers", str(waivers), "--output-dir", str(tmp_path / "r")]
-    code, _, err = run(args, capsys)
+    code, _, err = run_cli(args, capsys)
     assert code == EXIT_OK
     assert "1 waived" in err
     assert "no-such-rule" in err
@@ -327,7 +319,7 @@ def test_audit_waivers_take_findings_out_of_the_exit_code(
 
 
 def test_audit_policy_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(["audit", "--policy", "no-such-policy"], capsys)
+    code, _, err = run_cli(["audit", "--policy", "no-such-policy"], capsys)
     assert code == EXIT_USAGE
     assert_one_line_error(err, "no-such-policy", "commercial-training")
     bad = tmp_path / "mine.yaml"
@@ -335,18 +327,18 @@ def test_audit_policy_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixtur
         "id: mine\ndescription: ours\nextends: commercial-training\nseverities:\n"
         "  duplicate: loud\n"
     )
-    code, _, err = run(["audit", "--policy", str(bad)], capsys)
+    code, _, err = run_cli(["audit", "--policy", str(bad)], capsys)
     assert code == EXIT_USAGE
     assert_one_line_error(err, "mine.yaml:5:14", "loud", "error, warning, note")
     broken = tmp_path / "waivers.yaml"
     broken.write_text("- rule: [unclosed\n")
-    code, _, err = run(["audit", "--waivers", str(broken)], capsys)
+    code, _, err = run_cli(["audit", "--waivers", str(broken)], capsys)
     assert code == EXIT_USAGE
     assert_one_line_error(err, "waivers.yaml:")
 
 
 def test_policies_lists_the_shipped_uses(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(["policies"], capsys)
+    code, out, _ = run_cli(["policies"], capsys)
     assert code == EXIT_OK
     names = [line.split()[0] for line in out.strip().splitlines()]
     assert names == [
@@ -369,7 +361,9 @@ def test_audit_lists_every_manifest_with_its_notes(
     )
     urls = tmp_path / "list.txt"
     urls.write_text("7088065\n", encoding="utf-8")
-    _, _, err = run(["audit", str(coco), str(urls), "--output-dir", str(tmp_path / "r")], capsys)
+    _, _, err = run_cli(
+        ["audit", str(coco), str(urls), "--output-dir", str(tmp_path / "r")], capsys
+    )
     lines = err.splitlines()
     assert lines[1] == f"{coco}: coco, 1 row(s)"
     assert lines[2].startswith("  note: no `licenses` table")

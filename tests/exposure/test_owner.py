@@ -9,9 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from cli_run import run_cli
 from flickr_standin import VALID_KEY, FlickrStandIn, Owner, Photo, World
 
-from auditor import cli
 from auditor.errors import EXIT_OK, EXIT_USAGE, AuditorError
 from auditor.exposure import parse_who
 
@@ -71,14 +71,6 @@ def coco(tmp_path: Path) -> Path:
     return path
 
 
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    with pytest.raises(SystemExit) as exited:
-        cli.main(args)
-    _, err = capsys.readouterr()
-    code = exited.value.code
-    return (code if isinstance(code, int) else 0), err
-
-
 def found(out: Path) -> dict[str, set[str]]:
     document = json.loads((out / "exposure.json").read_text())
     return {
@@ -96,7 +88,7 @@ def test_live_by_alias_finds_every_photo_in_yfcc_and_coco(
     monkeypatch.setenv("FLICKR_API_KEY", VALID_KEY)
     w = standin.world
     out = tmp_path / "out"
-    code, err = run(
+    code, _, err = run_cli(
         ["owner", "https://www.flickr.com/photos/anna-shoots/", str(yfcc(tmp_path, w)),
          str(coco(tmp_path)), "--api-url", standin.url, "--state", str(tmp_path / "s.sqlite"),
          "--rate-limit", "3600000", "--output-dir", str(out)],
@@ -133,7 +125,7 @@ def test_a_word_matching_an_alias_and_another_username_reports_both(
     standin = flickr_standin(world())
     monkeypatch.setenv("FLICKR_API_KEY", VALID_KEY)
     out = tmp_path / "out"
-    code, err = run(
+    code, _, err = run_cli(
         ["owner", "anna-shoots", str(yfcc(tmp_path, standin.world)), "--api-url", standin.url,
          "--state", str(tmp_path / "s.sqlite"), "--rate-limit", "3600000",
          "--output-dir", str(out)],
@@ -156,7 +148,7 @@ def test_unknown_owner_exits_2_with_one_line(
 ) -> None:
     standin = flickr_standin(world())
     monkeypatch.setenv("FLICKR_API_KEY", VALID_KEY)
-    code, err = run(
+    code, _, err = run_cli(
         ["owner", "nobody-here", str(coco(tmp_path)), "--api-url", standin.url,
          "--state", str(tmp_path / "s.sqlite"), "--output-dir", str(tmp_path / "o")],
         capsys,
@@ -170,7 +162,7 @@ def test_offline_matches_owner_fields_and_says_what_it_cannot(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "out"
-    code, err = run(
+    code, _, err = run_cli(
         ["owner", ANNA.nsid, str(yfcc(tmp_path, world())), str(coco(tmp_path)),
          "--output-dir", str(out)],
         capsys,
