@@ -5,6 +5,7 @@ faults injected, after a SIGKILL, and without the key ever being written anywher
 from __future__ import annotations
 
 import json
+import re
 import os
 import signal
 import sqlite3
@@ -262,8 +263,11 @@ def test_the_key_is_never_written(
     live_env: Path, flickr_standin: Standin, capsys: pytest.CaptureFixture[str]
 ) -> None:
     standin = flickr_standin(make_world(), faults=faults_for_unverifiable(rate=0.2))
-    _, err, _ = audit(capsys, standin, live_env)
+    _, err, _ = audit(capsys, standin, live_env, "--verbose")
     assert VALID_KEY not in err
+    # --verbose shows every call attempt, failed ones with their (redacted) reason.
+    assert "flickr-audit: flickr.photos.licenses.getInfo : ok in" in err
+    assert re.search(r"flickr-audit: flickr\.photos\.getInfo photo_id=\d+: attempt 1 failed", err)
     for path in live_env.rglob("*"):
         if path.is_file():
             assert VALID_KEY.encode() not in path.read_bytes(), path

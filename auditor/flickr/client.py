@@ -81,6 +81,9 @@ _USER_NOT_FOUND: Mapping[str, frozenset[int]] = {
     parse.SEARCH: frozenset({2, 5}),  # "Unknown user", "User deleted"
 }
 
+# `flickr-audit --verbose` shows this logger: one line per attempt, never the key.
+log = logging.getLogger("auditor.flickr")
+
 
 class FlickrClient:
     """A thread-safe client for the read-only Flickr methods the auditor uses."""
@@ -143,7 +146,26 @@ class FlickrClient:
         def attempt() -> dict[str, Any]:
             nonlocal attempts
             attempts += 1
-            return self._attempt(method, query)
+            started = time.monotonic()
+            try:
+                answer = self._attempt(method, query)
+            except FlickrError as exc:  # its text is redacted; `query` never holds the key
+                log.debug(
+                    "%s %s: attempt %d failed after %.2f s: %s",
+                    method,
+                    urllib.parse.urlencode(query),
+                    attempts,
+                    time.monotonic() - started,
+                    exc,
+                )
+                raise
+            log.debug(
+                "%s %s: ok in %.2f s",
+                method,
+                urllib.parse.urlencode(query),
+                time.monotonic() - started,
+            )
+            return answer
 
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception(is_transient),
