@@ -8,13 +8,14 @@ Exit codes (`auditor.errors`): 0 success; 1 findings at or above the failure thr
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ import pandas as pd
 
 from auditor import __version__
 from auditor.engine import Policy, evaluate, load_policy, policies_table
+from auditor.engine.evaluate import annotate
 from auditor.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, AuditorError
 from auditor.exposure import (
     exposure_document,
@@ -44,6 +46,8 @@ from auditor.manifests.read import FORMATS, ManifestTable, read_manifests
 from auditor.photo_table import OUTPUT_SUFFIXES, empty_photo_table, write_photo_table
 from auditor.pipeline import offline_audit
 from auditor.report import RunInfo, build_audit_document, summary_lines, write_reports
+from auditor.report.formats import DEFAULT_FORMATS, AuditResult, file_writers, needs_whole_tables
+from auditor.report.formats import FORMATS as REPORT_FORMATS
 from auditor.resources import example_manifest
 from auditor.state import StateStore
 from auditor.waivers import apply_waivers, load_waivers
@@ -201,6 +205,7 @@ class LiveOptions:
     max_age: timedelta
     refresh: bool
     rate_limit: float
+    verbose: bool = False
 
 
 def default_state_path() -> Path:
@@ -221,9 +226,25 @@ def parse_age(text: str) -> timedelta:
     return timedelta(seconds=float(match[1]) * _AGE_UNITS[match[2]])
 
 
+@contextmanager
+def _api_log() -> Iterator[None]:
+    """Show the Flickr client's log (`auditor.flickr`: one line per call attempt) on stderr."""
+    logger = logging.getLogger("auditor.flickr")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("flickr-audit: %(message)s"))
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
 def _live_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Add the Flickr options to a command; it receives them as `live_options`."""
-    names = ("api_url", "api_key_file", "state", "max_age", "refresh", "rate_limit")
+    names = ("api_url", "api_key_file", "state", "max_age", "refresh", "rate_limit", "verbose")
 
     @functools.wraps(func)
     def command(*args: Any, **kwargs: Any) -> Any:
@@ -240,8 +261,12 @@ def _live_options(func: Callable[..., Any]) -> Callable[..., Any]:
             max_age=parse_age(given["max_age"]),
             refresh=given["refresh"],
             rate_limit=given["rate_limit"],
+            verbose=given["verbose"],
         )
-        return func(*args, live_options=options, **kwargs)
+        if not options.verbose:
+            return func(*args, live_options=options, **kwargs)
+        with _api_log():
+            return func(*args, live_options=options, **kwargs)
 
     decorators = [
         click.option(
@@ -276,6 +301,12 @@ def _live_options(func: Callable[..., Any]) -> Callable[..., Any]:
             show_default=True,
             metavar="N",
             help="Flickr calls per hour, never exceeded in any hour (Flickr allows ~3,600).",
+        ),
+        click.option(
+            "--verbose",
+            is_flag=True,
+            help="Print each Flickr call (method, parameters, outcome, time) to stderr; the key "
+            "is never shown.",
         ),
     ]
     for decorator in reversed(decorators):
@@ -379,6 +410,47 @@ def _live_lines(report: FetchReport, options: LiveOptions) -> list[str]:
     return lines
 
 
+def _run_info(
+    policy: Policy, started: datetime, manifests: Sequence[Path], live: FetchReport | None
+) -> RunInfo:
+    """The run section of audit.json for an audit over whole tables."""
+    run = RunInfo(
+        policy=policy.id,
+        mode="offline" if live is None else "live",
+        started_at=started,
+        finished_at=datetime.now(UTC),
+        manifests=tuple(str(path) for path in manifests),
+    )
+    if live is None:
+        return run
+    return replace(
+        run,
+        api_calls=live.api_calls,
+        status_as_of=live.status_as_of,
+        photos_fetched=live.fetched,
+        photos_reused=live.reused,
+        unverified=live.unverified,
+        warnings=tuple(live.warnings),
+    )
+
+
+def _write_formats(result: AuditResult, formats: Sequence[str], target: Path) -> list[Path]:
+    """Write the extra report files; print the GitHub annotations when `github` is chosen."""
+    written: list[Path] = []
+    for _, write in file_writers(formats):
+        written += write(result, target)
+    if "github" in formats:
+        from auditor.report.github import github_annotations, step_summary
+
+        for line in github_annotations(result):
+            click.echo(line)
+        summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary_path:
+            with Path(summary_path).open("a", encoding="utf-8") as handle:
+                handle.write(step_summary(result))
+    return written
+
+
 def _failing(findings_severity: list[str], fail_on: str) -> int:
     """How many (not waived) findings are at or above the `--fail-on` threshold."""
     if fail_on == "never":
@@ -408,6 +480,18 @@ def _failing(findings_severity: list[str], fail_on: str) -> int:
     "[default: reports/<first manifest stem>/].",
 )
 @click.option(
+    "--format",
+    "formats",
+    type=click.Choice(REPORT_FORMATS),
+    multiple=True,
+    default=DEFAULT_FORMATS,
+    show_default=True,
+    help="Also write this report format (repeatable): csv adds photos.csv, html report.html, "
+    "sarif audit.sarif, junit junit.xml; github prints workflow annotations and appends the "
+    "summary to $GITHUB_STEP_SUMMARY. audit.json, findings.csv, owners.csv and summary.md are "
+    "always written.",
+)
+@click.option(
     "--fail-on",
     type=click.Choice(FAIL_ON),
     default="error",
@@ -427,6 +511,7 @@ def audit(
     policy: str,
     offline: bool,
     output_dir: Path | None,
+    formats: tuple[str, ...],
     fail_on: str,
     waivers: Path | None,
     fmt: str | None,
@@ -454,7 +539,8 @@ def audit(
             f"offline audit ({reason}): judged on the licences the manifests record", err=True
         )
     target = output_dir or Path("reports") / Path(manifests[0]).name.split(".")[0]
-    if key is None:
+    result: AuditResult | None = None
+    if key is None and not needs_whole_tables(formats):
         # One pass over the manifests in chunks: memory stays bounded however large they are.
         done = offline_audit(
             manifests,
@@ -473,28 +559,22 @@ def audit(
         counts = document["summary"]["findings"]
         live_findings = [severity for severity in counts for _ in range(counts[severity])]
     else:
+        # Live, or formats that need the whole tables: read the manifests whole.
         table = read_manifests(manifests, fmt=fmt, columns=columns)
         photos = table.photos
-        click.echo(f"live audit: asking {live_options.api_url} for each photo's status", err=True)
-        live_report = fetch_live(
-            photos, chosen, key, live_options, [str(path) for path in manifests]
-        )
-        photos = with_live_status(photos, live_report.statuses)
-        findings = evaluate(photos, chosen, live=True)
+        live_report = None
+        if key is not None:
+            click.echo(
+                f"live audit: asking {live_options.api_url} for each photo's status", err=True
+            )
+            live_report = fetch_live(
+                photos, chosen, key, live_options, [str(path) for path in manifests]
+            )
+            photos = with_live_status(photos, live_report.statuses)
+        catalogue = load_catalogue()
+        findings = evaluate(photos, chosen, live=live_report is not None, catalogue=catalogue)
         findings, applied_problems = apply_waivers(findings, loaded_waivers, started.date())
-        run = RunInfo(
-            policy=chosen.id,
-            mode="live",
-            started_at=started,
-            finished_at=datetime.now(UTC),
-            manifests=tuple(str(path) for path in manifests),
-            api_calls=live_report.api_calls,
-            status_as_of=live_report.status_as_of,
-            photos_fetched=live_report.fetched,
-            photos_reused=live_report.reused,
-            unverified=live_report.unverified,
-            warnings=tuple(live_report.warnings),
-        )
+        run = _run_info(chosen, started, manifests, live_report)
         document = build_audit_document(
             photos,
             findings,
@@ -504,11 +584,27 @@ def audit(
             include_findings=False,  # write_reports streams them from the table: half the memory
         )
         write_reports(target, photos, findings, document)
-        live_lines = _live_lines(live_report, live_options)
+        live_lines = [] if live_report is None else _live_lines(live_report, live_options)
         live_findings = findings.loc[~findings["waived"].astype(bool), "severity"].tolist()
+        result = AuditResult(
+            document=document,
+            findings=findings,
+            photos=annotate(
+                photos,
+                catalogue,
+                licence_basis=chosen.licence_basis,
+                opt_out_tags=chosen.opt_out_tags,
+            ),
+            policy=chosen,
+            catalogue=catalogue,
+            manifests=tuple(manifests),
+        )
+    written = ["audit.json", "findings.csv", "owners.csv", "summary.md"]
+    if result is not None:
+        written += [path.name for path in _write_formats(result, formats, target)]
     for line in [*_file_lines(table), *live_lines, *summary_lines(document)]:
         click.echo(line, err=True)
-    click.echo(f"reports: {target}/ (audit.json, findings.csv, owners.csv, summary.md)", err=True)
+    click.echo(f"reports: {target}/ ({', '.join(written)})", err=True)
     failing = _failing(live_findings, fail_on)
     if failing:
         click.echo(f"{failing} finding(s) at or above --fail-on {fail_on}: exit 1", err=True)
