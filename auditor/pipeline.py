@@ -13,6 +13,10 @@ whole-table functions take: normalise (`photo_table.build_photo_table`), evaluat
   which writes audit.json (its header first) and summary.md (the worst owners' findings);
   when the chunks come in report order it has been writing findings.csv all along.
 
+A thread reads and normalises the next chunk while this one is judged (a third stage, parsing
+apart from normalising, cost more in contention for the GIL than it saved). The owner column is
+coded once per chunk; the findings' owner codes are those of the rows they are about.
+
 The reports are the same, byte for byte, as those of the whole-table path (`read_manifests`,
 `evaluate`, `apply_waivers`, `build_audit_document`, `write_reports`), which the live audit
 uses. Chunks of a few hundred thousand rows are also faster than one big table: their arrays
@@ -34,7 +38,8 @@ from typing import Any, TypeVar
 import pandas as pd
 import pyarrow as pa
 
-from auditor.engine import Policy, evaluate
+from auditor.engine import Policy
+from auditor.engine.evaluate import evaluate_rows
 from auditor.engine.listings import FirstListings
 from auditor.licences import LicenceCatalogue, load_catalogue
 from auditor.manifests.columns import ColumnOptions
@@ -93,13 +98,15 @@ def _chunks(
 
 
 def _photo_tables(
-    chunks: Generator[list[RawManifest], None, None], judge: LicenceJudge
+    chunks: Iterator[list[RawManifest]], judge: LicenceJudge
 ) -> Iterator[pd.DataFrame]:
     try:
         for raws in chunks:
             yield build_photo_table(raws, judge=judge)
     finally:
-        chunks.close()  # closes the manifest being read, when stopped early
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()  # closes the manifest being read, when stopped early
 
 
 _Item = TypeVar("_Item")
@@ -181,6 +188,7 @@ def offline_audit(
     listings = FirstListings()
     tally = AuditTally()
     book = WaiverBook(waivers, today or started_at.date())
+    waiving = any(not waiver.expired(book.today) for waiver in waivers)
     spool = spool or FindingSpool()
     files: list[FileReport] = []
     # Chunks come in report order when the manifests are named in sorted order, once each
@@ -193,13 +201,16 @@ def offline_audit(
         chunks = _chunks(manifests, fmt, columns, chunk_rows or CHUNK_ROWS, files)
         # The thread reads and normalises the next chunk while this one is judged.
         for photos in _read_ahead(_photo_tables(chunks, judge)):
+            # Owners are coded once per chunk: the findings' owners are those of their rows.
             owners = tally.owner_codes(photos["owner"])
             listed = listings.observe(
                 photos["photo_id"], owners, photos["source_file"], photos["source_row"].to_numpy()
             )
             tally.add_photos(photos, owners, listed.new_photo, listed.new_pair)
-            findings = book.apply(evaluate(photos, policy, catalogue=catalogue, listed=listed))
-            tally.add_findings(findings, tally.owner_codes(findings["owner"]))
+            findings, rows = evaluate_rows(photos, policy, catalogue=catalogue, listed=listed)
+            if waiving:
+                findings = book.apply(findings)
+            tally.add_findings(findings, owners[rows])
             table = findings_arrow(findings)
             if writer is not None:
                 writer.add(table)

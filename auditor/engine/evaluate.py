@@ -148,20 +148,21 @@ def _annotate(
 
 def _messages(
     template: MessageTemplate, table: pd.DataFrame, fired: npt.NDArray[np.intp], policy: str
-) -> pd.Series:
+) -> tuple[pd.Series, npt.NDArray[np.intp]]:
     """`render` for the rows at `fired`, rendering each distinct combination of the template's
-    fields once: licence rules name a handful of licences across millions of rows."""
+    fields once (licence rules name a handful of licences across millions of rows): the
+    messages rendered and, per row, the position of its message among them."""
     fields = [name for name in dict.fromkeys(template.fields) if name != "policy"]
     combined = np.zeros(len(fired), dtype=np.int64)
     for name in fields:
         codes, uniques = pd.factorize(table[name].iloc[fired], use_na_sentinel=False)
         if len(uniques) * 2 > len(fired):  # mostly distinct (ids, rows): nothing to share
-            return render(template, table, fired, policy)
+            return render(template, table, fired, policy), np.arange(len(fired), dtype=np.intp)
         combined = combined * len(uniques) + codes
     codes, _ = pd.factorize(combined)
     first = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)
     once = render(template, table, fired[first], policy)
-    return pd.Series(once.array.take(codes))
+    return once, np.asarray(codes, dtype=np.intp)
 
 
 def empty_findings() -> pd.DataFrame:
@@ -188,6 +189,19 @@ def evaluate(
     says which rows repeat a photo listed earlier, when the table is one chunk of an audit
     (`auditor.engine.listings`); without it, repeats within this table.
     """
+    findings, _ = evaluate_rows(photos, policy, live=live, catalogue=catalogue, listed=listed)
+    return findings
+
+
+def evaluate_rows(
+    photos: pd.DataFrame,
+    policy: Policy,
+    *,
+    live: bool = False,
+    catalogue: LicenceCatalogue | None = None,
+    listed: Observation | None = None,
+) -> tuple[pd.DataFrame, npt.NDArray[np.intp]]:
+    """`evaluate`, and for each finding the position in `photos` of the row it is about."""
     catalogue = catalogue or load_catalogue()
     table, repeated, wanted = _annotate(
         photos, catalogue, policy.licence_basis, policy.opt_out_tags, listed
@@ -202,15 +216,20 @@ def evaluate(
     positions: list[npt.NDArray[np.intp]] = []
     rule_numbers: list[npt.NDArray[np.intp]] = []
     messages: list[pd.Series] = []
+    message_codes: list[npt.NDArray[np.intp]] = []
+    rendered = 0  # messages rendered so far: the next rule's codes start there
     for number, rule in enumerate(active):
         fired = np.flatnonzero(rule.when.mask(context))
         if len(fired) == 0:
             continue
         positions.append(fired)
         rule_numbers.append(np.full(len(fired), number, dtype=np.intp))
-        messages.append(_messages(parse_template(rule.message), table, fired, policy.id))
+        once, codes = _messages(parse_template(rule.message), table, fired, policy.id)
+        messages.append(once)
+        message_codes.append(codes + rendered)
+        rendered += len(once)
     if not positions:
-        return empty_findings()
+        return empty_findings(), np.zeros(0, dtype=np.intp)
 
     position = np.concatenate(positions)
     rule_number = np.concatenate(rule_numbers)
@@ -219,11 +238,14 @@ def evaluate(
     # np.lexsort sorts by the last key first: file, row, table position, rule order.
     order = np.lexsort((rule_number, position, source_rows[position], file_codes[position]))
 
-    findings = table[list(_ROW_COLUMNS)].iloc[position[order]].reset_index(drop=True)
+    rows = position[order]
+    findings = table[list(_ROW_COLUMNS)].iloc[rows].reset_index(drop=True)
     sorted_rules = rule_number[order]
     findings["rule"] = _text_column([rule.id for rule in active], sorted_rules)
     findings["severity"] = _text_column([rule.severity for rule in active], sorted_rules)
-    all_messages = pd.concat(messages, ignore_index=True)
-    findings["message"] = all_messages.iloc[order].reset_index(drop=True)
+    # One take from the messages rendered, in report order.
+    all_messages = messages[0] if len(messages) == 1 else pd.concat(messages, ignore_index=True)
+    all_messages = all_messages.astype("str")
+    findings["message"] = pd.Series(all_messages.array.take(np.concatenate(message_codes)[order]))
     findings["waived"] = np.zeros(len(findings), dtype=bool)
-    return findings[list(FINDING_COLUMNS)]
+    return findings[list(FINDING_COLUMNS)], rows

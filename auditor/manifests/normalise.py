@@ -568,6 +568,11 @@ def _ids_and_owners(
     )
 
 
+def _repeated(value: str, n: int) -> pa.Array:
+    """`value` `n` times, as an Arrow string array."""
+    return pa.array([value], _STR).take(pa.array(np.zeros(n, dtype=np.int32)))
+
+
 def normalise(raw: RawManifest, judge: LicenceJudge) -> dict[str, Any]:
     """The photo-table columns (Arrow arrays, and a numpy `source_row`) for one raw manifest."""
     n = raw.rows
@@ -599,12 +604,12 @@ def normalise(raw: RawManifest, judge: LicenceJudge) -> dict[str, Any]:
         "recorded_licence": slug,
         "collected_at": collected_at,
         "url": url,
-        "source_file": pa.array([str(raw.path)] * n, _STR) if n else pa.array([], _STR),
+        "source_file": _repeated(str(raw.path), n),
         "source_row": np.asarray(source_row, dtype=np.int64),
         "owner_kind": owner_kind,
         "recorded_licence_raw": licence_raw,
         "uploaded_at": uploaded_at,
         "title": text["title"],
-        "source_format": pa.array([raw.format] * n, _STR) if n else pa.array([], _STR),
+        "source_format": _repeated(raw.format, n),
         "notes": notes,
     }

@@ -83,6 +83,46 @@ def _nullify(array: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(array, ""), pa.scalar(None, _STR), array)
 
 
+def _shown(name: str | None, url: str | None) -> str | None:
+    """The recorded licence as one display string: `name <url>`, or what there is of it."""
+    if url is not None:
+        return f"<{url}>" if name is None else f"{name} <{url}>"
+    return name
+
+
+def _licence_texts(names: pa.Array, urls: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """(name, URL, display string) per row, empty values as null. The columns hold a few
+    licences across millions of rows: each distinct (name, URL) pair is worked out once."""
+    if len(names) == 0 or names.null_count or urls.null_count:  # (the reader gives no null)
+        name, url = _nullify(names), _nullify(urls)
+        bracketed = pc.binary_join_element_wise("<", url, ">", "")
+        joined = pc.binary_join_element_wise(name, bracketed, " ")
+        return name, url, pc.coalesce(joined, name, bracketed)
+    name_codes, name_values = _dictionary(names)
+    url_codes, url_values = _dictionary(urls)
+    pair = name_codes * len(url_values) + url_codes
+    unique_pairs, at = np.unique(pair, return_inverse=True)
+    shown = [
+        _shown(name_values[int(p) // len(url_values)], url_values[int(p) % len(url_values)])
+        for p in unique_pairs
+    ]
+    take = pa.array(at.reshape(-1).astype(np.int64))
+    return (
+        _nullify(names) if None in name_values else names,
+        _nullify(urls) if None in url_values else urls,
+        pa.array(shown, _STR).take(take),
+    )
+
+
+def _dictionary(array: pa.Array) -> tuple[np.ndarray, list[str | None]]:
+    """Dictionary codes of a string column without nulls, and each code's value (None for
+    the empty string)."""
+    encoded = array.dictionary_encode()
+    values = [value or None for value in encoded.dictionary.to_pylist()]
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes, values
+
+
 def _chunk(
     path: Path, columns: dict[str, pa.Array], lines: np.ndarray, bad: list[tuple[int, int]]
 ) -> RawManifest:
@@ -98,12 +138,7 @@ def _chunk(
         keep &= ~empty.to_numpy(zero_copy_only=False)
         take = pa.array(np.flatnonzero(keep))
         col = {name: array.take(take) for name, array in columns.items()}
-    name, url = _nullify(col[f"c{LICENCE_NAME}"]), _nullify(col[f"c{LICENCE_URL}"])
-    shown = pc.coalesce(
-        pc.binary_join_element_wise(name, pc.binary_join_element_wise("<", url, ">", ""), " "),
-        name,
-        pc.binary_join_element_wise("<", url, ">", ""),
-    )
+    name, url, shown = _licence_texts(col[f"c{LICENCE_NAME}"], col[f"c{LICENCE_URL}"])
     fields: dict[str, object] = {
         "source_row": lines[keep],
         "photo_ref": col[f"c{PHOTO_ID}"],

@@ -9,11 +9,14 @@ them, so a chunk costs a few vectorised passes and a loop over its distinct owne
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from auditor.findings import SEVERITIES
 
@@ -29,6 +32,17 @@ def _grow(array: np.ndarray, size: int) -> np.ndarray:
     return grown
 
 
+def _arrow_text(values: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array:
+    """A text column as one Arrow string array (other values as their text)."""
+    if isinstance(values, pd.Series):
+        values = pa.array(values.astype("str"))
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
+    if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
+        values = values.cast(pa.string())
+    return values
+
+
 def _first_rows(codes: npt.NDArray[np.intp]) -> tuple[np.ndarray, np.ndarray]:
     """(distinct codes, position of each one's first row), in order of first appearance."""
     first = np.flatnonzero(~pd.Series(codes).duplicated().to_numpy())
@@ -40,10 +54,6 @@ class AuditTally:
 
     def __init__(self) -> None:
         self._codes: dict[str | None, int] = {}
-        self._recent: tuple[pd.Index, np.ndarray] = (
-            pd.Index([], dtype="str"),
-            np.zeros(0, np.intp),
-        )
         self._owners: list[str | None] = []
         self._photos = np.zeros(0, dtype=np.int64)  # distinct (owner, photo id) pairs
         self._in_photos = np.zeros(0, dtype=bool)
@@ -60,30 +70,32 @@ class AuditTally:
 
     # -- owners ---------------------------------------------------------------------------------
 
-    def owner_codes(self, owners: pd.Series) -> npt.NDArray[np.intp]:
-        """Each row's owner code (null owners share one), registering owners not seen before."""
-        local, uniques = pd.factorize(owners.astype("str"))
-        values: list[str | None] = uniques.tolist()
-        if (local < 0).any():
-            values.append(None)  # code -1 (null) picks the last entry
+    def owner_codes(self, owners: pd.Series | pa.Array | pa.ChunkedArray) -> npt.NDArray[np.intp]:
+        """Each row's owner code (null owners share one), registering owners not seen before
+        (in order of first appearance, the null owner after the others)."""
+        array = _arrow_text(owners)
+        encoded = array.dictionary_encode()
+        values: list[str | None] = encoded.dictionary.to_pylist()
+        local = encoded.indices
+        if local.null_count:
+            values.append(None)  # the null owner takes the last code
+            local = pc.fill_null(local, len(values) - 1)
         codes = self._codes
-        # The owners of a chunk's findings are owners of its photos, seen by the call before:
-        # look them up in that call's owners at once, the others one by one.
-        recent, recent_codes = self._recent
-        at = recent.get_indexer(uniques)
-        mapping = np.full(len(uniques), -1, dtype=np.intp)
-        hit = at >= 0
-        mapping[hit] = recent_codes[at[hit]]
-        if len(values) > len(uniques):
-            mapping = np.append(mapping, codes.get(None, -1))
-        for index in np.flatnonzero(mapping < 0).tolist():
-            mapping[index] = codes.get(values[index], -1)
-        for index in np.flatnonzero(mapping < 0).tolist():
-            owner = values[index]
-            mapping[index] = codes[owner] = len(self._owners)
-            self._owners.append(owner)
-            self._photo_names.append(None)
-            self._finding_names.append(None)
+        known = map(codes.get, values, itertools.repeat(-1, len(values)))
+        mapping = np.fromiter(known, np.intp, len(values))
+        new = np.flatnonzero(mapping < 0).tolist()
+        if new:
+            for index in new:
+                owner = values[index]
+                mapping[index] = codes[owner] = len(self._owners)
+                self._owners.append(owner)
+                self._photo_names.append(None)
+                self._finding_names.append(None)
+            self._grow_all()
+        result: npt.NDArray[np.intp] = mapping[local.to_numpy(zero_copy_only=False)]
+        return result
+
+    def _grow_all(self) -> None:
         size = len(self._owners)
         self._photos = _grow(self._photos, size)
         self._in_photos = _grow(self._in_photos, size)
@@ -92,13 +104,12 @@ class AuditTally:
         self._waived = _grow(self._waived, size)
         for rule, counts in self._rule_counts.items():
             self._rule_counts[rule] = _grow(counts, size)
-        self._recent = (pd.Index(uniques), mapping[: len(uniques)].copy())
-        result: npt.NDArray[np.intp] = mapping[np.asarray(local, dtype=np.intp)]
-        return result
 
     def _names(self, store: list[str | None], codes: np.ndarray, names: pd.Series) -> None:
         """Keep the first non-null name each owner gets, in table order."""
         present = names.notna().to_numpy()
+        if store is self._photo_names:
+            present = present & ~self._named[codes]  # owners named already keep theirs
         if not present.any():
             return
         rows = np.flatnonzero(present)

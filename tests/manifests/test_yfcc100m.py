@@ -83,3 +83,24 @@ def test_chunks_are_the_same_table_as_one_read(write: Write) -> None:
 def test_gzip_compressed(write: Write) -> None:
     path = write("y.tsv.gz", gzip.compress((line(5) + "\n").encode()))
     assert read_manifests([path]).photos["photo_id"].tolist() == ["5"]
+
+
+def test_licence_texts_work_each_pair_out_once_with_the_same_result() -> None:
+    import pyarrow as pa
+
+    from auditor.manifests import yfcc100m
+
+    names = pa.array(["a", "", "b", "a", "", "a", "b"], pa.string())
+    urls = pa.array(["x", "y", "", "x", "", "", "z"], pa.string())
+    name, url, shown = yfcc100m._licence_texts(names, urls)
+    assert name.to_pylist() == ["a", None, "b", "a", None, "a", "b"]
+    assert url.to_pylist() == ["x", "y", None, "x", None, None, "z"]
+    assert shown.to_pylist() == ["a <x>", "<y>", "b", "a <x>", None, "a", "b <z>"]
+    # Columns with nulls (never from the reader) take the general path, with the same rule.
+    with_null = pa.array(["a", None], pa.string())
+    assert yfcc100m._licence_texts(with_null, pa.array(["x", "y"]))[2].to_pylist() == [
+        "a <x>",
+        "<y>",
+    ]
+    empty = pa.array([], pa.string())
+    assert [len(part) for part in yfcc100m._licence_texts(empty, empty)] == [0, 0, 0]
