@@ -1,12 +1,23 @@
-"""Shared fixtures: the real manifest samples beside the checkout, and small files in tmp_path."""
+"""Shared fixtures: the real manifest samples beside the checkout, small files in tmp_path, the
+Flickr stand-in, a local web server on 127.0.0.1 and headless Debian Chromium (Playwright)."""
 
 from __future__ import annotations
 
+import functools
+import shutil
+import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from flickr_standin import Faults, FlickrStandIn, World
+from tool_missing import tool_missing
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 # ../shared/realdata, beside the checkout (not part of the project; never copied into it).
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
@@ -63,3 +74,68 @@ def _no_flickr_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """A developer's own FLICKR_API_KEY / FLICKR_API_URL must not turn tests live."""
     monkeypatch.delenv("FLICKR_API_KEY", raising=False)
     monkeypatch.delenv("FLICKR_API_URL", raising=False)
+
+
+# -- serving a site on 127.0.0.1 ----------------------------------------------------------------
+
+
+@dataclass
+class Served:
+    url: str  # http://127.0.0.1:PORT/
+    paths: list[str] = field(default_factory=list)  # every path requested, in order
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    served: Served
+
+    def log_message(self, format: str, *args: Any) -> None:
+        self.served.paths.append(self.path)  # recorded instead of printed
+
+
+@pytest.fixture
+def serve() -> Iterator[Any]:
+    """`serve(folder) -> Served`: a threaded static server like `python -m http.server`, on
+    127.0.0.1 (a secure context for Web Crypto); stopped at teardown."""
+    servers: list[tuple[ThreadingHTTPServer, threading.Thread]] = []
+
+    def _serve(folder: Path) -> Served:
+        served = Served(url="")
+        handler = type("Handler", (_Handler,), {"served": served})
+        server = ThreadingHTTPServer(
+            ("127.0.0.1", 0), functools.partial(handler, directory=str(folder))
+        )
+        served.url = f"http://127.0.0.1:{server.server_address[1]}/"
+        # A short poll interval: shutdown() waits for one, and every test stops a server.
+        thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        thread.start()
+        servers.append((server, thread))
+        return served
+
+    yield _serve
+    for server, thread in servers:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+# -- the browser ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        tool_missing(
+            "Chromium is not installed: `apt-get install chromium` (Debian) to run the "
+            "browser tests (the lookup page, report.html)"
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        tool_missing("Playwright is not installed: pip install -e '.[test]'")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, headless=True)
+        yield launched
+        launched.close()
