@@ -45,7 +45,10 @@ from auditor.manifests.columns import ColumnOptions
 from auditor.manifests.read import FORMATS, ManifestTable, read_manifests
 from auditor.photo_table import OUTPUT_SUFFIXES, empty_photo_table, write_photo_table
 from auditor.pipeline import offline_audit
+from auditor.release import clean_manifests, credits_table, write_credits
+from auditor.release.credits import check_credits_path
 from auditor.report import RunInfo, build_audit_document, summary_lines, write_reports
+from auditor.report.baseline import apply_baseline, counted, load_baseline
 from auditor.report.formats import DEFAULT_FORMATS, AuditResult, file_writers, needs_whole_tables
 from auditor.report.formats import FORMATS as REPORT_FORMATS
 from auditor.resources import example_manifest
@@ -451,6 +454,34 @@ def _write_formats(result: AuditResult, formats: Sequence[str], target: Path) ->
     return written
 
 
+def _release(result: AuditResult, clean: Path | None, credits: Path | None) -> list[str]:
+    """Write the cleaned manifests and the credits asked for; the lines saying what was
+    written."""
+    lines: list[str] = []
+    files = {
+        str(path): fmt
+        for path, fmt in zip(
+            result.photos["source_file"].astype("str"),
+            result.photos["source_format"].astype("str"),
+            strict=True,
+        )
+        if isinstance(path, str) and isinstance(fmt, str)
+    }
+    if clean is not None:
+        cleaned = clean_manifests(result.manifests, result.findings, clean, formats=files)
+        for manifest in cleaned.manifests:
+            lines.append(
+                f"cleaned manifest: {manifest.output} ({manifest.format}, "
+                f"{manifest.rows_removed} row(s) with error findings removed)"
+            )
+        lines.append(f"removed rows and why: {cleaned.removals_csv}")
+    if credits is not None:
+        table = credits_table(result.photos, result.findings, result.catalogue)
+        write_credits(table, credits)
+        lines.append(f"credits: {len(table)} photo(s) needing attribution in {credits}")
+    return lines
+
+
 def _failing(findings_severity: list[str], fail_on: str) -> int:
     """How many (not waived) findings are at or above the `--fail-on` threshold."""
     if fail_on == "never":
@@ -503,6 +534,27 @@ def _failing(findings_severity: list[str], fail_on: str) -> int:
     type=click.Path(path_type=Path, dir_okay=False),
     help="YAML list of accepted findings: {rule, photo_id or owner, reason, approved_by, expires}.",
 )
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="AUDIT_JSON",
+    help="audit.json of an earlier run: its findings are marked baseline and only new ones "
+    "count for the exit code.",
+)
+@click.option(
+    "--clean-manifest",
+    type=click.Path(path_type=Path),
+    metavar="PATH",
+    help="Write the manifests without the photos that have error findings not waived (PATH is "
+    "the file for one manifest, a folder for several), plus removals.csv.",
+)
+@click.option(
+    "--credits",
+    "credits_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="PATH",
+    help="Write the attribution of every kept photo whose licence requires credit: .csv or .md.",
+)
 @_manifest_format
 @_column_options
 @_live_options
@@ -514,6 +566,9 @@ def audit(
     formats: tuple[str, ...],
     fail_on: str,
     waivers: Path | None,
+    baseline: Path | None,
+    clean_manifest: Path | None,
+    credits_path: Path | None,
     fmt: str | None,
     columns: ColumnOptions,
     live_options: LiveOptions,
@@ -525,10 +580,14 @@ def audit(
     tags are fetched from Flickr (rate-limited, resumable, stored in --state); without one, or
     with --offline, photos are judged on the licences the manifests record. Exit codes: 0 no
     finding at or above --fail-on, 1 there are, 2 unusable input or configuration.
+    --baseline, --clean-manifest and --credits read the manifests whole.
     """
     started = datetime.now(UTC)
     manifests = list(files) or [example_manifest()]
     chosen = load_policy(policy)
+    if credits_path is not None:
+        check_credits_path(credits_path)
+    known = load_baseline(baseline) if baseline is not None else None
     loaded_waivers, waiver_problems = (
         load_waivers(waivers, [rule.id for rule in chosen.rules]) if waivers else ([], [])
     )
@@ -540,7 +599,8 @@ def audit(
         )
     target = output_dir or Path("reports") / Path(manifests[0]).name.split(".")[0]
     result: AuditResult | None = None
-    if key is None and not needs_whole_tables(formats):
+    release = clean_manifest is not None or credits_path is not None
+    if key is None and not needs_whole_tables(formats) and known is None and not release:
         # One pass over the manifests in chunks: memory stays bounded however large they are.
         done = offline_audit(
             manifests,
@@ -574,6 +634,9 @@ def audit(
         catalogue = load_catalogue()
         findings = evaluate(photos, chosen, live=live_report is not None, catalogue=catalogue)
         findings, applied_problems = apply_waivers(findings, loaded_waivers, started.date())
+        compared = None
+        if known is not None:
+            findings, compared = apply_baseline(findings, known)
         run = _run_info(chosen, started, manifests, live_report)
         document = build_audit_document(
             photos,
@@ -583,9 +646,11 @@ def audit(
             tool_version=__version__,
             include_findings=False,  # write_reports streams them from the table: half the memory
         )
+        if compared is not None:
+            document["summary"]["baseline"] = compared.as_json()
         write_reports(target, photos, findings, document)
         live_lines = [] if live_report is None else _live_lines(live_report, live_options)
-        live_findings = findings.loc[~findings["waived"].astype(bool), "severity"].tolist()
+        live_findings = findings.loc[counted(findings), "severity"].tolist()
         result = AuditResult(
             document=document,
             findings=findings,
@@ -602,12 +667,16 @@ def audit(
     written = ["audit.json", "findings.csv", "owners.csv", "summary.md"]
     if result is not None:
         written += [path.name for path in _write_formats(result, formats, target)]
+    release_lines = [] if result is None else _release(result, clean_manifest, credits_path)
     for line in [*_file_lines(table), *live_lines, *summary_lines(document)]:
         click.echo(line, err=True)
     click.echo(f"reports: {target}/ ({', '.join(written)})", err=True)
+    for line in release_lines:
+        click.echo(line, err=True)
     failing = _failing(live_findings, fail_on)
     if failing:
-        click.echo(f"{failing} finding(s) at or above --fail-on {fail_on}: exit 1", err=True)
+        new = " new" if known is not None else ""
+        click.echo(f"{failing}{new} finding(s) at or above --fail-on {fail_on}: exit 1", err=True)
         return EXIT_FINDINGS
     return EXIT_OK
 

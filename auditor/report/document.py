@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from auditor.findings import FINDING_COLUMNS, SEVERITIES
+from auditor.findings import BOOL_COLUMNS, FINDING_COLUMNS, SEVERITIES, finding_columns
 from auditor.report.tally import AuditTally
 from auditor.waivers import WaiverProblem
 
@@ -106,16 +106,18 @@ def _json_ints(values: pd.Series) -> list[int | None]:
 
 
 def finding_records(findings: pd.DataFrame) -> list[dict[str, Any]]:
-    """The findings as JSON-safe dicts with keys `FINDING_COLUMNS`, in table order."""
+    """The findings as JSON-safe dicts with keys `FINDING_COLUMNS` (plus `baseline` when the
+    table has it), in table order."""
+    names = finding_columns(findings.columns)
     columns: list[list[Any]] = []
-    for name in FINDING_COLUMNS:
+    for name in names:
         if name == "source_row":
             columns.append(_json_ints(findings[name]))
-        elif name == "waived":
-            columns.append([bool(v) for v in _waived(findings).tolist()])
+        elif name in BOOL_COLUMNS:
+            columns.append([bool(v) for v in findings[name].fillna(False).astype(bool).tolist()])
         else:
             columns.append(_json_column(findings[name]))
-    return [dict(zip(FINDING_COLUMNS, row, strict=True)) for row in zip(*columns, strict=True)]
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 def owner_records(owners: pd.DataFrame) -> list[dict[str, Any]]:

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from auditor.findings import FINDING_COLUMNS
+from auditor.findings import BOOL_COLUMNS, FINDING_COLUMNS, finding_columns
 from auditor.safe_csv import defuse_array
 
 _TEXT = pa.large_string()
@@ -42,11 +42,12 @@ def _lit(text: str) -> pa.Scalar:
 
 def findings_arrow(findings: pd.DataFrame) -> pa.Table:
     """The findings table as Arrow: text columns as large strings (other values as their text,
-    missing ones null), `source_row` as nullable int64, `waived` as bool (missing: False)."""
+    missing ones null), `source_row` as nullable int64, `waived` (and `baseline`, when the table
+    has it) as bool (missing: False)."""
     arrays: dict[str, pa.Array] = {}
-    for name in FINDING_COLUMNS:
+    for name in finding_columns(findings.columns):
         values = findings[name]
-        if name == "waived":
+        if name in BOOL_COLUMNS:
             arrays[name] = pa.array(values.fillna(False).astype(bool).to_numpy(), pa.bool_())
         elif name == "source_row":
             arrays[name] = pa.array(values.astype("Int64"), pa.int64())
@@ -116,10 +117,10 @@ def json_lines(table: pa.Table, before: str = "") -> pa.Array:
         return pa.array([], _TEXT)
     parts: list[pa.Array | pa.Scalar] = []
     pending = before + "{"  # literal text not yet placed before the next column's values
-    for index, name in enumerate(FINDING_COLUMNS):
+    for index, name in enumerate(finding_columns(table.column_names)):
         pending += ("" if index == 0 else ", ") + json.dumps(name) + ": "
         column = _combined(table.column(name), table.schema.field(name).type)
-        if name == "waived":
+        if name in BOOL_COLUMNS:
             flags = pc.fill_null(column, False)
             if not pc.any(flags).as_py():
                 pending += "false"
@@ -153,12 +154,12 @@ def write_lines(handle: IO[bytes], lines: pa.Array, skip: int = 0) -> None:
 
 
 def findings_csv_table(table: pa.Table) -> pa.Table:
-    """A `findings_arrow` table as findings.csv holds it: formulas defused, `waived` as
-    `true`/`false`."""
+    """A `findings_arrow` table as findings.csv holds it: formulas defused, `waived` (and
+    `baseline`) as `true`/`false`."""
     columns: dict[str, pa.Array] = {}
-    for name in FINDING_COLUMNS:
+    for name in finding_columns(table.column_names):
         column = _combined(table.column(name), table.schema.field(name).type)
-        if name == "waived":
+        if name in BOOL_COLUMNS:
             columns[name] = pc.if_else(pc.fill_null(column, False), _lit("true"), _lit("false"))
         elif name == "source_row":
             columns[name] = column
@@ -173,6 +174,9 @@ class FindingsCsv:
     def __init__(self, handle: IO[bytes]) -> None:
         self._handle = handle
         self._writer: pa_csv.CSVWriter | None = None
+        # The columns of the header written when no row comes (`ReportWriter.add` sets it from
+        # an empty batch, so a table with a `baseline` column keeps it in the header).
+        self.empty_schema: pa.Schema = FINDINGS_SCHEMA
 
     def write(self, table: pa.Table) -> None:
         csv_table = findings_csv_table(table)
@@ -183,6 +187,6 @@ class FindingsCsv:
 
     def close(self) -> None:
         if self._writer is None:  # no rows at all: the header alone
-            self.write(FINDINGS_SCHEMA.empty_table())
+            self.write(self.empty_schema.empty_table())
         assert self._writer is not None
         self._writer.close()

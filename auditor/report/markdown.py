@@ -142,6 +142,23 @@ def _totals(document: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _baseline(document: dict[str, Any]) -> list[str]:
+    baseline = document["summary"].get("baseline")
+    if baseline is None:
+        return []
+    return [
+        "## Against the baseline",
+        "",
+        (
+            f"Compared with {md_escape(baseline['file'])} (an earlier run's audit.json): "
+            f"**{baseline['new']} new** finding(s), {baseline['unchanged']} unchanged (already "
+            f"in the baseline), {baseline['fixed']} fixed (in the baseline, not found now). "
+            "Only new findings that are not waived count for the exit code."
+        ),
+        "",
+    ]
+
+
 def rule_rows(findings: pd.DataFrame) -> list[tuple[str, str, int, int]]:
     """(rule, severity, findings not waived, waived) per rule in a findings table, as
     `AuditTally.rule_rows` gives them."""
@@ -194,7 +211,11 @@ def _finding_line(finding: dict[str, Any]) -> str:
     else:
         what = "a row without a photo id"
     where = f"{finding['source_file'] or '?'}:{finding['source_row'] or '?'}"
-    state = f"{finding['severity']}, waived" if finding["waived"] else str(finding["severity"])
+    state = str(finding["severity"])
+    if finding["waived"]:
+        state += ", waived"
+    if finding.get("baseline"):
+        state += ", in the baseline"
     return (
         f"- {what} ({md_escape(where, CELL_CHARS)}): **{md_escape(finding['rule'])}** "
         f"({md_escape(state)}): {md_escape(finding['message'] or '', CELL_CHARS)}"
@@ -288,6 +309,7 @@ def render_summary(
     lines = [
         *_header(document),
         *_totals(document),
+        *_baseline(document),
         *_by_rule(rules),
         *_owners(document),
         *_details(worst),

@@ -32,7 +32,8 @@ def _plural(count: int, word: str) -> str:
 
 
 def summary_lines(document: dict[str, Any], *, worst: int = 5) -> list[str]:
-    """Photos, owners, findings by severity and rule, the `worst` worst owners, waivers."""
+    """Photos, owners, findings by severity (and against the baseline) and rule, the `worst`
+    worst owners, waivers."""
     run = document["run"]
     summary = document["summary"]
     findings = summary["findings"]
@@ -50,6 +51,13 @@ def summary_lines(document: dict[str, Any], *, worst: int = 5) -> list[str]:
     )
     severities = ", ".join(_plural(findings[s], s) for s in SEVERITIES)
     lines.append(f"findings: {severities}; {summary['waived']} waived")
+    baseline = summary.get("baseline")
+    if baseline is not None:
+        lines.append(
+            f"baseline {plain(baseline['file'])}: {baseline['new']} new, "
+            f"{baseline['unchanged']} unchanged, {baseline['fixed']} fixed "
+            "(only new findings count for the exit code)"
+        )
     if summary["by_rule"]:
         by_rule = ", ".join(f"{plain(rule)} {count}" for rule, count in summary["by_rule"].items())
         lines.append(f"by rule: {by_rule}")

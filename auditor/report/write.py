@@ -142,6 +142,34 @@ def _written(handle: IO[bytes], step: Callable[..., None], *args: Any) -> None:
         start(handle.fileno(), 0, 0, getattr(os, "SYNC_FILE_RANGE_WRITE", 2))
 
 
+def _item_encoder() -> Callable[[Any], str]:
+    """`json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode` for many values: the C
+    encoder it builds for each value (when there is one) is built once."""
+    base = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return base.encode
+    # The arguments JSONEncoder.iterencode gives it (no indent, so the C encoder is used).
+    one = make(
+        {},
+        base.default,
+        json.encoder.encode_basestring,
+        None,
+        base.key_separator,
+        base.item_separator,
+        base.sort_keys,
+        base.skipkeys,
+        base.allow_nan,
+    )
+
+    def encode(value: Any) -> str:
+        if isinstance(value, str):
+            return base.encode(value)
+        return "".join(one(value, 0))
+
+    return encode
+
+
 def _json_parts(document: dict[str, Any]) -> tuple[str, str]:
     """audit.json's text before and after the findings rows: the document indented, each item
     of a top-level list (owners) on one line."""
@@ -163,7 +191,8 @@ def _json_parts(document: dict[str, Any]) -> tuple[str, str]:
         value = document[key]
         if isinstance(value, list) and value:
             out.append(f"  {encode(key)}: [\n")
-            out.append(",\n".join(f"    {encode(item)}" for item in value))
+            encode_item = _item_encoder()
+            out.append(",\n".join(f"    {encode_item(item)}" for item in value))
             out.append(f"\n  ]{comma}\n")
         else:
             text = json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)
@@ -209,7 +238,9 @@ class ReportWriter:
     def add(self, findings: pa.Table) -> None:
         """Write a batch of findings (`encode.findings_arrow` columns, in report order) to
         findings.csv."""
-        if findings.num_rows:
+        if not findings.num_rows:
+            self._rows.empty_schema = findings.schema
+        else:
             try:
                 self._csv_steps.then(_written, self._csv_handle, self._rows.write, findings)
             except OSError as error:

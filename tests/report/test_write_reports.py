@@ -251,3 +251,21 @@ def test_findings_csv_and_json_carry_fetched_at(
     assert [r["fetched_at"] for r in rows] == ["2025-06-20T08:00:00Z", ""]
     written = json.loads(paths[0].read_text(encoding="utf-8"))["findings"]
     assert [f["fetched_at"] for f in written] == ["2025-06-20T08:00:00Z", None]
+
+
+def test_owner_lines_are_encoded_as_the_json_encoder_does() -> None:
+    from auditor.report.write import _item_encoder
+
+    encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+    values: list[Any] = [
+        {"owner": "1@N01", "owner_name": 'q"\\\n\x01é\u2028', "photos": 3, "rules": {"a": 1}},
+        {"owner": None, "owner_name": None, "photos": 0, "rules": {}},
+        {"a": [1, 2.5, True, None, {"b": "x"}]},
+        "text",
+        7,
+        None,
+    ]
+    encode_item = _item_encoder()
+    assert [encode_item(value) for value in values] == [encode(value) for value in values]
+    with pytest.raises(ValueError):
+        encode_item({"x": float("nan")})
