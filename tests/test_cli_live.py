@@ -5,8 +5,8 @@ faults injected, after a SIGKILL, and without the key ever being written anywher
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import signal
 import sqlite3
 import subprocess
