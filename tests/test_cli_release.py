@@ -11,11 +11,17 @@ from pathlib import Path
 
 import pytest
 from cli_run import run_cli
+from junitparser import JUnitXml
+from playwright.sync_api import Browser
+from sarif_validator import assert_valid, find_multitool, validate
 
+from auditor.engine import load_policy
 from auditor.engine.evaluate import annotate
 from auditor.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from auditor.licences import load_catalogue
 from auditor.manifests.read import read_manifests
+from auditor.report import REPORT_FILES
+from auditor.report.formats import FORMATS as REPORT_FORMATS
 
 Write = Callable[[str, str | bytes], Path]
 
@@ -235,3 +241,66 @@ def test_one_manifest_cleans_into_the_named_file(
     assert out.read_text() == '{"photo_id": "2", "license": "cc-by-2.0"}\n'
     assert (tmp_path / "clean" / "removals.csv").exists()
     assert f"cleaned manifest: {out} (jsonl, 1 row(s)" in err
+
+
+def test_one_run_writes_every_format_safely(
+    write: Write,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    browser: Browser,
+) -> None:
+    """The reports issue's acceptance: one offline run over a COCO manifest plus a CSV whose
+    titles and owners hold markup and formulas writes every format; the SARIF validates, the
+    JUnit parses, the HTML is inert in Chromium, and no CSV cell starts a formula."""
+    multitool = find_multitool()
+    monkeypatch.chdir(tmp_path)  # SARIF locations are relative to the working folder
+    coco = write("in/captions.json", json.dumps(COCO))
+    hostile = write("in/photos.csv", HOSTILE_CSV)
+    step_summary = tmp_path / "step-summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(step_summary))
+    formats = [arg for name in REPORT_FORMATS for arg in ("--format", name)]
+    code, out, err = run_cli(
+        [
+            "audit", "in/captions.json", "in/photos.csv", "--offline", "--output-dir", "r",
+            *formats, "--clean-manifest", "release", "--credits", "release/CREDITS.csv",
+        ],
+        capsys,
+    )  # fmt: skip
+    assert code == EXIT_FINDINGS, err
+    reports = tmp_path / "r"
+    for name in (*REPORT_FILES, "photos.csv", "report.html", "audit.sarif", "junit.xml"):
+        assert (reports / name).stat().st_size > 0, name
+    # SARIF: no validator errors.
+    assert_valid(validate(multitool, reports / "audit.sarif", tmp_path))
+    # JUnit: parsed as CI readers parse it; one suite per rule, failures for the errors.
+    suites = list(JUnitXml.fromfile(str(reports / "junit.xml")))
+    policy = load_policy("commercial-training")
+    assert {suite.name for suite in suites} == {rule.id for rule in policy.rules}
+    assert sum(suite.failures for suite in suites) > 0
+    # GitHub: escaped annotations on stdout (one line each), the summary appended.
+    annotations = out.splitlines()
+    assert annotations and all(
+        line.startswith(("::error ", "::warning ", "::notice ")) for line in annotations
+    )
+    assert "<script>" in step_summary.read_text(encoding="utf-8") or step_summary.stat().st_size
+    # HTML: nothing injected runs, nothing fails, nothing is requested.
+    context = browser.new_context()
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("dialog", lambda dialog: (problems.append(dialog.message), dialog.dismiss()))
+    page.goto((reports / "report.html").as_uri())
+    page.wait_for_selector("#owner-filter:not([disabled])")
+    for summary in page.locator("details > summary").all():
+        summary.click()
+    assert page.evaluate("() => typeof window.__pwned") == "undefined"
+    assert "<script>alert(1)</script>" in page.inner_text("body")  # shown as text
+    context.close()
+    assert problems == []
+    # No CSV the audit writes starts a formula.
+    written = [*reports.glob("*.csv"), tmp_path / "release" / "removals.csv"]
+    for path in [*written, tmp_path / "release" / "CREDITS.csv"]:
+        assert_no_formula(path)
+    assert coco.exists() and hostile.exists()  # inputs untouched
