@@ -579,8 +579,9 @@ def audit(
     API key ($FLICKR_API_KEY or --api-key-file) each photo's current licence, visibility and
     tags are fetched from Flickr (rate-limited, resumable, stored in --state); without one, or
     with --offline, photos are judged on the licences the manifests record. Exit codes: 0 no
-    finding at or above --fail-on, 1 there are, 2 unusable input or configuration.
-    --baseline, --clean-manifest and --credits read the manifests whole.
+    finding at or above --fail-on, 1 there are, 2 unusable input or configuration. An offline
+    audit streams its manifests in chunks, except when asked for formats beyond json and md,
+    --baseline, --clean-manifest or --credits, which read them whole.
     """
     started = datetime.now(UTC)
     manifests = list(files) or [example_manifest()]
