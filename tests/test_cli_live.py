@@ -246,6 +246,12 @@ def test_live_audit_flags_exactly_the_right_photos(
     calls = report["run"]["api_calls"]
     assert calls["flickr.photos.licenses.getInfo"] == 1
     assert findings["fetched_at"].str.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$").all()
+    # COCO names no owners; Flickr does: the visible COCO photos are reported as its owner's.
+    coco_rows = findings[findings["source_file"].str.endswith("coco.json")]
+    visible = coco_rows[coco_rows["visibility"] == "public"]
+    assert len(visible) > 0 and (visible["owner"] == COCO_OWNER.nsid).all()
+    assert (visible["owner_name"] == COCO_OWNER.username).all()
+    assert (coco_rows.loc[coco_rows["visibility"] != "public", "owner"] == "").all()
     # ALICE's 11 photos came from listings, not 11 getInfo calls.
     assert calls.get("flickr.photos.search", 0) + calls.get("flickr.people.getPublicPhotos", 0) >= 1
 

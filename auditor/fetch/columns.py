@@ -91,4 +91,25 @@ def with_live_status(photos: pd.DataFrame, statuses: pd.DataFrame) -> pd.DataFra
             if in_force is not None:
                 at_collection.iloc[position] = in_force
     table["licence_at_collection"] = at_collection
+    _fill_owners(table, keys, per_photo)
     return table
+
+
+def _fill_owners(table: pd.DataFrame, keys: pd.Series, per_photo: pd.DataFrame) -> None:
+    """Owners Flickr named for rows whose manifest names none (COCO, URL lists): the question
+    is whose photos they are, and the live status answers it. `current_owner_name` is the
+    owner's username as Flickr gives it now, for credits."""
+    nsid = keys.map(per_photo["owner_nsid"].where(per_photo["status"] == "ok"))
+    username = keys.map(per_photo["owner_username"].where(per_photo["status"] == "ok"))
+    table["current_owner_name"] = pd.Series(username.to_numpy(), index=table.index, dtype="str")
+    if "owner" not in table.columns:
+        return
+    missing = (table["owner"].isna() & nsid.notna()).to_numpy()
+    if not missing.any():
+        return
+    table["owner"] = table["owner"].mask(missing, nsid.to_numpy())
+    if "owner_kind" in table.columns:
+        table["owner_kind"] = table["owner_kind"].mask(missing, "nsid")
+    if "owner_name" in table.columns:
+        fill = missing & table["owner_name"].isna().to_numpy()
+        table["owner_name"] = table["owner_name"].mask(fill, username.to_numpy())
