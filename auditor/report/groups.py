@@ -19,7 +19,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
@@ -44,13 +45,19 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 
 
-def clean(text: object, limit: int | None = None) -> str:
-    """Manifest text on one line, without control characters or lone surrogates (which no
-    UTF-8 file can hold), cut to `limit` characters."""
+@lru_cache(maxsize=1 << 16)
+def _clean_text(text: str, limit: int | None) -> str:
     out = plain(text, limit)
     if _SURROGATE.search(out):
         out = out.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     return out
+
+
+def clean(text: object, limit: int | None = None) -> str:
+    """Manifest text on one line, without control characters or lone surrogates (which no
+    UTF-8 file can hold), cut to `limit` characters. Messages repeat: each distinct text is
+    cleaned once."""
+    return _clean_text(text if isinstance(text, str) else str(text), limit)
 
 
 def _value(value: Any) -> str | None:
@@ -121,8 +128,22 @@ class Row:
 
 
 @dataclass(frozen=True)
+class _Listing:
+    """The columns a group's listed rows are built from, shared by every group of one call."""
+
+    photo_ids: np.ndarray
+    source_rows: np.ndarray
+    messages: np.ndarray
+    baseline: np.ndarray
+
+
+@dataclass(frozen=True)
 class Group:
-    """The findings of one rule for one owner in one manifest, waived or not."""
+    """The findings of one rule for one owner in one manifest, waived or not.
+
+    `rows` is built when first read: a writer that keeps only the worst groups (SARIF's cap)
+    never pays for the rest.
+    """
 
     rule: str
     severity: str
@@ -133,7 +154,22 @@ class Group:
     count: int  # findings in the group
     in_baseline: int  # of which were in the baseline (0 without a baseline)
     first_row: int  # the smallest source_row
-    rows: tuple[Row, ...]  # the first `listed` findings by row
+    listed_at: np.ndarray = field(repr=False, compare=False)  # positions of the listed rows
+    listing: _Listing = field(repr=False, compare=False)
+
+    @cached_property
+    def rows(self) -> tuple[Row, ...]:
+        """The first `listed` findings by row."""
+        source = self.listing
+        return tuple(
+            Row(
+                photo_id=_value(source.photo_ids[i]),
+                source_row=int(source.source_rows[i]),
+                message=clean(_value(source.messages[i]) or "", 500),
+                baseline=bool(source.baseline[i]),
+            )
+            for i in self.listed_at.tolist()
+        )
 
     @property
     def owner_label(self) -> str:
@@ -202,11 +238,6 @@ def group_findings(
         codes, uniques = pd.factorize(findings[name], use_na_sentinel=True)
         factors[name] = (codes, [_value(value) for value in uniques.tolist()])
 
-    def cell(name: str, row: int) -> str | None:
-        codes, uniques = factors[name]
-        code = int(codes[row])
-        return None if code < 0 else uniques[code]
-
     waived = findings["waived"].fillna(False).astype(bool).to_numpy()
     frame = pd.DataFrame(
         {
@@ -233,33 +264,45 @@ def group_findings(
     rule_rank = {rule.id: rank for rank, rule in enumerate(policy.rules)}
     places: dict[str, Where] = {}
     groups: list[Group] = []
-    for code, start in enumerate(starts):
-        take = order[start : start + min(int(counts[code]), max(listed, 1))]
-        first = int(take[0])
-        source_file = cell("source_file", first) or ""
+    listing = _Listing(photo_ids, source_row, messages, baseline)
+    firsts = order[starts]  # each group's first finding by row
+
+    def values(name: str) -> list[str | None]:
+        """Column `name` at each group's first finding."""
+        codes, uniques = factors[name]
+        return [None if code < 0 else uniques[code] for code in codes[firsts].tolist()]
+
+    columns = zip(
+        starts.tolist(),
+        counts.tolist(),
+        in_base.tolist(),
+        values("rule"),
+        values("severity"),
+        values("owner"),
+        values("owner_name"),
+        values("source_file"),
+        waived[firsts].tolist(),
+        source_row[firsts].tolist(),
+        strict=True,
+    )
+    shown = max(listed, 1)
+    for start, count, base, rule, severity, owner, owner_name, file, gone, first_row in columns:
+        source_file = file or ""
         if source_file not in places:
             places[source_file] = locate(source_file, formats.get(source_file), cwd)
-        rows = tuple(
-            Row(
-                photo_id=_value(photo_ids[i]),
-                source_row=int(source_row[i]),
-                message=clean(_value(messages[i]) or "", 500),
-                baseline=bool(baseline[i]),
-            )
-            for i in take[:listed]
-        )
         groups.append(
             Group(
-                rule=cell("rule", first) or "",
-                severity=cell("severity", first) or "",
-                owner=cell("owner", first),
-                owner_name=cell("owner_name", first),
+                rule=rule or "",
+                severity=severity or "",
+                owner=owner,
+                owner_name=owner_name,
                 where=places[source_file],
-                waived=bool(waived[first]),
-                count=int(counts[code]),
-                in_baseline=int(in_base[code]),
-                first_row=int(source_row[first]),
-                rows=rows,
+                waived=gone,
+                count=count,
+                in_baseline=base,
+                first_row=first_row,
+                listed_at=order[start : start + min(count, shown)][:listed],
+                listing=listing,
             )
         )
     groups.sort(

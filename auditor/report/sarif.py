@@ -224,7 +224,21 @@ def write_sarif(result: AuditResult, out_dir: Path) -> list[Path]:
     """Write `audit.sarif` into `out_dir`; return its path."""
     path = out_dir / "audit.sarif"
     log = sarif_log(result)
+    run = log["runs"][0]
+    results = run["results"]
+    # Indented, but one line per result: json's indenting encoder is pure Python and takes
+    # seconds on 25,000 results; the compact one (C) takes a fraction of that.
+    run["results"] = _RESULTS_SLOT
+    head = json.dumps(log, ensure_ascii=False, indent=1, allow_nan=False)
+    run["results"] = results
+    lines = ",\n".join(json.dumps(r, ensure_ascii=False, allow_nan=False) for r in results)
+    slot = json.dumps(_RESULTS_SLOT)
     with atomic_text(path) as handle:
-        json.dump(log, handle, ensure_ascii=False, indent=1, allow_nan=False)
+        handle.write(head.replace(slot, f"[\n{lines}\n]" if results else "[]", 1))
         handle.write("\n")
     return [path]
+
+
+# Stands for the results in the indented head; a NUL cannot come from manifest text (cleaned)
+# and is written escaped, so the quoted slot occurs nowhere else.
+_RESULTS_SLOT = "\x00results\x00"
