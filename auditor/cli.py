@@ -49,7 +49,13 @@ from auditor.release import clean_manifests, credits_table, write_credits
 from auditor.release.credits import check_credits_path
 from auditor.report import RunInfo, build_audit_document, summary_lines, write_reports
 from auditor.report.baseline import apply_baseline, counted, load_baseline
-from auditor.report.formats import DEFAULT_FORMATS, AuditResult, file_writers, needs_whole_tables
+from auditor.report.formats import (
+    DEFAULT_FORMATS,
+    AuditResult,
+    gc_paused,
+    needs_whole_tables,
+    write_files,
+)
 from auditor.report.formats import FORMATS as REPORT_FORMATS
 from auditor.resources import example_manifest
 from auditor.state import StateStore
@@ -439,18 +445,19 @@ def _run_info(
 
 def _write_formats(result: AuditResult, formats: Sequence[str], target: Path) -> list[Path]:
     """Write the extra report files; print the GitHub annotations when `github` is chosen."""
-    written: list[Path] = []
-    for _, write in file_writers(formats):
-        written += write(result, target)
+    written = write_files(result, formats, target)
     if "github" in formats:
         from auditor.report.github import github_annotations, step_summary
 
-        for line in github_annotations(result):
-            click.echo(line)
         summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+        with gc_paused():
+            annotations = github_annotations(result)
+            summary = step_summary(result) if summary_path else ""
+        for line in annotations:
+            click.echo(line)
         if summary_path:
             with Path(summary_path).open("a", encoding="utf-8") as handle:
-                handle.write(step_summary(result))
+                handle.write(summary)
     return written
 
 

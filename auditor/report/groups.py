@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 import numpy as np
@@ -62,7 +62,9 @@ def clean(text: object, limit: int | None = None) -> str:
 
 def _value(value: Any) -> str | None:
     """A cell as a string, or None when null (pandas gives NaN, None or pd.NA)."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+    if isinstance(value, str):
+        return value
+    if value is None or pd.isna(value):
         return None
     return str(value)
 
@@ -117,9 +119,8 @@ def manifest_formats(photos: pd.DataFrame) -> dict[str, str]:
     }
 
 
-@dataclass(frozen=True)
-class Row:
-    """One finding of a group, as listed."""
+class Row(NamedTuple):
+    """One finding of a group, as listed (a tuple: a million of them are built fast)."""
 
     photo_id: str | None
     source_row: int
@@ -129,12 +130,13 @@ class Row:
 
 @dataclass(frozen=True)
 class _Listing:
-    """The columns a group's listed rows are built from, shared by every group of one call."""
+    """The columns a group's listed rows are built from, shared by every group of one call
+    (Python lists: indexing them is several times faster than indexing arrays one by one)."""
 
-    photo_ids: np.ndarray
-    source_rows: np.ndarray
-    messages: np.ndarray
-    baseline: np.ndarray
+    photo_ids: list[Any]
+    source_rows: list[int]
+    messages: list[Any]
+    baseline: list[bool]
 
 
 @dataclass(frozen=True)
@@ -163,10 +165,10 @@ class Group:
         source = self.listing
         return tuple(
             Row(
-                photo_id=_value(source.photo_ids[i]),
-                source_row=int(source.source_rows[i]),
-                message=clean(_value(source.messages[i]) or "", 500),
-                baseline=bool(source.baseline[i]),
+                _value(source.photo_ids[i]),
+                source.source_rows[i],
+                clean(_value(source.messages[i]) or "", 500),
+                source.baseline[i],
             )
             for i in self.listed_at.tolist()
         )
@@ -264,7 +266,9 @@ def group_findings(
     rule_rank = {rule.id: rank for rank, rule in enumerate(policy.rules)}
     places: dict[str, Where] = {}
     groups: list[Group] = []
-    listing = _Listing(photo_ids, source_row, messages, baseline)
+    listing = _Listing(
+        photo_ids.tolist(), source_row.tolist(), messages.tolist(), baseline.tolist()
+    )
     firsts = order[starts]  # each group's first finding by row
 
     def values(name: str) -> list[str | None]:
