@@ -87,7 +87,14 @@ def make_world(extra_alice: int = 700) -> World:
         world.add_photo(Photo(photo_id, owner.nsid, current, T0 + 1000 * n, **extra))  # type: ignore[arg-type]
     for n, (photo_id, current, _, _) in enumerate(COCO_CASES):
         world.add_photo(
-            Photo(photo_id, COCO_OWNER.nsid, current, T0 + n, deleted=photo_id == "3004")
+            Photo(
+                photo_id,
+                COCO_OWNER.nsid,
+                current,
+                T0 + n,
+                deleted=photo_id == "3004",
+                title=f"Harbour & boats {photo_id}",
+            )
         )
     return world
 
@@ -397,3 +404,19 @@ def test_sigkill_half_way_then_resume(tmp_path: Path, flickr_standin: Standin) -
     resumed_findings = pd.read_csv(tmp_path / "resumed" / "findings.csv", dtype=str)[columns]
     clean_findings = pd.read_csv(tmp_path / "clean" / "findings.csv", dtype=str)[columns]
     pd.testing.assert_frame_equal(resumed_findings, clean_findings)
+
+
+def test_live_credits_name_the_flickr_owner_and_title(
+    live_env: Path, flickr_standin: Standin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """COCO rows carry neither author nor title; a live audit's credits take both from Flickr
+    (getInfo's HTML-escaped title read back as text)."""
+    standin = flickr_standin(make_world(), faults=faults_for_unverifiable())
+    credits = live_env / "credits.csv"
+    code, err, _ = audit(capsys, standin, live_env, "--credits", str(credits))
+    assert code == EXIT_FINDINGS, err
+    rows = pd.read_csv(credits, dtype=str, keep_default_na=False).set_index("photo_id")
+    kept = rows.loc["3001"]  # CC BY, public, no error finding
+    assert kept["author"] == COCO_OWNER.username
+    assert kept["title"] == "Harbour & boats 3001"
+    assert kept["page_url"].startswith(f"https://www.flickr.com/photos/{COCO_OWNER.nsid}/3001")

@@ -98,10 +98,14 @@ def with_live_status(photos: pd.DataFrame, statuses: pd.DataFrame) -> pd.DataFra
 def _fill_owners(table: pd.DataFrame, keys: pd.Series, per_photo: pd.DataFrame) -> None:
     """Owners Flickr named for rows whose manifest names none (COCO, URL lists): the question
     is whose photos they are, and the live status answers it. `current_owner_name` is the
-    owner's username as Flickr gives it now, for credits."""
+    owner's username as Flickr gives it now, and `current_title` the photo's title, for
+    credits."""
     nsid = keys.map(per_photo["owner_nsid"].where(per_photo["status"] == "ok"))
     username = keys.map(per_photo["owner_username"].where(per_photo["status"] == "ok"))
     table["current_owner_name"] = pd.Series(username.to_numpy(), index=table.index, dtype="str")
+    if "title" in per_photo.columns:
+        title = keys.map(per_photo["title"])
+        table["current_title"] = pd.Series(title.to_numpy(), index=table.index, dtype="str")
     if "owner" not in table.columns:
         return
     missing = (table["owner"].isna() & nsid.notna()).to_numpy()

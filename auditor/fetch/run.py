@@ -30,6 +30,7 @@ listing that fails falls back to `getInfo` for its photos. An invalid key stops 
 
 from __future__ import annotations
 
+import html
 import json
 import threading
 import time
@@ -120,6 +121,7 @@ STATUS_FIELDS: tuple[str, ...] = (
     "owner_username",
     "owner_alias",
     "tags",
+    "title",  # from the stored answer (evidence): getInfo's {"_content"} or a listing's string
     "method",
     "fetched_at",
     "error",
@@ -547,7 +549,28 @@ def statuses_table(stored: pd.DataFrame, catalogue: LicenceCatalogue) -> pd.Data
     frame["visibility"] = frame["status"].map(
         {STATUS_OK: "public", STATUS_NOT_PUBLIC: "not-public", STATUS_ERROR: "error"}
     )
+    frame["title"] = [
+        _evidence_title(evidence) if status == STATUS_OK else None
+        for status, evidence in zip(frame["status"], frame["evidence"], strict=True)
+    ]
     return frame[list(STATUS_FIELDS)].reset_index(drop=True)
+
+
+def _evidence_title(evidence: object) -> str | None:
+    """The photo's title in a stored answer, or None (no answer, or no title)."""
+    if not isinstance(evidence, str):
+        return None
+    try:
+        raw = json.loads(evidence)
+    except ValueError:
+        return None
+    title = raw.get("title") if isinstance(raw, dict) else None
+    if isinstance(title, dict):  # getInfo: {"_content": ...}, HTML-escaped
+        content = title.get("_content")
+        title = html.unescape(content) if isinstance(content, str) else None
+    if not isinstance(title, str) or not title.strip():
+        return None
+    return title.strip()
 
 
 def fetch_status(
