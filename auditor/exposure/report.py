@@ -16,6 +16,7 @@ import pandas as pd
 from auditor.engine import Policy
 from auditor.exposure.find import Exposure
 from auditor.licences import UNKNOWN, LicenceCatalogue, load_catalogue
+from auditor.manifests.flickr_ids import photo_page_url
 from auditor.report.markdown import md_escape
 from auditor.report.text import plain
 from auditor.report.write import atomic_text
@@ -33,10 +34,7 @@ def _value(value: object) -> Any:
 
 def _page_url(photo_id: str, owner: object, nsid: str | None) -> str:
     # The row's own owner (NSID or alias: both work in page URLs), else the resolved NSID.
-    who = owner if isinstance(owner, str) and owner else nsid
-    if who is None:
-        return f"https://www.flickr.com/photo.gne?id={photo_id}"
-    return f"https://www.flickr.com/photos/{who}/{photo_id}/"
+    return photo_page_url(photo_id, owner if isinstance(owner, str) and owner else nsid)
 
 
 def _licence_name(slug: object, catalogue: LicenceCatalogue) -> str | None:

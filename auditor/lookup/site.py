@@ -37,6 +37,7 @@ from auditor.errors import AuditorError
 from auditor.exposure.report import LEGAL_NOTE
 from auditor.licences import UNKNOWN, LicenceCatalogue, load_catalogue
 from auditor.lookup.normalise import identifier_hash, normalise_identifier
+from auditor.manifests.flickr_ids import photo_page_url
 from auditor.report.text import plain
 
 SITE_FORMAT: Final = "flickr-audit-lookup-site/1"
@@ -184,9 +185,7 @@ def _merge_by_photo(keys: list[str | None], photo_ids: list[str | None], groups:
 def _page_url(photo_id: str | None, owner: str | None, owner_kind: str | None) -> str | None:
     if photo_id is None:
         return None
-    if owner is not None and owner_kind in ("nsid", "alias"):
-        return f"https://www.flickr.com/photos/{owner}/{photo_id}/"
-    return f"https://www.flickr.com/photo.gne?id={photo_id}"  # Flickr redirects to the owner
+    return photo_page_url(photo_id, owner if owner_kind in ("nsid", "alias") else None)
 
 
 def _licence_facts(slug: str | None, catalogue: LicenceCatalogue) -> dict[str, Any]:

@@ -40,6 +40,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
+from urllib.parse import quote
 
 FLICKR_BASE58_ALPHABET: Final = "123456789abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
 _B58_INDEX: Final = {ch: i for i, ch in enumerate(FLICKR_BASE58_ALPHABET)}
@@ -446,3 +447,11 @@ def _parse_owner_text(value: str) -> tuple[str | None, str | None]:
     if ref.owner is None:
         return _NO_OWNER
     return ref.owner, ref.owner_kind
+
+
+def photo_page_url(photo_id: str, owner: str | None = None) -> str:
+    """The photo's page on Flickr: under its owner (NSID or path alias) when known, else
+    Flickr's redirect by id, which finds the owner itself."""
+    if owner:
+        return f"https://www.flickr.com/photos/{quote(owner, safe='@')}/{quote(photo_id)}/"
+    return f"https://www.flickr.com/photo.gne?id={quote(photo_id)}"

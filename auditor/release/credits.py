@@ -30,6 +30,7 @@ from auditor.engine.basis import DEFAULT_LICENCE_BASIS
 from auditor.engine.evaluate import annotate
 from auditor.errors import AuditorError
 from auditor.licences import LicenceCatalogue, load_catalogue
+from auditor.manifests.flickr_ids import photo_page_url
 from auditor.release.clean import removed_rows
 from auditor.report.markdown import md_escape
 from auditor.safe_csv import write_csv
@@ -64,9 +65,8 @@ def check_credits_path(path: str | Path) -> Path:
 def page_url(photo_id: str, owner: object, owner_kind: object) -> str:
     """The photo's Flickr page: by its owner's NSID or alias when known, else Flickr's
     redirect by id."""
-    if isinstance(owner, str) and owner and owner_kind in ("nsid", "alias"):
-        return f"https://www.flickr.com/photos/{quote(owner, safe='@')}/{quote(photo_id)}/"
-    return f"https://www.flickr.com/photo.gne?id={quote(photo_id)}"
+    known = owner if isinstance(owner, str) and owner_kind in ("nsid", "alias") else None
+    return photo_page_url(photo_id, known)
 
 
 def _text(values: pd.Series) -> pd.Series:
