@@ -13,7 +13,7 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -57,6 +57,7 @@ from auditor.report.formats import (
     write_files,
 )
 from auditor.report.formats import FORMATS as REPORT_FORMATS
+from auditor.report.groups import manifest_formats
 from auditor.resources import example_manifest
 from auditor.state import StateStore
 from auditor.waivers import apply_waivers, load_waivers
@@ -465,17 +466,9 @@ def _release(result: AuditResult, clean: Path | None, credits: Path | None) -> l
     """Write the cleaned manifests and the credits asked for; the lines saying what was
     written."""
     lines: list[str] = []
-    files = {
-        str(path): fmt
-        for path, fmt in zip(
-            result.photos["source_file"].astype("str"),
-            result.photos["source_format"].astype("str"),
-            strict=True,
-        )
-        if isinstance(path, str) and isinstance(fmt, str)
-    }
     if clean is not None:
-        cleaned = clean_manifests(result.manifests, result.findings, clean, formats=files)
+        formats = manifest_formats(result.photos)
+        cleaned = clean_manifests(result.manifests, result.findings, clean, formats=formats)
         for manifest in cleaned.manifests:
             lines.append(
                 f"cleaned manifest: {manifest.output} ({manifest.format}, "
@@ -489,12 +482,12 @@ def _release(result: AuditResult, clean: Path | None, credits: Path | None) -> l
     return lines
 
 
-def _failing(findings_severity: list[str], fail_on: str) -> int:
-    """How many (not waived) findings are at or above the `--fail-on` threshold."""
+def _failing(counts: Mapping[str, int], fail_on: str) -> int:
+    """How many of the counted findings (severity → count) are at or above `--fail-on`."""
     if fail_on == "never":
         return 0
     ranks = {"error": 0, "warning": 1, "note": 2}
-    return sum(1 for severity in findings_severity if ranks[severity] <= ranks[fail_on])
+    return sum(count for severity, count in counts.items() if ranks[severity] <= ranks[fail_on])
 
 
 @cli.command()
@@ -623,9 +616,7 @@ def audit(
         )
         table = ManifestTable(photos=empty_photo_table(), files=done.files)  # for _file_lines
         document, live_lines = done.document, []
-        # The severities of the findings not waived, as _failing counts them.
-        counts = document["summary"]["findings"]
-        live_findings = [severity for severity in counts for _ in range(counts[severity])]
+        counts = document["summary"]["findings"]  # findings not waived, by severity
     else:
         # Live, or formats that need the whole tables: read the manifests whole.
         table = read_manifests(manifests, fmt=fmt, columns=columns)
@@ -658,7 +649,7 @@ def audit(
             document["summary"]["baseline"] = compared.as_json()
         write_reports(target, photos, findings, document)
         live_lines = [] if live_report is None else _live_lines(live_report, live_options)
-        live_findings = findings.loc[counted(findings), "severity"].tolist()
+        counts = findings.loc[counted(findings), "severity"].value_counts().to_dict()
         result = AuditResult(
             document=document,
             findings=findings,
@@ -681,7 +672,7 @@ def audit(
     click.echo(f"reports: {target}/ ({', '.join(written)})", err=True)
     for line in release_lines:
         click.echo(line, err=True)
-    failing = _failing(live_findings, fail_on)
+    failing = _failing(counts, fail_on)
     if failing:
         new = " new" if known is not None else ""
         click.echo(f"{failing}{new} finding(s) at or above --fail-on {fail_on}: exit 1", err=True)
