@@ -91,6 +91,7 @@ def with_live_status(photos: pd.DataFrame, statuses: pd.DataFrame) -> pd.DataFra
             if in_force is not None:
                 at_collection.iloc[position] = in_force
     table["licence_at_collection"] = at_collection
+    table["current_title"] = column(per_photo["title"])  # for credits
     _fill_owners(table, keys, per_photo)
     return table
 
@@ -98,14 +99,10 @@ def with_live_status(photos: pd.DataFrame, statuses: pd.DataFrame) -> pd.DataFra
 def _fill_owners(table: pd.DataFrame, keys: pd.Series, per_photo: pd.DataFrame) -> None:
     """Owners Flickr named for rows whose manifest names none (COCO, URL lists): the question
     is whose photos they are, and the live status answers it. `current_owner_name` is the
-    owner's username as Flickr gives it now, and `current_title` the photo's title, for
-    credits."""
+    owner's username as Flickr gives it now, for credits."""
     nsid = keys.map(per_photo["owner_nsid"].where(per_photo["status"] == "ok"))
     username = keys.map(per_photo["owner_username"].where(per_photo["status"] == "ok"))
     table["current_owner_name"] = pd.Series(username.to_numpy(), index=table.index, dtype="str")
-    if "title" in per_photo.columns:
-        title = keys.map(per_photo["title"])
-        table["current_title"] = pd.Series(title.to_numpy(), index=table.index, dtype="str")
     if "owner" not in table.columns:
         return
     missing = (table["owner"].isna() & nsid.notna()).to_numpy()
