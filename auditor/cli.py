@@ -7,6 +7,7 @@ Exit codes (`auditor.errors`): 0 success; 1 findings at or above the failure thr
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
@@ -22,6 +23,7 @@ from typing import Any
 
 import click
 import pandas as pd
+import pyarrow as pa
 
 from auditor import __version__
 from auditor.engine import Policy, evaluate, load_policy, policies_table
@@ -844,9 +846,21 @@ def publish_lookup(
     )
 
 
+def _prefer_jemalloc(environ: Mapping[str, str]) -> None:
+    """Give Arrow its jemalloc allocator for this process, unless the user chose one with
+    `ARROW_DEFAULT_MEMORY_POOL`. An offline audit allocates and frees hundreds of MB per chunk;
+    with the default (mimalloc) much of it comes back as fresh pages the kernel must zero, and
+    `benchmarks/offline_audit.py` measures about 1 s less CPU per million rows with jemalloc."""
+    if environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        return
+    with contextlib.suppress(NotImplementedError):  # a pyarrow built without jemalloc
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the `flickr-audit` console script and `python -m auditor`."""
     args = list(sys.argv[1:] if argv is None else argv)
+    _prefer_jemalloc(os.environ)
     debug = "--debug" in args
     try:
         code = cli.main(args=args, prog_name=PROG, standalone_mode=False)

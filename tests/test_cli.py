@@ -368,3 +368,25 @@ def test_audit_lists_every_manifest_with_its_notes(
     assert lines[1] == f"{coco}: coco, 1 row(s)"
     assert lines[2].startswith("  note: no `licenses` table")
     assert lines[3] == f"{urls}: urls, 1 row(s)"
+
+
+@pytest.fixture
+def arrow_pool():
+    """Arrow's default memory pool, put back after the test."""
+    import pyarrow as pa
+
+    before = pa.default_memory_pool()
+    yield pa
+    pa.set_memory_pool(before)
+
+
+def test_the_cli_gives_arrow_jemalloc_unless_the_user_chose_a_pool(arrow_pool):
+    from auditor.cli import _prefer_jemalloc
+
+    if "jemalloc" not in arrow_pool.supported_memory_backends():
+        pytest.skip("this pyarrow was built without jemalloc")
+    arrow_pool.set_memory_pool(arrow_pool.system_memory_pool())
+    _prefer_jemalloc({"ARROW_DEFAULT_MEMORY_POOL": "system"})
+    assert arrow_pool.default_memory_pool().backend_name == "system"
+    _prefer_jemalloc({})
+    assert arrow_pool.default_memory_pool().backend_name == "jemalloc"
