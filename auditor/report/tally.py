@@ -9,7 +9,6 @@ them, so a chunk costs a few vectorised passes and a loop over its distinct owne
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import numpy as np
@@ -54,6 +53,7 @@ class AuditTally:
 
     def __init__(self) -> None:
         self._codes: dict[str | None, int] = {}
+        self._known = pa.array([], pa.string())  # `_owners` as Arrow, each at its code
         self._owners: list[str | None] = []
         self._photos = np.zeros(0, dtype=np.int64)  # distinct (owner, photo id) pairs
         self._in_photos = np.zeros(0, dtype=bool)
@@ -73,27 +73,36 @@ class AuditTally:
     def owner_codes(self, owners: pd.Series | pa.Array | pa.ChunkedArray) -> npt.NDArray[np.intp]:
         """Each row's owner code (null owners share one), registering owners not seen before
         (in order of first appearance, the null owner after the others)."""
-        array = _arrow_text(owners)
-        encoded = array.dictionary_encode()
-        values: list[str | None] = encoded.dictionary.to_pylist()
+        encoded = _arrow_text(owners).dictionary_encode()
+        values = encoded.dictionary.cast(pa.string())
+        # Looked up in Arrow (a chunk's owners need not become Python strings); only owners
+        # not seen before do.
+        found = pc.index_in(values, value_set=self._known)
+        mapping = pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.intp)
+        new = np.flatnonzero(mapping < 0)
+        if len(new):
+            fresh = values.take(pa.array(new))
+            mapping[new] = np.arange(len(self._owners), len(self._owners) + len(new))
+            self._register(fresh.to_pylist())
+            self._known = pa.concat_arrays([self._known, fresh])
         local = encoded.indices
-        if local.null_count:
-            values.append(None)  # the null owner takes the last code
-            local = pc.fill_null(local, len(values) - 1)
-        codes = self._codes
-        known = map(codes.get, values, itertools.repeat(-1, len(values)))
-        mapping = np.fromiter(known, np.intp, len(values))
-        new = np.flatnonzero(mapping < 0).tolist()
-        if new:
-            for index in new:
-                owner = values[index]
-                mapping[index] = codes[owner] = len(self._owners)
-                self._owners.append(owner)
-                self._photo_names.append(None)
-                self._finding_names.append(None)
-            self._grow_all()
+        if local.null_count:  # the null owner: one code, after the owners of its first chunk
+            if None not in self._codes:
+                self._register([None])
+                # A null matches no dictionary value: it only keeps codes and places in step.
+                self._known = pa.concat_arrays([self._known, pa.nulls(1, pa.string())])
+            mapping = np.append(mapping, self._codes[None])
+            local = pc.fill_null(local, len(mapping) - 1)
         result: npt.NDArray[np.intp] = mapping[local.to_numpy(zero_copy_only=False)]
         return result
+
+    def _register(self, owners: list[str | None]) -> None:
+        for owner in owners:
+            self._codes[owner] = len(self._owners)
+            self._owners.append(owner)
+            self._photo_names.append(None)
+            self._finding_names.append(None)
+        self._grow_all()
 
     def _grow_all(self) -> None:
         size = len(self._owners)
