@@ -54,12 +54,12 @@ from auditor.report.baseline import apply_baseline, counted, load_baseline
 from auditor.report.formats import (
     DEFAULT_FORMATS,
     AuditResult,
-    gc_paused,
     needs_whole_tables,
     write_files,
 )
 from auditor.report.formats import FORMATS as REPORT_FORMATS
 from auditor.report.groups import manifest_formats
+from auditor.report.pause import gc_paused
 from auditor.resources import example_manifest
 from auditor.state import StateStore
 from auditor.waivers import apply_waivers, load_waivers

@@ -241,7 +241,10 @@ def offline_audit(
                 yield batch
 
         paths = writer.finish(
-            document, batches(), lambda: render_summary(document, tally.rule_rows(), worst)
+            document,
+            batches(),
+            lambda: render_summary(document, tally.rule_rows(), worst),
+            owners=tally.owner_arrow(),
         )
     finally:
         if writer is not None:

@@ -202,7 +202,7 @@ def tally_document(
             "waived": tally.waived,
             "by_rule": tally.by_rule(),
         },
-        "owners": owner_records(tally.owner_table()),
+        "owners": tally.owner_records(),
         # In file order, whichever step (loading or applying) found them; unplaced ones last.
         "waiver_problems": [
             {"line": None if p.line is None else int(p.line), "message": str(p.message)}

@@ -12,6 +12,7 @@ decided on its raw bytes; only then are rows looked at one by one.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import IO, Any
 
 import numpy as np
@@ -113,21 +114,34 @@ def _constant(array: pa.Array) -> str | None:
 def json_lines(table: pa.Table, before: str = "") -> pa.Array:
     """Each finding of a `findings_arrow` table as one compact JSON object (the text
     `json.dumps(record, ensure_ascii=False)` gives for its record), preceded by `before`."""
+    return json_objects(table, finding_columns(table.column_names), before)
+
+
+def json_objects(
+    table: pa.Table, names: Sequence[str], before: str = "", raw: Sequence[str] = ()
+) -> pa.Array:
+    """Each row of `table` as one JSON object with keys `names` (the text `json.dumps(record,
+    ensure_ascii=False)` gives), preceded by `before`. Boolean columns give `true`/`false`
+    (null: false), integer columns numbers, `raw` columns text that is JSON already, the others
+    strings; nulls are `null`."""
     if table.num_rows == 0:
         return pa.array([], _TEXT)
     parts: list[pa.Array | pa.Scalar] = []
     pending = before + "{"  # literal text not yet placed before the next column's values
-    for index, name in enumerate(finding_columns(table.column_names)):
+    for index, name in enumerate(names):
         pending += ("" if index == 0 else ", ") + json.dumps(name) + ": "
-        column = _combined(table.column(name), table.schema.field(name).type)
-        if name in BOOL_COLUMNS:
+        kind = table.schema.field(name).type
+        column = _combined(table.column(name), kind)
+        if pa.types.is_boolean(kind):
             flags = pc.fill_null(column, False)
             if not pc.any(flags).as_py():
                 pending += "false"
                 continue
             values = pc.if_else(flags, _lit("true"), _lit("false"))
-        elif name == "source_row":
+        elif pa.types.is_integer(kind):
             values = pc.fill_null(pc.cast(column, _TEXT), _lit("null"))
+        elif name in raw:
+            values = _combined(column, _TEXT)
         else:
             text = _combined(column, _TEXT)
             same = _constant(text)

@@ -12,9 +12,7 @@ audit asked for them reads its manifests whole instead of in chunks (`needs_whol
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ import pandas as pd
 
 from auditor.engine.policy import Policy
 from auditor.licences import LicenceCatalogue
+from auditor.report.pause import gc_paused
 from auditor.safe_csv import write_csv
 
 # What `--format` accepts, in the order reports are written and listed.
@@ -102,20 +101,6 @@ def file_writers(formats: Sequence[str]) -> list[tuple[str, FileWriter]]:
 def needs_whole_tables(formats: Sequence[str]) -> bool:
     """Whether these formats need the whole tables (the streaming offline audit has neither)."""
     return any(name not in RECORD_FORMATS for name in formats)
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused: the CI formats allocate millions of small
-    objects beside the big findings table, and each full collection walks all of them (a third
-    of audit.sarif's time at 1M findings). The writers make no reference cycles to collect."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def write_files(result: AuditResult, formats: Sequence[str], out_dir: Path) -> list[Path]:

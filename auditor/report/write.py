@@ -26,6 +26,7 @@ from typing import IO, Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 from auditor.errors import AuditorError
 from auditor.report.document import (
@@ -33,13 +34,23 @@ from auditor.report.document import (
     check_findings,
     format_rules,
 )
-from auditor.report.encode import FindingsCsv, findings_arrow, json_lines, write_lines
+from auditor.report.encode import (
+    CSV_OPTIONS,
+    FindingsCsv,
+    findings_arrow,
+    json_lines,
+    json_objects,
+    value_bytes,
+    write_lines,
+)
 from auditor.report.markdown import summary_markdown
-from auditor.safe_csv import write_csv
+from auditor.safe_csv import defuse_array, write_csv
 
 REPORT_FILES: tuple[str, ...] = ("audit.json", "findings.csv", "owners.csv", "summary.md")
 CHUNK_ROWS = 25_000  # findings encoded per step: small steps reuse hot memory
 _LINE_SEPARATOR = ",\n    "  # between two findings in audit.json
+_INDENT = "    "  # before each item of a top-level list in audit.json
+_OWNER_SEPARATOR = ",\n" + _INDENT
 
 
 class _ReportFiles:
@@ -170,9 +181,18 @@ def _item_encoder() -> Callable[[Any], str]:
     return encode
 
 
-def _json_parts(document: dict[str, Any]) -> tuple[str, str]:
+def owner_json_lines(owners: pa.Table) -> str:
+    """audit.json's owners, one per line as `_json_parts` writes them, from a
+    `tally.AuditTally.owner_arrow` table."""
+    names = [name for name in OWNER_COLUMNS if name in owners.column_names]
+    lines = json_objects(owners, names, before=_OWNER_SEPARATOR, raw=("rules",))
+    return bytes(value_bytes(lines)).decode("utf-8")[len(_OWNER_SEPARATOR) - len(_INDENT) :]
+
+
+def _json_parts(document: dict[str, Any], owners_json: str | None = None) -> tuple[str, str]:
     """audit.json's text before and after the findings rows: the document indented, each item
-    of a top-level list (owners) on one line."""
+    of a top-level list (owners) on one line. `owners_json`: the owners' lines, when
+    `owner_json_lines` made them already."""
     encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
     keys = [key for key in document if key != "findings"]
     # The findings go where build_audit_document puts them: after owners, before waivers.
@@ -191,8 +211,11 @@ def _json_parts(document: dict[str, Any]) -> tuple[str, str]:
         value = document[key]
         if isinstance(value, list) and value:
             out.append(f"  {encode(key)}: [\n")
-            encode_item = _item_encoder()
-            out.append(",\n".join(f"    {encode_item(item)}" for item in value))
+            if key == "owners" and owners_json is not None:
+                out.append(owners_json)
+            else:
+                encode_item = _item_encoder()
+                out.append(",\n".join(f"{_INDENT}{encode_item(item)}" for item in value))
             out.append(f"\n  ]{comma}\n")
         else:
             text = json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)
@@ -251,16 +274,24 @@ class ReportWriter:
         document: dict[str, Any],
         findings: Iterable[pa.Table],
         markdown: Callable[[], str],
+        owners: pa.Table | None = None,
     ) -> list[Path]:
         """Write audit.json (`document` without its `findings`, with the rows of the
         `findings` batches: the same findings, in the same order, as were added), owners.csv
         from the document's owners and summary.md from `markdown()` (called once every batch
-        is written), then put the four in place; their paths in `REPORT_FILES` order."""
-        head, tail = _json_parts(document)
+        is written), then put the four in place; their paths in `REPORT_FILES` order.
+
+        `owners`: the document's owners as `tally.AuditTally.owner_arrow` gives them, when
+        there is a tally: the owners' part of audit.json and owners.csv are then written from
+        its columns, not encoded one owner at a time."""
+        head, tail = _json_parts(document, None if owners is None else owner_json_lines(owners))
         try:
             self._csv_steps.then(self._rows.close)
             # owners.csv is written by the CSV thread while audit.json is encoded here.
-            self._csv_steps.then(self._owners_csv, document["owners"])
+            if owners is None:
+                self._csv_steps.then(self._owners_csv, document["owners"])
+            else:
+                self._csv_steps.then(self._owners_csv_arrow, owners)
             with self._files.open("audit.json") as audit:
                 audit.write(head.encode("utf-8"))
                 first = True
@@ -287,6 +318,19 @@ class ReportWriter:
     def _owners_csv(self, owners: list[dict[str, Any]]) -> None:
         with self._files.open("owners.csv") as handle, _text(handle) as text:
             write_csv(_owners_csv(owners), text)
+
+    def _owners_csv_arrow(self, owners: pa.Table) -> None:
+        # The columns write_csv gives `_owners_csv`'s frame, formulas defused the same way.
+        columns = {
+            name: defuse_array(owners.column(name).combine_chunks())
+            if name in ("owner", "owner_name")
+            else owners.column(name)
+            for name in OWNER_COLUMNS
+            if name != "rules"
+        }
+        columns["rules"] = defuse_array(owners.column("rules_cell").combine_chunks())
+        with self._files.open("owners.csv") as handle:
+            pa_csv.write_csv(pa.table(columns), handle, write_options=CSV_OPTIONS)
 
     def close(self) -> None:
         """Stop the threads and remove every temporary file (after `finish`, none is left)."""
