@@ -10,8 +10,8 @@ and the time it takes just to write that many bytes (copied and flushed, nothing
 of a YFCC100M manifest is NonCommercial, so `commercial-training` finds about one finding per
 row, and audit.json and findings.csv, which list each with its message, outweigh the manifest.
 
-    python benchmarks/offline_audit.py [--rows 1000000] [--policy commercial-training]
-        [--keep PATH | --manifest PATH] [--repeat N]
+    python benchmarks/offline_audit.py [--rows 1000000] [--owners 50000]
+        [--policy commercial-training] [--keep PATH | --manifest PATH] [--repeat N]
 
 The times are noisy on a shared machine (read_csv's above all: 0.5 s with the file cached and
 the machine quiet, 1.3 s under load); `--repeat 3` shows the fastest of three runs of each.
@@ -134,6 +134,12 @@ def run_child(code: str, args: list[str]) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument(
+        "--owners",
+        type=int,
+        default=50_000,
+        help="photographers the rows are drawn from (YFCC100M has about 580,000)",
+    )
     parser.add_argument("--policy", default="commercial-training")
     parser.add_argument("--keep", type=Path, help="write the manifest here and keep it")
     parser.add_argument(
@@ -146,7 +152,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         manifest = args.manifest or args.keep or Path(tmp) / "yfcc100m_dataset.tsv"
         if args.manifest is None:
-            write_yfcc(manifest, args.rows)
+            write_yfcc(manifest, args.rows, args.owners)
         else:  # rows as the file has them
             with manifest.open("rb") as handle:
                 args.rows = sum(1 for _ in handle)
