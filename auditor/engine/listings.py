@@ -22,8 +22,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-# Ids that fit a uint64 and read back as the same text: no leading zero, at most 19 digits.
-_NUMERIC_ID = r"^[1-9][0-9]{0,18}$"
+from auditor.arrow_text import decimal_strings
+
 _ROW_BITS = 40  # a location is (file number << 40) | source row
 
 
@@ -117,7 +117,8 @@ class FirstListings:
         ids = pa.array(photo_ids.astype("str"), pa.string())
         if isinstance(ids, pa.ChunkedArray):
             ids = ids.combine_chunks()
-        numeric = pc.fill_null(pc.match_substring_regex(ids, _NUMERIC_ID), False)
+        # Ids that fit a uint64 and read back as the same text: no leading zero, 19 digits at most.
+        numeric = decimal_strings(ids, 1, 19, leading_zero=False)
         numeric_np = numeric.to_numpy(zero_copy_only=False)
         keys = np.zeros(n, dtype=np.uint64)
         if numeric_np.any():

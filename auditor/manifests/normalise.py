@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from auditor.arrow_text import decimal_strings
 from auditor.licences import UNKNOWN, LicenceCatalogue
 from auditor.manifests.dates import normalise_date
 from auditor.manifests.flickr_ids import parse_flickr_ref, parse_owner
@@ -34,7 +35,6 @@ _NULL_TEXT = pa.array(["", "\\N"], _STR)
 # Fast-path patterns (RE2). Each accepts a strict subset of what `flickr_ids` parses, on which
 # the two agree: lower-case scheme and host, no quotes or percent-escapes, canonical layouts.
 _ID = r"[1-9][0-9]{0,19}"
-_ID_RE = rf"^{_ID}$"
 _PAGE_RE = (
     r"^(?:https?://)?(?:www\.)?flickr\.com/photos/(?P<who>[A-Za-z0-9_@-]{1,64})"
     rf"/(?P<id>{_ID})(?:/[^?#]*)?(?:[?#].*)?$"
@@ -52,7 +52,6 @@ _ALIAS_RE = r"^[A-Za-z0-9_-]{1,64}$"
 _DIGITS_RE = r"^[0-9]+$"
 _RESERVED_WHO = pa.array(["tags", "upload", "organize", "friends", "me"], _STR)
 
-_EPOCH_RE = r"^[0-9]{9,11}$"
 _DAY_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _EARLIEST = datetime(2004, 1, 1, tzinfo=UTC)
 
@@ -127,6 +126,11 @@ def _mask(array: pa.Array, pattern: str) -> pa.Array:
     return pc.fill_null(pc.match_substring_regex(array, pattern), False)
 
 
+def _photo_ids_mask(array: pa.Array) -> pa.Array:
+    """Values that are a bare photo id (`^{_ID}$`), without running a regex."""
+    return decimal_strings(array, 1, 20, leading_zero=False)
+
+
 def _pick(cases: Sequence[tuple[pa.Array, pa.Array | pa.Scalar]]) -> pa.Array:
     """Per row, the value of the first case whose condition holds (null when none does)."""
     conditions = pa.StructArray.from_arrays(
@@ -164,7 +168,7 @@ class _Refs:
         if not len(todo):
             return todo
         values = texts.take(pa.array(todo))
-        hit = _numpy(_mask(values, _ID_RE))
+        hit = _numpy(_photo_ids_mask(values))
         self.photo_id[todo[hit]] = _numpy(values.filter(pa.array(hit)))
         rest: np.ndarray = todo[~hit]
         return rest
@@ -426,7 +430,7 @@ def _dates(texts: pa.Array, label: str) -> tuple[pa.Array, pa.Array | None]:
     if texts.null_count == n:
         return texts, None
     latest = datetime.now(UTC) + timedelta(days=1)
-    epoch = _mask(texts, _EPOCH_RE)
+    epoch = decimal_strings(texts, 9, 11)  # `^[0-9]{9,11}$`; the range is checked below
     seconds = pc.cast(pc.if_else(epoch, texts, _NULL_STR), pa.int64())
     stamps = pc.cast(seconds, pa.timestamp("s", tz="UTC"))
     epoch_ok = pc.fill_null(
@@ -506,7 +510,7 @@ def _canonical_rows(text: dict[str, pa.Array]) -> np.ndarray:
     ref, url, alt, owner = (text[name] for name in ("photo_ref", "url", "alt_url", "owner_ref"))
     n = len(ref)
     nsid = _mask(owner, _FAST_NSID_RE)
-    ok = pc.and_(_mask(ref, _ID_RE), pc.or_(pc.is_null(owner), nsid))
+    ok = pc.and_(_photo_ids_mask(ref), pc.or_(pc.is_null(owner), nsid))
     if url.null_count < n:
         same = pc.fill_null(pc.equal(url, _page(owner, ref, "http")), False)
         if not pc.all(pc.or_(same, pc.is_null(url))).as_py():
