@@ -120,19 +120,6 @@ def finding_records(findings: pd.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
-def owner_records(owners: pd.DataFrame) -> list[dict[str, Any]]:
-    """`owner_summary` rows as JSON-safe dicts (the null owner as None)."""
-    columns: dict[str, list[Any]] = {
-        "owner": _json_column(owners["owner"]),
-        "owner_name": _json_column(owners["owner_name"]),
-    }
-    for name in ("photos", *SEVERITIES, "waived"):
-        columns[name] = [int(v) for v in owners[name].tolist()]
-    columns["rules"] = [dict(rules) for rules in owners["rules"].tolist()]
-    names = list(columns)
-    return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
-
-
 def _iso_utc(moment: datetime) -> str:
     # A naive datetime is taken as local time (Python's own rule for astimezone).
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
