@@ -54,7 +54,7 @@ class AuditTally:
     """Counts of photo-table rows and findings, added in table order."""
 
     def __init__(self) -> None:
-        self._codes: dict[str | None, int] = {}
+        self._null_code: int | None = None  # the code of rows without an owner, once seen
         self._known = pa.array([], pa.string())  # `_owners` as Arrow, each at its code
         self._owners: list[str | None] = []
         self._photos = np.zeros(0, dtype=np.int64)  # distinct (owner, photo id) pairs
@@ -89,21 +89,20 @@ class AuditTally:
             self._known = pa.concat_arrays([self._known, fresh])
         local = encoded.indices
         if local.null_count:  # the null owner: one code, after the owners of its first chunk
-            if None not in self._codes:
+            if self._null_code is None:
+                self._null_code = len(self._owners)
                 self._register([None])
                 # A null matches no dictionary value: it only keeps codes and places in step.
                 self._known = pa.concat_arrays([self._known, pa.nulls(1, pa.string())])
-            mapping = np.append(mapping, self._codes[None])
+            mapping = np.append(mapping, self._null_code)
             local = pc.fill_null(local, len(mapping) - 1)
         result: npt.NDArray[np.intp] = mapping[local.to_numpy(zero_copy_only=False)]
         return result
 
     def _register(self, owners: list[str | None]) -> None:
-        for owner in owners:
-            self._codes[owner] = len(self._owners)
-            self._owners.append(owner)
-            self._photo_names.append(None)
-            self._finding_names.append(None)
+        self._owners.extend(owners)
+        self._photo_names.extend([None] * len(owners))
+        self._finding_names.extend([None] * len(owners))
         self._grow_all()
 
     def _grow_all(self) -> None:
