@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 from auditor.arrow_text import decimal_strings
 
 # Digits from other scripts and look-alikes must not count as ASCII digits.
-CHARACTERS = st.sampled_from(list("0123456789 +-.eE@N_\n") + ["٣", "１", "²", "߀", "\x00"])
+CHARACTERS = st.sampled_from(
+    [*"0123456789 +-.eE@N_\n", "\u0663", "\uff11", "\u00b2", "\u07c0", "\x00"]
+)  # Arabic-Indic three, fullwidth one, superscript two, NKo zero
 VALUES = st.one_of(st.none(), st.text(CHARACTERS, max_size=24), st.text(max_size=6))
 
 
