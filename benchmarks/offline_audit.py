@@ -14,7 +14,8 @@ row, and audit.json and findings.csv, which list each with its message, outweigh
         [--policy commercial-training] [--keep PATH | --manifest PATH] [--repeat N]
 
 The times are noisy on a shared machine (read_csv's above all: 0.5 s with the file cached and
-the machine quiet, 1.3 s under load); `--repeat 3` shows the fastest of three runs of each.
+the machine quiet, 1.7 s under load); `--repeat 5` shows the fastest of five runs of each, and
+the ratio of each audit to the read_csv run just before it, with their median.
 
 The audit reads the manifest in chunks (`auditor.pipeline`), so its peak RSS stays bounded as
 the manifest grows (`--rows 20000000` writes a 6.7 GB file): the chunks, the findings and
@@ -32,6 +33,7 @@ import json
 import os
 import platform
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -185,6 +187,19 @@ def main() -> None:
         f"(process CPU {audit['cpu']:.2f} s), peak RSS {audit['peak_mib']:,.0f} MiB"
     )
     print(f"ratio audit / read_csv: {audit['seconds'] / read['seconds']:.1f}")
+    if len(reads) > 1:
+        # Each audit ran right after its own read_csv: the pairs' ratios show how much of the
+        # ratio is the machine's mood (read_csv's time swings most on a shared machine).
+        pairs = sorted(a["seconds"] / r["seconds"] for r, a in zip(reads, audits, strict=True))
+
+        def shown(values: list[float]) -> str:
+            return ", ".join(f"{value:.2f}" for value in values)
+
+        print(
+            f"  per run: {shown(pairs)} (median {statistics.median(pairs):.2f}); "
+            f"read_csv {shown([r['seconds'] for r in reads])} s; "
+            f"audit {shown([a['seconds'] for a in audits])} s"
+        )
     print(
         f"the reports: {floor['mib']:,.0f} MiB; writing that many bytes alone: "
         f"{floor['seconds']:.2f} s (of which fsync {floor['fsync']:.2f} s) = "
