@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from auditor.errors import AuditorError
+from auditor.findings import SEVERITIES
 from auditor.report.document import (
     OWNER_COLUMNS,
     check_findings,
@@ -44,7 +45,7 @@ from auditor.report.encode import (
     write_lines,
 )
 from auditor.report.markdown import summary_markdown
-from auditor.safe_csv import defuse_array, write_csv
+from auditor.safe_csv import defuse_array
 
 REPORT_FILES: tuple[str, ...] = ("audit.json", "findings.csv", "owners.csv", "summary.md")
 CHUNK_ROWS = 25_000  # findings encoded per step: small steps reuse hot memory
@@ -191,8 +192,8 @@ def owner_json_lines(owners: pa.Table) -> str:
 
 def _json_parts(document: dict[str, Any], owners_json: str | None = None) -> tuple[str, str]:
     """audit.json's text before and after the findings rows: the document indented, each item
-    of a top-level list (owners) on one line. `owners_json`: the owners' lines, when
-    `owner_json_lines` made them already."""
+    of a top-level list (owners) on one line. `owners_json`: the owners' lines as
+    `owner_json_lines` makes them (else each owner is encoded here)."""
     encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
     keys = [key for key in document if key != "findings"]
     # The findings go where build_audit_document puts them: after owners, before waivers.
@@ -281,17 +282,16 @@ class ReportWriter:
         from the document's owners and summary.md from `markdown()` (called once every batch
         is written), then put the four in place; their paths in `REPORT_FILES` order.
 
-        `owners`: the document's owners as `tally.AuditTally.owner_arrow` gives them, when
-        there is a tally: the owners' part of audit.json and owners.csv are then written from
-        its columns, not encoded one owner at a time."""
-        head, tail = _json_parts(document, None if owners is None else owner_json_lines(owners))
+        Both the owners' part of audit.json and owners.csv are written column-wise from
+        `owners`, the document's owners as `tally.AuditTally.owner_arrow` gives them; without
+        it they are taken from the document (`owner_arrow_from_records`)."""
+        if owners is None:
+            owners = owner_arrow_from_records(document["owners"])
+        head, tail = _json_parts(document, owner_json_lines(owners))
         try:
             self._csv_steps.then(self._rows.close)
             # owners.csv is written by the CSV thread while audit.json is encoded here.
-            if owners is None:
-                self._csv_steps.then(self._owners_csv, document["owners"])
-            else:
-                self._csv_steps.then(self._owners_csv_arrow, owners)
+            self._csv_steps.then(self._owners_csv, owners)
             with self._files.open("audit.json") as audit:
                 audit.write(head.encode("utf-8"))
                 first = True
@@ -315,22 +315,9 @@ class ReportWriter:
             self.close()
         return [self.out_dir / name for name in REPORT_FILES]
 
-    def _owners_csv(self, owners: list[dict[str, Any]]) -> None:
-        with self._files.open("owners.csv") as handle, _text(handle) as text:
-            write_csv(_owners_csv(owners), text)
-
-    def _owners_csv_arrow(self, owners: pa.Table) -> None:
-        # The columns write_csv gives `_owners_csv`'s frame, formulas defused the same way.
-        columns = {
-            name: defuse_array(owners.column(name).combine_chunks())
-            if name in ("owner", "owner_name")
-            else owners.column(name)
-            for name in OWNER_COLUMNS
-            if name != "rules"
-        }
-        columns["rules"] = defuse_array(owners.column("rules_cell").combine_chunks())
+    def _owners_csv(self, owners: pa.Table) -> None:
         with self._files.open("owners.csv") as handle:
-            pa_csv.write_csv(pa.table(columns), handle, write_options=CSV_OPTIONS)
+            write_owners_csv(owners, handle)
 
     def close(self) -> None:
         """Stop the threads and remove every temporary file (after `finish`, none is left)."""
@@ -367,14 +354,34 @@ def write_report_files(
         writer.close()
 
 
-def _owners_csv(owners: list[dict[str, Any]]) -> pd.DataFrame:
-    out = pd.DataFrame.from_records(owners, columns=list(OWNER_COLUMNS))
-    for name in ("owner", "owner_name"):
-        out[name] = out[name].astype("str")
-    for name in ("photos", "error", "warning", "note", "waived"):
-        out[name] = out[name].astype("int64")
-    out["rules"] = pd.array([format_rules(rules) for rules in out["rules"].tolist()], dtype="str")
-    return out
+def write_owners_csv(owners: pa.Table, handle: IO[bytes]) -> None:
+    """owners.csv from a `tally.AuditTally.owner_arrow` table: its columns, `rules` as the cell
+    text, formulas defused in the text columns as in every CSV the tool writes."""
+    columns = {
+        name: defuse_array(owners.column(name).combine_chunks())
+        if name in ("owner", "owner_name")
+        else owners.column(name)
+        for name in OWNER_COLUMNS
+        if name != "rules"
+    }
+    columns["rules"] = defuse_array(owners.column("rules_cell").combine_chunks())
+    pa_csv.write_csv(pa.table(columns), handle, write_options=CSV_OPTIONS)
+
+
+def owner_arrow_from_records(owners: list[dict[str, Any]]) -> pa.Table:
+    """`tally.AuditTally.owner_arrow`'s table from audit.json's owner records (a document
+    built without its tally at hand)."""
+    columns: dict[str, pa.Array] = {
+        name: pa.array([owner[name] for owner in owners], pa.string())
+        for name in ("owner", "owner_name")
+    }
+    for name in ("photos", *SEVERITIES, "waived"):
+        columns[name] = pa.array([owner[name] for owner in owners], pa.int64())
+    rules = [owner["rules"] for owner in owners]
+    encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+    columns["rules"] = pa.array([encode(r) for r in rules], pa.string())
+    columns["rules_cell"] = pa.array([format_rules(r) for r in rules], pa.string())
+    return pa.table(columns)
 
 
 def _check_same_run(photos: pd.DataFrame, findings: pd.DataFrame, doc: dict[str, Any]) -> None:

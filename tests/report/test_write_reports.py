@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -141,11 +142,11 @@ def test_a_crash_while_writing_leaves_the_previous_report(
     write_reports(tmp_path, photos, findings, document)
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
 
-    def crash(frame: pd.DataFrame, target: Any) -> None:
-        target.write("photo_id,own")  # half a file, then the crash
+    def crash(table: pa.Table, target: Any) -> None:
+        target.write(b"owner,own")  # half a file, then the crash
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(write_module, "write_csv", crash)
+    monkeypatch.setattr(write_module, "write_owners_csv", crash)
     fewer = findings.iloc[:1]
     with pytest.raises(RuntimeError, match="disk on fire"):
         write_reports(tmp_path, photos, fewer, _document(photos, fewer, run))
