@@ -16,7 +16,9 @@ parameter, never part of an answer), and run rows record the endpoint, not the r
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
+import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -66,6 +68,23 @@ CREATE TABLE IF NOT EXISTS owners (
     nsid TEXT,
     username TEXT,
     fetched_at TEXT NOT NULL
+);
+-- Owners' getPublicPhotos pages, kept so another manifest or a re-audit within --max-age settles
+-- the photos they show without asking again; `entries` is the page's photo objects as JSON,
+-- zlib-compressed. `listed_photos` says on which page a photo was last seen.
+CREATE TABLE IF NOT EXISTS listing_pages (
+    nsid TEXT NOT NULL,
+    page INTEGER NOT NULL,
+    pages INTEGER NOT NULL,
+    total INTEGER NOT NULL,
+    fetched_at TEXT NOT NULL,
+    entries BLOB NOT NULL,
+    PRIMARY KEY (nsid, page)
+);
+CREATE TABLE IF NOT EXISTS listed_photos (
+    photo_id INTEGER PRIMARY KEY,
+    nsid TEXT NOT NULL,
+    page INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS runs (
     run_id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -130,6 +149,22 @@ class PhotoRecord:
     evidence: str | None = None  # the answer's JSON (the photo object, or the error body)
     history: str | None = None  # JSON list of licence changes, when fetched
     history_fetched_at: str | None = None
+
+
+@dataclass(frozen=True)
+class ListingPage:
+    """One page of an owner's getPublicPhotos listing, as Flickr answered it."""
+
+    nsid: str
+    page: int
+    pages: int
+    total: int
+    fetched_at: str
+    entries: Sequence[Mapping[str, Any]]  # the page's photo objects
+
+
+# Photo ids SQLite can hold as an INTEGER key: decimal, no leading zero, within int64.
+_SQLITE_ID = re.compile(r"[1-9][0-9]{0,17}")
 
 
 class StateError(AuditorError):
@@ -305,6 +340,83 @@ class StateStore:
         """Path alias (lower case) → NSID (None: no such user), resolved at or after `since`."""
         rows = self._db.execute("SELECT alias, nsid FROM owners WHERE fetched_at >= ?", (since,))
         return dict(rows)
+
+    # -- owner listings -----------------------------------------------------------------------
+
+    def save_listing_pages(self, pages: Iterable[ListingPage]) -> None:
+        """Store getPublicPhotos pages (replacing an older copy of the same page); one commit."""
+        rows = list(pages)
+        if not rows:
+            return
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT INTO listing_pages (nsid, page, pages, total, fetched_at, entries) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (nsid, page) DO UPDATE SET "
+                "pages = excluded.pages, total = excluded.total, "
+                "fetched_at = excluded.fetched_at, entries = excluded.entries",
+                [
+                    (
+                        p.nsid,
+                        p.page,
+                        p.pages,
+                        p.total,
+                        p.fetched_at,
+                        zlib.compress(
+                            json.dumps(list(p.entries), separators=(",", ":")).encode(), 6
+                        ),
+                    )
+                    for p in rows
+                ],
+            )
+            db.executemany(
+                "INSERT INTO listed_photos (photo_id, nsid, page) VALUES (?, ?, ?) "
+                "ON CONFLICT (photo_id) DO UPDATE SET nsid = excluded.nsid, page = excluded.page",
+                [
+                    (int(photo_id), p.nsid, p.page)
+                    for p in rows
+                    for entry in p.entries
+                    if _SQLITE_ID.fullmatch(photo_id := str(entry.get("id", "")))
+                ],
+            )
+
+    def load_listings(self, since: str) -> dict[str, tuple[int, frozenset[int]]]:
+        """Owner NSID → (pages its listing had, the pages fetched at or after `since`)."""
+        found: dict[str, tuple[int, set[int]]] = {}
+        for nsid, page, pages in self._db.execute(
+            "SELECT nsid, page, pages FROM listing_pages WHERE fetched_at >= ? ORDER BY fetched_at",
+            (since,),
+        ):
+            seen = found.setdefault(nsid, (pages, set()))
+            found[nsid] = (pages, seen[1] | {page})
+        return {nsid: (pages, frozenset(fetched)) for nsid, (pages, fetched) in found.items()}
+
+    def listed_entries(
+        self, photo_ids: Iterable[str], since: str
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """Photos shown by a listing page fetched at or after `since`: (fetched_at, the
+        photo's object as the page gave it), for those of `photo_ids` such a page shows."""
+        wanted = sorted({int(p) for p in photo_ids if _SQLITE_ID.fullmatch(p)})
+        pages: dict[tuple[str, int], set[str]] = {}
+        for chunk in _chunks([str(p) for p in wanted], 900):
+            marks = ", ".join("?" * len(chunk))
+            for photo_id, nsid, page in self._db.execute(
+                f"SELECT photo_id, nsid, page FROM listed_photos WHERE photo_id IN ({marks})",
+                [int(p) for p in chunk],
+            ):
+                pages.setdefault((nsid, page), set()).add(str(photo_id))
+        found = []
+        for (nsid, page), ids in pages.items():
+            row = self._db.execute(
+                "SELECT fetched_at, entries FROM listing_pages "
+                "WHERE nsid = ? AND page = ? AND fetched_at >= ?",
+                (nsid, page, since),
+            ).fetchone()
+            if row is None:
+                continue
+            for entry in json.loads(zlib.decompress(row[1])):
+                if isinstance(entry, dict) and str(entry.get("id")) in ids:
+                    found.append((str(row[0]), entry))
+        return found
 
     # -- runs ---------------------------------------------------------------------------------
 
