@@ -286,6 +286,27 @@ def test_the_key_is_never_written(
             assert VALID_KEY.encode() not in path.read_bytes(), path
 
 
+def test_a_reason_phrase_echoing_the_key_is_never_written(
+    live_env: Path, flickr_standin: Standin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A proxy answering "503 Busy /services/rest/?...&api_key=..." for one photo, every time:
+    # the reason reaches the warning on stderr, the state file's error column and photos.csv.
+    faults = Faults(retry_after=0, photo_faults={UNVERIFIABLE: "echo503"}, rate=0.2, seed=5)
+    faults.kinds = ("echo503",)
+    standin = flickr_standin(make_world(), faults=faults)
+    code, err, findings = audit(capsys, standin, live_env, "--verbose", "--format", "csv")
+    assert code == EXIT_FINDINGS
+    assert fired(findings) == expected()
+    assert "HTTP 503 Busy /services/rest/?..." in err  # the reason is kept, its query dropped
+    assert VALID_KEY not in err
+    for path in live_env.rglob("*"):
+        if path.is_file():
+            assert VALID_KEY.encode() not in path.read_bytes(), path
+    with sqlite3.connect(live_env / "state.sqlite") as db:
+        errors = [row[0] for row in db.execute("SELECT error FROM photos WHERE error != ''")]
+    assert errors and all(VALID_KEY not in error for error in errors)
+
+
 def test_invalid_key_exits_2_with_one_line(
     live_env: Path,
     flickr_standin: Standin,
