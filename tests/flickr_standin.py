@@ -159,6 +159,10 @@ class Photo:
     # Licence changes (date_change, old_licence_id, new_licence_id), oldest first; a None new id
     # is Flickr's "never changed" entry. history=None: one such entry at upload time.
     history: list[tuple[int, int, int | None]] | None = None
+    # Misbehaviour, for hardening tests: getInfo and listings answer `ispublic: 0` (a key-only
+    # caller should never see such a photo); getInfo answers with another photo's id.
+    answers_not_public: bool = False
+    answered_as: str | None = None
 
 
 @dataclass
@@ -437,7 +441,7 @@ class _Api:
         ]
         icon = _digest(owner.nsid)
         info: Json = {
-            "id": photo.photo_id,
+            "id": photo.answered_as or photo.photo_id,
             **self._image_fields(photo),
             "dateuploaded": posted,
             "isfavorite": 0,
@@ -455,7 +459,11 @@ class _Api:
             },
             "title": {"_content": html.escape(photo.title, quote=False)},
             "description": {"_content": ""},
-            "visibility": {"ispublic": 1, "isfriend": 0, "isfamily": 0},
+            "visibility": {
+                "ispublic": 0 if photo.answers_not_public else 1,
+                "isfriend": 0,
+                "isfamily": 0,
+            },
             "dates": {
                 "posted": posted,
                 "taken": _taken(photo.uploaded_at),
@@ -490,7 +498,7 @@ class _Api:
             "owner": photo.owner,
             **self._image_fields(photo),
             "title": photo.title,
-            "ispublic": 1,
+            "ispublic": 0 if photo.answers_not_public else 1,
             "isfriend": 0,
             "isfamily": 0,
         }
