@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from auditor.fetch.targets import Target
-from auditor.flickr.errors import FlickrApiError, FlickrError, NotVisible
+from auditor.flickr.errors import FlickrApiError, FlickrError, NotVisible, UnexpectedResponse
 from auditor.flickr.parse import (
     GET_PUBLIC_PHOTOS,
     LicenceChange,
@@ -133,6 +133,13 @@ class _Discovered:
     fetched: set[int] = field(default_factory=set)
     found: int = 0  # pool photos its pages settled
     in_flight: bool = False
+
+
+def mismatched_answer(photo_id: str, status: PhotoStatus) -> UnexpectedResponse:
+    """getInfo for `photo_id` answered about another photo."""
+    return UnexpectedResponse(
+        status.method, f"asked about photo {photo_id}, answered about photo {status.photo_id}"
+    )
 
 
 def good_turing(r: int, freq: Mapping[int, int]) -> float:
@@ -357,6 +364,10 @@ class FetchPlanner:
     # -- answers ------------------------------------------------------------------------------
 
     def _info_answer(self, call: Call, status: PhotoStatus) -> None:
+        if status.photo_id != call.photo_id:
+            # Never file one photo's answer under another: this photo stays unchecked.
+            self._failed(call, mismatched_answer(call.photo_id, status))
+            return
         if call.photo_id not in self.unresolved:
             return  # settled meanwhile by a listing
         self._resolved_visible(status)
@@ -552,6 +563,8 @@ class FetchPlanner:
     def _resolved_visible(self, status: PhotoStatus) -> None:
         self._settled(status.photo_id, status.owner.nsid)
         self.sink.visible(status)
+        if not status.public:
+            return  # stored not-public (`ispublic: 0`): no licence to trace
         target = self.targets.get(status.photo_id)
         if target is not None and self.needs_history(target, self._slug(status.licence_id)):
             self._push(Call(HISTORY, photo_id=status.photo_id), front=True)

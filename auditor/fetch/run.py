@@ -150,7 +150,7 @@ class _Recorder:
         self.last_flush = time.monotonic()
 
     def visible(self, status: PhotoStatus) -> None:
-        record = visible_record(status)
+        record = status_record(status)
         kept = self.stored_at.pop(status.photo_id, None)
         if kept is not None:
             record = replace(record, fetched_at=kept)
@@ -264,12 +264,17 @@ def execute(
             recorder.flush()
 
 
-def visible_record(status: PhotoStatus) -> PhotoRecord:
-    """What a getInfo answer or a listing entry establishes: the photo is public, with this
-    licence, owner and tags; the photo's JSON is kept as evidence."""
+def status_record(status: PhotoStatus) -> PhotoRecord:
+    """What a getInfo answer or a listing entry establishes, the photo's JSON kept as evidence.
+
+    The one visibility rule: only an answer that says the photo is public (`ispublic` 1, or
+    absent, as in answers that only ever hold public photos) makes it `ok`; `ispublic: 0` is
+    stored `not-public`, whatever else the answer says, so it can never pass as clean.
+    """
+    public = status.public
     return PhotoRecord(
         photo_id=status.photo_id,
-        status=STATUS_OK,
+        status=STATUS_OK if public else STATUS_NOT_PUBLIC,
         method=status.method,
         fetched_at=iso(now_utc()),
         licence_id=status.licence_id,
@@ -278,6 +283,7 @@ def visible_record(status: PhotoStatus) -> PhotoRecord:
         owner_alias=status.owner.alias,
         tags=" ".join(status.tags),
         uploaded_at=status.uploaded_at,
+        error=None if public else f"{status.method}: the answer says the photo is not public",
         evidence=json.dumps(status.raw, separators=(",", ":"), ensure_ascii=False),
     )
 
@@ -346,9 +352,23 @@ def _stale_and_history(
 
 
 def _check_licences(client: FlickrApi, catalogue: LicenceCatalogue) -> list[str]:
-    """Flickr's licence table against the catalogue: a loud warning for each id it lacks."""
+    """Flickr's licence table against the catalogue: a loud warning for each id it lacks.
+
+    The table only adds warnings: photos are judged by the catalogue, and an id it lacks is
+    `unknown-licence` either way, so a table Flickr will not give is a warning, not the end.
+    """
+    try:
+        licences = client.licences()
+    except InvalidKey:
+        raise
+    except FlickrError as exc:
+        warning = (
+            f"Flickr's licence table could not be fetched ({exc}): licence ids the catalogue "
+            "does not know are judged as unknown-licence, but could not be named"
+        )
+        return [warning]
     warnings = []
-    for licence in client.licences():
+    for licence in licences:
         if catalogue.by_flickr_id(licence.id) is None:
             warnings.append(
                 f"Flickr offers licence id {licence.id} ({licence.name!r}) that the catalogue "

@@ -224,3 +224,19 @@ def test_a_one_page_listing_is_complete(tmp_path: Path, flickr_standin: Standin)
     assert statuses.loc["690001", "visibility"] == "public"
     assert report.api_calls["flickr.people.getPublicPhotos"] == 1
     assert report.api_calls["flickr.photos.getInfo"] == 1
+
+
+def test_status_record_never_files_a_not_public_answer_as_ok() -> None:
+    from auditor.fetch.run import status_record
+    from auditor.flickr.parse import Owner as FlickrOwner
+    from auditor.flickr.parse import PhotoStatus
+    from auditor.state import STATUS_NOT_PUBLIC, STATUS_OK
+
+    def answer(public: bool) -> PhotoStatus:
+        owner = FlickrOwner("1@N01", "u", None)
+        return PhotoStatus("7", owner, 4, public, (), None, None, None, "m", raw={"id": "7"})
+
+    assert status_record(answer(True)).status == STATUS_OK
+    hidden = status_record(answer(False))
+    assert hidden.status == STATUS_NOT_PUBLIC
+    assert hidden.error and "not public" in hidden.error
