@@ -59,6 +59,9 @@ PAGE_WORTH = 1.25
 # owners were seen r times; above it, the raw count (few owners, all of them big).
 GOOD_TURING_MIN_OWNERS = 5
 
+# Pool photos' getInfo in flight grow by one for every this many photos sampled.
+SAMPLE_PER_THREAD = 8
+
 INFO = "info"
 PAGE = "page"  # people.getPublicPhotos (window None) or photos.search (a window)
 LOOKUP = "lookup"
@@ -144,12 +147,11 @@ def mismatched_answer(photo_id: str, status: PhotoStatus) -> UnexpectedResponse:
 
 def good_turing(r: int, freq: Mapping[int, int]) -> float:
     """The adjusted count r* = (r+1) N(r+1) / N(r) of an owner seen r times, where N(r) owners
-    were seen r times. While fewer than `GOOD_TURING_MIN_OWNERS` were seen r times that says
-    too little: owners seen once are then taken for what most are in a flat dataset (nothing
-    more to find), owners seen more often for what their raw count says."""
+    were seen r times; the raw count r while fewer than `GOOD_TURING_MIN_OWNERS` owners were
+    seen r times (too few to tell; at most that many listings can be wasted on the guess)."""
     owners = freq.get(r, 0)
     if owners < GOOD_TURING_MIN_OWNERS:
-        return 0.0 if r == 1 else float(r)
+        return float(r)
     return (r + 1) * freq.get(r + 1, 0) / owners
 
 
@@ -209,6 +211,8 @@ class FetchPlanner:
         self.pool_pos: dict[str, int] = {}
         self.cursor = 0
         self.pool_left = 0  # unresolved pool photos not yet taken
+        self.discovery_pages = 0  # discovered owners' pages in flight
+        self.pool_in_flight = 0  # pool photos' getInfo in flight
         for status in kept:
             if status.photo_id in self.unresolved:
                 self._resolved_visible(status)
@@ -308,13 +312,24 @@ class FetchPlanner:
             if call.kind == INFO and call.photo_id not in self.unresolved:
                 continue  # a listing found it meanwhile
             self.in_flight += 1
+            if call.kind == PAGE and isinstance(self.jobs.get(call.job), _Discovered):
+                self.discovery_pages += 1
             return call
+        if self.discovery_pages and self.in_flight > self.discovery_pages:
+            # While a discovered owner's page is on its way, sample one photo at a time: every
+            # getInfo sent meanwhile may be one of the photos that page is about to settle.
+            return None
+        if self.pool_in_flight > self.sampled // SAMPLE_PER_THREAD:
+            # A small sample is worth more answered than sent: the first photos of a dataset
+            # dominated by a few owners would all go to the same owner.
+            return None
         while self.cursor < len(self.pool):
             photo_id = self.pool[self.cursor]
             self.cursor += 1
             if photo_id in self.unresolved:
                 self.pool_left -= 1
                 self.in_flight += 1
+                self.pool_in_flight += 1
                 return Call(INFO, photo_id=photo_id)
             # Settled by a listing before its turn: its owner is known, so it joins the sample
             # for free, and the sample stays a uniform one of the pool.
@@ -342,6 +357,8 @@ class FetchPlanner:
         """Hand back what `call` returned, or the `FlickrError` it raised."""
         self.done_calls += 1
         self.in_flight -= 1
+        if call.kind == INFO and call.photo_id in self.pool_pos:
+            self.pool_in_flight -= 1
         if isinstance(outcome, NotVisible):
             if call.kind == INFO:
                 self._resolved_not_public(call.photo_id, outcome)
@@ -398,6 +415,7 @@ class FetchPlanner:
             job.photo_ids.clear()
         elif isinstance(job, _Discovered):
             # Its photos are still in the pool: they get their getInfo there.
+            self.discovery_pages -= 1
             job.in_flight = False
             job.expected = 0.0
 
@@ -517,6 +535,7 @@ class FetchPlanner:
         self._push(Call(PAGE, nsid=nsid, page=1, job=number), front=True)
 
     def _discovered_page(self, call: Call, job: _Discovered, page: PhotoPage, found: int) -> None:
+        self.discovery_pages -= 1
         job.in_flight = False
         job.fetched.add(call.page)
         job.pages = page.pages
