@@ -69,22 +69,21 @@ CREATE TABLE IF NOT EXISTS owners (
     username TEXT,
     fetched_at TEXT NOT NULL
 );
--- Owners' getPublicPhotos pages, kept so another manifest or a re-audit within --max-age settles
--- the photos they show without asking again; `entries` is the page's photo objects as JSON,
--- zlib-compressed. `listed_photos` says on which page a photo was last seen.
+-- Pages of owners' photo listings (getPublicPhotos, or photos.search over one owner), kept so
+-- another manifest or a re-audit within --max-age settles the photos they show without asking
+-- again. `query` names the page (method and parameters); `entries` is the page's photo objects
+-- as JSON, zlib-compressed. `listed_photos` says on which page a photo was last seen.
 CREATE TABLE IF NOT EXISTS listing_pages (
     nsid TEXT NOT NULL,
-    page INTEGER NOT NULL,
-    pages INTEGER NOT NULL,
-    total INTEGER NOT NULL,
+    query TEXT NOT NULL,
     fetched_at TEXT NOT NULL,
     entries BLOB NOT NULL,
-    PRIMARY KEY (nsid, page)
+    PRIMARY KEY (nsid, query)
 );
 CREATE TABLE IF NOT EXISTS listed_photos (
     photo_id INTEGER PRIMARY KEY,
     nsid TEXT NOT NULL,
-    page INTEGER NOT NULL
+    query TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS runs (
     run_id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -153,12 +152,10 @@ class PhotoRecord:
 
 @dataclass(frozen=True)
 class ListingPage:
-    """One page of an owner's getPublicPhotos listing, as Flickr answered it."""
+    """One page of a listing of an owner's photos, as Flickr answered it."""
 
     nsid: str
-    page: int
-    pages: int
-    total: int
+    query: str  # the method and parameters that asked for it
     fetched_at: str
     entries: Sequence[Mapping[str, Any]]  # the page's photo objects
 
@@ -344,22 +341,19 @@ class StateStore:
     # -- owner listings -----------------------------------------------------------------------
 
     def save_listing_pages(self, pages: Iterable[ListingPage]) -> None:
-        """Store getPublicPhotos pages (replacing an older copy of the same page); one commit."""
+        """Store listing pages (replacing an older copy of the same page); one commit."""
         rows = list(pages)
         if not rows:
             return
         with self.transaction() as db:
             db.executemany(
-                "INSERT INTO listing_pages (nsid, page, pages, total, fetched_at, entries) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (nsid, page) DO UPDATE SET "
-                "pages = excluded.pages, total = excluded.total, "
-                "fetched_at = excluded.fetched_at, entries = excluded.entries",
+                "INSERT INTO listing_pages (nsid, query, fetched_at, entries) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (nsid, query) DO UPDATE SET fetched_at = excluded.fetched_at, "
+                "entries = excluded.entries",
                 [
                     (
                         p.nsid,
-                        p.page,
-                        p.pages,
-                        p.total,
+                        p.query,
                         p.fetched_at,
                         zlib.compress(
                             json.dumps(list(p.entries), separators=(",", ":")).encode(), 6
@@ -369,26 +363,22 @@ class StateStore:
                 ],
             )
             db.executemany(
-                "INSERT INTO listed_photos (photo_id, nsid, page) VALUES (?, ?, ?) "
-                "ON CONFLICT (photo_id) DO UPDATE SET nsid = excluded.nsid, page = excluded.page",
+                "INSERT INTO listed_photos (photo_id, nsid, query) VALUES (?, ?, ?) "
+                "ON CONFLICT (photo_id) DO UPDATE SET nsid = excluded.nsid, query = excluded.query",
                 [
-                    (int(photo_id), p.nsid, p.page)
+                    (int(photo_id), p.nsid, p.query)
                     for p in rows
                     for entry in p.entries
                     if _SQLITE_ID.fullmatch(photo_id := str(entry.get("id", "")))
                 ],
             )
 
-    def load_listings(self, since: str) -> dict[str, tuple[int, frozenset[int]]]:
-        """Owner NSID → (pages its listing had, the pages fetched at or after `since`)."""
-        found: dict[str, tuple[int, set[int]]] = {}
-        for nsid, page, pages in self._db.execute(
-            "SELECT nsid, page, pages FROM listing_pages WHERE fetched_at >= ? ORDER BY fetched_at",
-            (since,),
-        ):
-            seen = found.setdefault(nsid, (pages, set()))
-            found[nsid] = (pages, seen[1] | {page})
-        return {nsid: (pages, frozenset(fetched)) for nsid, (pages, fetched) in found.items()}
+    def listed_owners(self, since: str) -> set[str]:
+        """Owners with a listing page fetched at or after `since`."""
+        rows = self._db.execute(
+            "SELECT DISTINCT nsid FROM listing_pages WHERE fetched_at >= ?", (since,)
+        )
+        return {nsid for (nsid,) in rows}
 
     def listed_entries(
         self, photo_ids: Iterable[str], since: str
@@ -396,20 +386,21 @@ class StateStore:
         """Photos shown by a listing page fetched at or after `since`: (fetched_at, the
         photo's object as the page gave it), for those of `photo_ids` such a page shows."""
         wanted = sorted({int(p) for p in photo_ids if _SQLITE_ID.fullmatch(p)})
-        pages: dict[tuple[str, int], set[str]] = {}
-        for chunk in _chunks([str(p) for p in wanted], 900):
+        pages: dict[tuple[str, str], set[str]] = {}
+        for start in range(0, len(wanted), 900):
+            chunk = wanted[start : start + 900]
             marks = ", ".join("?" * len(chunk))
-            for photo_id, nsid, page in self._db.execute(
-                f"SELECT photo_id, nsid, page FROM listed_photos WHERE photo_id IN ({marks})",
-                [int(p) for p in chunk],
+            for photo_id, nsid, query in self._db.execute(
+                f"SELECT photo_id, nsid, query FROM listed_photos WHERE photo_id IN ({marks})",
+                chunk,
             ):
-                pages.setdefault((nsid, page), set()).add(str(photo_id))
+                pages.setdefault((nsid, query), set()).add(str(photo_id))
         found = []
-        for (nsid, page), ids in pages.items():
+        for (nsid, query), ids in pages.items():
             row = self._db.execute(
                 "SELECT fetched_at, entries FROM listing_pages "
-                "WHERE nsid = ? AND page = ? AND fetched_at >= ?",
-                (nsid, page, since),
+                "WHERE nsid = ? AND query = ? AND fetched_at >= ?",
+                (nsid, query, since),
             ).fetchone()
             if row is None:
                 continue

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -35,18 +35,27 @@ LISTED, RESTRICTED, PRIVATE, DELETED = 0, 1, 2, 3
 @dataclass
 class SimOwner:
     nsid: str
-    listable: list[str] = field(default_factory=list)  # newest first
+    first_id: int  # the owner's photos have ids first_id, first_id + 1, ... (upload order)
+    listable: np.ndarray  # ids of the photos listings show, newest first
     manifest: int = 0
     missing: int = 0  # manifest photos no listing shows
 
 
 @dataclass
 class SimWorld:
+    """Owners and the manifest's photos: `facts` holds, per manifest photo id, its owner, its
+    state (LISTED, RESTRICTED, PRIVATE, DELETED) and its licence id; photos outside the
+    manifest are only ids in their owner's `listable`."""
+
     owners: dict[str, SimOwner]
-    owner_of: dict[str, str]  # every photo id -> owner nsid
-    state: dict[str, int]  # photo id -> LISTED | RESTRICTED | PRIVATE | DELETED
-    licence: dict[str, int]
+    facts: dict[str, tuple[str, int, int]]
     manifest: list[str]  # the manifest's photo ids, in manifest order
+
+    def owner_of(self, photo_id: str) -> str:
+        return self.facts[photo_id][0]
+
+    def state(self, photo_id: str) -> int:
+        return self.facts[photo_id][1]
 
     def lower_bound(self) -> int:
         """Issue 14's bound for an owner-less manifest (no history calls, no licence table)."""
@@ -74,32 +83,29 @@ def build(
     """`photos` manifest photos from `owners` owners, photos per owner lognormal(0, `sigma`)
     (sigma 0: every owner the same share); each owner has about `multiplier` times (median,
     lognormal spread) as many public photos as the manifest takes, and the manifest's photos
-    are spread over them at random. `missing` of the manifest photos are not listable."""
+    are spread over them at random. `missing` of the manifest photos are not listable (and
+    about 6% of the others)."""
     weights = rng.lognormal(0.0, sigma, owners) if sigma > 0 else np.ones(owners)
     counts = 1 + rng.multinomial(photos - owners, weights / weights.sum())
-    world = SimWorld({}, {}, {}, {}, [])
+    world = SimWorld({}, {}, [])
     next_id = 10_000_000_000
     for index, n in enumerate(counts.tolist()):
         nsid = f"{10_000_000 + index}@N0{index % 9}"
-        owner = SimOwner(nsid)
         public = max(n, math.ceil(n * max(1.0, rng.lognormal(math.log(multiplier), 1.0))))
-        ids = [str(next_id + k) for k in range(public)]
-        next_id += public
-        chosen = set(rng.choice(public, n, replace=False).tolist())
         states = rng.choice(4, public, p=[0.94, 0.03, 0.02, 0.01])
-        for k, photo_id in enumerate(ids):
-            state = int(states[k])
-            if k in chosen:
-                state = LISTED if rng.random() >= missing else int(rng.integers(1, 4))
-                world.manifest.append(photo_id)
-                owner.manifest += 1
-                owner.missing += state != LISTED
-            world.owner_of[photo_id] = nsid
-            world.state[photo_id] = state
-            world.licence[photo_id] = int(rng.integers(0, 7))
-            if state == LISTED:
-                owner.listable.append(photo_id)
-        owner.listable.reverse()  # ids grow with upload time: newest first
+        chosen = rng.choice(public, n, replace=False)
+        lost = rng.random(n) < missing
+        states[chosen] = np.where(lost, rng.integers(1, 4, n), LISTED)
+        licences = rng.integers(0, 7, n)
+        ids = next_id + np.arange(public, dtype=np.int64)
+        owner = SimOwner(nsid, next_id, ids[states == LISTED][::-1].copy(), n, int(lost.sum()))
+        for k, state, licence in zip(
+            chosen.tolist(), states[chosen].tolist(), licences.tolist(), strict=True
+        ):
+            photo_id = str(next_id + k)
+            world.facts[photo_id] = (nsid, state, licence)
+            world.manifest.append(photo_id)
+        next_id += public
         world.owners[nsid] = owner
     order = rng.permutation(len(world.manifest))
     world.manifest = [world.manifest[i] for i in order.tolist()]
@@ -113,24 +119,33 @@ def flat(rng: np.random.Generator, photos: int, multiplier: float = 4.0) -> SimW
 
 class SimFlickr:
     """Answers `Call`s from a `SimWorld` the way the client would: answer objects, or the
-    `FlickrError` the call would raise. `fail` makes calls fail (FetchFailed) at that rate."""
+    `FlickrError` the call would raise. `fail` makes calls fail (FetchFailed) at that rate.
 
-    def __init__(self, world: SimWorld, *, fail: float = 0.0, seed: int = 0) -> None:
+    A listing page's `page`, `pages` and `total` are Flickr's, but its entries are only its
+    first and last photo and the manifest's photos among those it shows (with `full_pages`,
+    every photo; those outside the manifest have licence 0): the planner reads nothing else
+    (where the page starts and ends in upload time, and the photos it looks for), so its
+    calls are the same, and a million-photo simulation need not build twenty million entries."""
+
+    def __init__(
+        self, world: SimWorld, *, fail: float = 0.0, seed: int = 0, full_pages: bool = False
+    ) -> None:
         self.world = world
+        self.full_pages = full_pages
         self.calls: Counter[str] = Counter()
         self.fail = fail
         self.rng = np.random.default_rng(seed)
         self._owners = {nsid: Owner(nsid, f"user {nsid}", None) for nsid in world.owners}
-        self._pages: dict[tuple[str, int], PhotoPage] = {}
 
-    def status(self, photo_id: str, method: str) -> PhotoStatus:
+    def status(self, photo_id: str, method: str, owner: str | None = None) -> PhotoStatus:
+        fact = self.world.facts.get(photo_id)
         return PhotoStatus(
             photo_id=photo_id,
-            owner=self._owners[self.world.owner_of[photo_id]],
-            licence_id=self.world.licence[photo_id],
+            owner=self._owners[fact[0] if fact is not None else str(owner)],
+            licence_id=fact[2] if fact is not None else 0,
             public=True,
             tags=(),
-            uploaded_at=None,
+            uploaded_at=int(photo_id),  # ids grow with upload time: the id is the time
             last_update=None,
             title=None,
             method=method,
@@ -145,31 +160,45 @@ class SimFlickr:
         if self.fail and self.rng.random() < self.fail:
             return FetchFailed(method, 5, "HTTP 503")
         if call.kind == INFO:
-            state = self.world.state.get(call.photo_id)
-            if state is None or state in (PRIVATE, DELETED):
+            fact = self.world.facts.get(call.photo_id)
+            if fact is None or fact[1] in (PRIVATE, DELETED):
                 return NotVisible(GET_INFO, 1, "Photo not found")
             return self.status(call.photo_id, GET_INFO)
         if call.kind == HISTORY:
             return list[LicenceChange]()
         if call.kind == LOOKUP:
             return UserMatch(call.alias, call.alias)
+        if call.window is not None:
+            return self.search(call.nsid, call.window, call.descending)
         return self.page(call.nsid, call.page)
 
+    def search(
+        self, nsid: str, window: tuple[int | None, int | None], descending: bool
+    ) -> PhotoPage:
+        """Page 1 of photos.search over the owner's photos uploaded within `window`."""
+        ascending = self.world.owners[nsid].listable[::-1]
+        low, high = window
+        start = 0 if low is None else int(np.searchsorted(ascending, low, "left"))
+        end = len(ascending) if high is None else int(np.searchsorted(ascending, high, "right"))
+        selected = ascending[start:end]
+        return self._answer(nsid, selected[::-1] if descending else selected, 1)
+
     def page(self, nsid: str, number: int) -> PhotoPage:
-        key = (nsid, number)
-        cached = self._pages.get(key)
-        if cached is None:
-            listable = self.world.owners[nsid].listable
-            chunk = listable[(number - 1) * PER_PAGE : number * PER_PAGE]
-            cached = PhotoPage(
-                page=number,
-                pages=max(1, math.ceil(len(listable) / PER_PAGE)),
-                per_page=PER_PAGE,
-                total=len(listable),
-                photos=tuple(self.status(p, GET_PUBLIC_PHOTOS) for p in chunk),
-            )
-            self._pages[key] = cached
-        return cached
+        return self._answer(nsid, self.world.owners[nsid].listable, number)
+
+    def _answer(self, nsid: str, listable: np.ndarray, number: int) -> PhotoPage:
+        chunk = listable[(number - 1) * PER_PAGE : number * PER_PAGE]
+        return PhotoPage(
+            page=number,
+            pages=max(1, math.ceil(len(listable) / PER_PAGE)),
+            per_page=PER_PAGE,
+            total=len(listable),
+            photos=tuple(
+                self.status(photo_id, GET_PUBLIC_PHOTOS, nsid)
+                for k, photo_id in enumerate(map(str, chunk.tolist()))
+                if self.full_pages or photo_id in self.world.facts or k in (0, len(chunk) - 1)
+            ),
+        )
 
 
 class ListSink:
@@ -200,8 +229,8 @@ class ListSink:
     def alias(self, alias: str, match: UserMatch | None) -> None:
         pass
 
-    def listing(self, nsid: str, page: PhotoPage) -> None:
-        self.pages.append((nsid, page.page))
+    def listing(self, call: Call, page: PhotoPage) -> None:
+        self.pages.append((call.nsid, page.page))
 
 
 def drive(planner: FetchPlanner, flickr: SimFlickr, *, concurrency: int = 8) -> int:

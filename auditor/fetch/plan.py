@@ -30,6 +30,7 @@ error (never a pass). `InvalidKey` is never handed to the planner: the executor 
 
 from __future__ import annotations
 
+import bisect
 import math
 import random
 from collections import Counter, deque
@@ -76,7 +77,9 @@ class Call:
     photo_id: str = ""  # INFO, HISTORY
     nsid: str = ""  # PAGE
     page: int = 1  # PAGE
-    window: tuple[int, int] | None = None  # PAGE by photos.search: upload times, inclusive
+    # PAGE by photos.search: upload times, inclusive, either end open; None: getPublicPhotos.
+    window: tuple[int | None, int | None] | None = None
+    descending: bool = False  # PAGE by photos.search: newest first
     alias: str = ""  # LOOKUP
     job: int = -1  # PAGE, LOOKUP: the planner's own reference
 
@@ -90,16 +93,7 @@ class PlanSink(Protocol):
     def history(self, photo_id: str, entries: list[LicenceChange]) -> None: ...
     def warning(self, text: str) -> None: ...
     def alias(self, alias: str, match: UserMatch | None) -> None: ...
-    def listing(self, nsid: str, page: PhotoPage) -> None: ...
-
-
-@dataclass(frozen=True)
-class ListedOwner:
-    """A getPublicPhotos listing kept in the state: its pages already fetched (and fresh)."""
-
-    nsid: str
-    pages: int
-    fetched: frozenset[int]
+    def listing(self, call: Call, page: PhotoPage) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -128,14 +122,27 @@ class _Lookup:
 
 @dataclass
 class _Discovered:
-    """An owner found by the sample and being listed, one getPublicPhotos page at a time."""
+    """An owner found by the sample and being listed: its newest getPublicPhotos page first
+    (the whole listing for most owners), then walks in upload time from its sampled photos."""
 
     nsid: str
     expected: float  # pool photos of this owner the listing is still expected to settle
+    times: list[int]  # upload times of its sampled photos, ascending
     pages: int | None = None  # known after the first page
     fetched: set[int] = field(default_factory=set)
     found: int = 0  # pool photos its pages settled
     in_flight: bool = False
+
+
+@dataclass
+class _Walk:
+    """One direction of a discovered owner's walk: photos.search pages of 500, each starting
+    where the last ended (so no page cap applies), newest first going back in time."""
+
+    owner: _Discovered
+    descending: bool
+    bound: int  # the next page starts here (max_upload going back, min_upload going on)
+    limit: int | None  # and stops here (inclusive), or runs to the end
 
 
 def mismatched_answer(photo_id: str, status: PhotoStatus) -> UnexpectedResponse:
@@ -176,37 +183,37 @@ class FetchPlanner:
         need_history: Iterable[str] = (),
         history_for_collection: bool = False,
         known_aliases: Mapping[str, str | None] | None = None,
-        listed: Iterable[ListedOwner] = (),
-        sample: Iterable[str | None] = (),
+        listed: Iterable[str] = (),
+        sample: Iterable[tuple[str | None, int | None]] = (),
         kept: Iterable[PhotoStatus] = (),
         seed: int = 0,
     ) -> None:
-        """`targets`: every photo; `stale`: those to fetch. `listed`: owners' listing pages
-        already fetched (their photos are expected among `stored` answers the executor passes
-        to `settle`). `sample`: owners (None: not public) of pool photos a killed or earlier
-        run established by getInfo, so discovery goes on from what it had learnt. `kept`: photos
-        shown by listing pages kept in the state, settled without a call."""
+        """`targets`: every photo; `stale`: those to fetch. `listed`: owners whose listing pages
+        are kept in the state (not listed again). `sample`: owners and upload times (owner
+        None: not public) of pool photos a killed or earlier run established by getInfo, so
+        discovery goes on from what it had learnt. `kept`: photos shown by listing pages kept
+        in the state, settled without a call."""
         self.sink = sink
         self.catalogue = catalogue
         self.history_for_collection = history_for_collection
         self.targets = {t.photo_id: t for t in targets}
         self.unresolved: set[str] = {t.photo_id for t in stale}
         self.queue: deque[Call] = deque()
-        self.jobs: dict[int, _Job | _Lookup | _Discovered] = {}
+        self.jobs: dict[int, _Job | _Lookup | _Discovered | _Walk] = {}
         self.next_job = 0
         self.done_calls = 0
         self.in_flight = 0
         self.unknown_ids: set[int] = set()
         # Owner discovery.
-        self.listed: dict[str, _Discovered | None] = {}  # getPublicPhotos listed or listing
-        for owner in listed:
-            job = _Discovered(owner.nsid, 0.0, owner.pages, set(owner.fetched))
-            self.listed[owner.nsid] = job
+        # Owners listed (or being listed) in full or by discovery, and those kept in the state.
+        self.listed: set[str] = set(listed)
+        self.times: dict[str, list[int]] = {}  # upload times of owners' sampled photos
         self.hits: Counter[str] = Counter()  # pool photos sampled, by owner
         self.freq: Counter[int] = Counter()  # unlisted owners, by hits
         self.by_hits: dict[int, set[str]] = {}
         self.sampled = 0  # pool photos whose turn came, with their owner known or not public
-        self.pool_owner: dict[str, str] = {}  # pool photos a listing settled before their turn
+        # Pool photos a listing settled before their turn: owner, upload time.
+        self.pool_owner: dict[str, tuple[str, int | None]] = {}
         self.pool: list[str] = []
         self.pool_pos: dict[str, int] = {}
         self.cursor = 0
@@ -218,8 +225,8 @@ class FetchPlanner:
                 self._resolved_visible(status)
         stale = [t for t in stale if t.photo_id in self.unresolved]
         self._plan(stale, need_history, known_aliases or {}, seed)
-        for nsid in sample:
-            self._sampled(nsid)
+        for nsid, uploaded in sample:
+            self._sampled(nsid, uploaded)
 
     # -- the initial plan ---------------------------------------------------------------------
 
@@ -265,7 +272,7 @@ class FetchPlanner:
         self.pool_pos = {photo_id: i for i, photo_id in enumerate(pool)}
         self.pool_left = len(pool)
 
-    def _job(self, job: _Job | _Lookup | _Discovered) -> int:
+    def _job(self, job: _Job | _Lookup | _Discovered | _Walk) -> int:
         self.next_job += 1
         self.jobs[self.next_job] = job
         return self.next_job
@@ -282,7 +289,7 @@ class FetchPlanner:
             return
         job = _Job(nsid, set(ids), uploaded if search else {}, search)
         if not search:
-            self.listed[nsid] = None  # listed by its own job: discovery leaves it alone
+            self.listed.add(nsid)  # listed by its own job: discovery leaves it alone
         self._push(self._page_call(self._job(job), job, 1), front=front)
 
     @staticmethod
@@ -312,7 +319,7 @@ class FetchPlanner:
             if call.kind == INFO and call.photo_id not in self.unresolved:
                 continue  # a listing found it meanwhile
             self.in_flight += 1
-            if call.kind == PAGE and isinstance(self.jobs.get(call.job), _Discovered):
+            if call.kind == PAGE and isinstance(self.jobs.get(call.job), _Discovered | _Walk):
                 self.discovery_pages += 1
             return call
         if self.discovery_pages and self.in_flight > self.discovery_pages:
@@ -333,7 +340,7 @@ class FetchPlanner:
                 return Call(INFO, photo_id=photo_id)
             # Settled by a listing before its turn: its owner is known, so it joins the sample
             # for free, and the sample stays a uniform one of the pool.
-            self._sampled(self.pool_owner.pop(photo_id, None))
+            self._sampled(*self.pool_owner.pop(photo_id, (None, None)))
         return None
 
     def finished(self) -> bool:
@@ -346,11 +353,11 @@ class FetchPlanner:
         for job in self.jobs.values():
             if isinstance(job, _Job) and not job.search:
                 pages += job.pages_left
-            elif isinstance(job, _Discovered) and job.pages is not None:
-                left = job.pages - len(job.fetched) - job.in_flight
-                pages += min(left, math.ceil(job.expected / PAGE_WORTH))
+            elif isinstance(job, _Discovered | _Walk):
+                owner = job if isinstance(job, _Discovered) else job.owner
+                pages += min(math.ceil(owner.expected / PAGE_WORTH), 1 + owner.found)
         calls = self.done_calls + self.in_flight + len(self.queue) + self.pool_left + pages
-        discovering = any(isinstance(job, _Discovered) for job in self.jobs.values())
+        discovering = any(isinstance(job, _Discovered | _Walk) for job in self.jobs.values())
         return PlanEstimate(len(self.unresolved), calls, self.pool_left == 0 and not discovering)
 
     def answer(self, call: Call, outcome: Any) -> None:
@@ -413,11 +420,9 @@ class FetchPlanner:
         if isinstance(job, _Job):
             self._info(sorted(job.photo_ids), front=True)
             job.photo_ids.clear()
-        elif isinstance(job, _Discovered):
+        elif isinstance(job, _Discovered | _Walk):
             # Its photos are still in the pool: they get their getInfo there.
             self.discovery_pages -= 1
-            job.in_flight = False
-            job.expected = 0.0
 
     def _looked_up(self, call: Call, user: UserMatch) -> None:
         lookup = self.jobs.pop(call.job)
@@ -432,10 +437,12 @@ class FetchPlanner:
             if status.photo_id in self.unresolved:
                 found += status.photo_id in self.pool_pos
                 self._resolved_visible(status)
-        if call.window is None:
-            self.sink.listing(call.nsid, page)
+        self.sink.listing(call, page)
         if isinstance(job, _Discovered):
             self._discovered_page(call, job, page, found)
+            return
+        if isinstance(job, _Walk):
+            self._walked(call, job, page, found)
             return
         assert isinstance(job, _Job)
         job.photo_ids &= self.unresolved
@@ -494,11 +501,14 @@ class FetchPlanner:
 
     # -- owner discovery ----------------------------------------------------------------------
 
-    def _sampled(self, nsid: str | None) -> None:
-        """One more pool photo in the sample: its owner, or None when it is not public."""
+    def _sampled(self, nsid: str | None, uploaded: int | None = None) -> None:
+        """One more pool photo in the sample: its owner (None when it is not public) and its
+        upload time."""
         self.sampled += 1
         if nsid is None:
             return
+        if uploaded is not None:
+            self.times.setdefault(nsid, []).append(uploaded)
         r = self.hits[nsid]
         self.hits[nsid] = r + 1
         if r:
@@ -529,32 +539,106 @@ class FetchPlanner:
 
     def _list(self, nsid: str, expected: float) -> None:
         self.by_hits[self.hits[nsid]].discard(nsid)
-        job = _Discovered(nsid, expected, in_flight=True)
-        self.listed[nsid] = job
+        job = _Discovered(nsid, expected, sorted(self.times.get(nsid, ())), in_flight=True)
+        self.listed.add(nsid)
         number = self._job(job)
         self._push(Call(PAGE, nsid=nsid, page=1, job=number), front=True)
 
     def _discovered_page(self, call: Call, job: _Discovered, page: PhotoPage, found: int) -> None:
+        """The newest getPublicPhotos page of a discovered owner: often the whole listing;
+        else the walk starts from the owner's sampled photos (or, without upload times, the
+        listing goes on page by page while pages are worth their call)."""
         self.discovery_pages -= 1
         job.in_flight = False
         job.fetched.add(call.page)
         job.pages = page.pages
         job.found += found
+        # The estimate that started the listing, less what it found; or, when the page found
+        # more than that estimate expected, what the page's yield says of the rest.
+        rest = max(page.total - page.per_page * page.page, 0)
+        job.expected = max(job.expected - found, found * rest / page.per_page)
         left = [n for n in range(1, page.pages + 1) if n not in job.fetched]
+        self.jobs.pop(call.job, None)
         if not left:
-            self.jobs.pop(call.job, None)
+            return
+        times = [t for t in (s.uploaded_at for s in page.photos) if t is not None]
+        if job.times and times and call.page == 1:
+            # Page 1 holds everything uploaded since its oldest photo: walk below that.
+            newest = min(max(job.times), min(times) - 1)
+            self._walk(_Walk(job, True, newest, None))
+            self._walk(_Walk(job, False, newest + 1, min(times) - 1))
             return
         # Two views of what is left: the estimate that started the listing less what it found,
-        # and the pages seen so far's yield spread over the rest; the listing goes on while the
-        # next page is expected to settle more than the call costs.
-        by_estimate = max(job.expected - found, 0.0)
+        # and the pages seen so far's yield spread over the rest.
         by_yield = job.found / len(job.fetched) * len(left)
-        job.expected = (by_estimate + by_yield) / 2
+        job.expected = (job.expected + by_yield) / 2
         if job.expected / len(left) < PAGE_WORTH:
-            self.jobs.pop(call.job, None)
             return
         job.in_flight = True
-        self._push(Call(PAGE, nsid=job.nsid, page=left[0], job=call.job), front=True)
+        number = self._job(job)
+        self._push(Call(PAGE, nsid=job.nsid, page=left[0], job=number), front=True)
+
+    def _beyond(self, walk: _Walk) -> int:
+        """The owner's sampled photos the walk has still to reach."""
+        times = walk.owner.times
+        if walk.descending:
+            return bisect.bisect_left(times, walk.bound)
+        return len(times) - bisect.bisect_left(times, walk.bound)
+
+    def _walk(self, walk: _Walk) -> None:
+        """Take the walk's next page if the photos ahead are expected to be worth it: the
+        owner's remaining photos, in the share its sample has ahead of the walk."""
+        if walk.limit is not None and walk.bound > walk.limit:
+            return
+        owner = walk.owner
+        ahead = self._beyond(walk)
+        share = (ahead + 0.5) / (len(owner.times) + 1)
+        if owner.expected * share < PAGE_WORTH:
+            return
+        self._walk_page(walk)
+
+    def _walk_page(self, walk: _Walk) -> None:
+        window = (None, walk.bound) if walk.descending else (walk.bound, walk.limit)
+        number = self._job(walk)
+        call = Call(
+            PAGE, nsid=walk.owner.nsid, window=window, descending=walk.descending, job=number
+        )
+        self._push(call, front=True)
+
+    def _walked(self, call: Call, walk: _Walk, page: PhotoPage, found: int) -> None:
+        """After a walk's page: on while pages find photos; across a stretch without any, on
+        from the next sampled photo ahead (the stretch's photos get their getInfo); done at
+        the end of the owner's photos."""
+        self.discovery_pages -= 1
+        self.jobs.pop(call.job, None)
+        owner = walk.owner
+        owner.found += found
+        rest = max(page.total - page.per_page, 0)  # the photos that way past this page
+        owner.expected = max(owner.expected - found, found * rest / page.per_page)
+        times = [t for t in (s.uploaded_at for s in page.photos) if t is not None]
+        if page.total <= page.per_page * page.page or not times:
+            return  # the last page that way
+        edge = min(times) if walk.descending else max(times)
+        # Photos uploaded in the page's last second may go on past it: start there again
+        # (unless the whole page is that one second, which would never move on).
+        if edge == walk.bound:
+            return
+        walk.bound = edge
+        if found >= 1:
+            self._walk_page(walk)
+            return
+        times_ahead = owner.times
+        if walk.descending:
+            index = bisect.bisect_left(times_ahead, edge) - 1
+            if index < 0:
+                return
+            walk.bound = times_ahead[index]
+        else:
+            index = bisect.bisect_right(times_ahead, edge)
+            if index >= len(times_ahead):
+                return
+            walk.bound = times_ahead[index]
+        self._walk(walk)
 
     # -- recording ----------------------------------------------------------------------------
 
@@ -567,7 +651,7 @@ class FetchPlanner:
             return UNKNOWN
         return licence.slug
 
-    def _settled(self, photo_id: str, owner: str | None) -> None:
+    def _settled(self, photo_id: str, owner: str | None, uploaded: int | None = None) -> None:
         self.unresolved.discard(photo_id)
         position = self.pool_pos.get(photo_id)
         if position is None:
@@ -575,12 +659,12 @@ class FetchPlanner:
         if position >= self.cursor:
             self.pool_left -= 1  # settled before its turn in the pool: sampled at its turn
             if owner is not None:
-                self.pool_owner[photo_id] = owner
+                self.pool_owner[photo_id] = (owner, uploaded)
         else:
-            self._sampled(owner)  # its turn came (its getInfo may still be in flight)
+            self._sampled(owner, uploaded)  # its turn came (its getInfo may still be in flight)
 
     def _resolved_visible(self, status: PhotoStatus) -> None:
-        self._settled(status.photo_id, status.owner.nsid)
+        self._settled(status.photo_id, status.owner.nsid, status.uploaded_at)
         self.sink.visible(status)
         if not status.public:
             return  # stored not-public (`ispublic: 0`): no licence to trace
@@ -604,7 +688,6 @@ __all__ = [
     "GET_PUBLIC_PHOTOS",
     "Call",
     "FetchPlanner",
-    "ListedOwner",
     "PlanEstimate",
     "PlanSink",
     "expected_remaining",

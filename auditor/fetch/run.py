@@ -37,7 +37,6 @@ from auditor.fetch.plan import (
     PER_PAGE,
     Call,
     FetchPlanner,
-    ListedOwner,
     PlanEstimate,
 )
 from auditor.fetch.targets import Target, build_targets
@@ -45,6 +44,7 @@ from auditor.flickr.errors import FlickrError, InvalidKey, NotVisible, Unexpecte
 from auditor.flickr.parse import (
     GET_INFO,
     GET_PUBLIC_PHOTOS,
+    SEARCH,
     FlickrLicence,
     LicenceChange,
     PhotoPage,
@@ -178,11 +178,14 @@ class _Recorder:
         else:
             self.store.save_owner(alias, match.nsid, match.username, iso(now_utc()))
 
-    def listing(self, nsid: str, page: PhotoPage) -> None:
+    def listing(self, call: Call, page: PhotoPage) -> None:
         entries = [dict(status.raw) for status in page.photos]
-        self.pages.append(
-            ListingPage(nsid, page.page, page.pages, page.total, iso(now_utc()), entries)
-        )
+        if call.window is None:
+            query = f"{GET_PUBLIC_PHOTOS} page={call.page}"
+        else:
+            order = "desc" if call.descending else "asc"
+            query = f"{SEARCH} {call.window[0]}..{call.window[1]} {order} page={call.page}"
+        self.pages.append(ListingPage(call.nsid, query, iso(now_utc()), entries))
 
     def _add(self, record: PhotoRecord) -> None:
         self.fetched.add(record.photo_id)
@@ -215,7 +218,7 @@ def _call(client: FlickrApi, call: Call) -> Any:
             call.page,
             min_upload=call.window[0],
             max_upload=call.window[1],
-            sort="date-posted-asc",
+            sort="date-posted-desc" if call.descending else "date-posted-asc",
             per_page=PER_PAGE,
         )
     return client.public_photos(call.nsid, call.page, per_page=PER_PAGE)
@@ -430,7 +433,7 @@ class PreparedFetch:
 
 def _pool_sample(
     targets: Sequence[Target], stored: pd.DataFrame, stale: Sequence[Target]
-) -> list[str | None]:
+) -> list[tuple[str | None, int | None]]:
     """Owners (None: not public) of photos without a manifest owner that an earlier or killed
     run established by getInfo: the discovery sample it had gathered."""
     if stored.empty:
@@ -439,11 +442,15 @@ def _pool_sample(
     pool = {t.photo_id for t in targets if not t.owner_nsid and not t.owner_alias}
     rows = stored.loc[
         stored["photo_id"].isin(pool - stale_ids) & (stored["method"] == GET_INFO),
-        ["status", "owner_nsid"],
+        ["status", "owner_nsid", "uploaded_at"],
     ]
     return [
-        nsid if status == STATUS_OK and isinstance(nsid, str) else None
-        for status, nsid in zip(rows["status"], rows["owner_nsid"], strict=True)
+        (nsid, None if pd.isna(uploaded) else int(uploaded))
+        if status == STATUS_OK and isinstance(nsid, str)
+        else (None, None)
+        for status, nsid, uploaded in zip(
+            rows["status"], rows["owner_nsid"], rows["uploaded_at"], strict=True
+        )
     ]
 
 
@@ -482,14 +489,11 @@ def prepare_fetch(
     recorder.catalogue = catalogue
     cutoff = fresh_cutoff(options.max_age)
     kept: list[PhotoStatus] = []
-    listed: list[ListedOwner] = []
-    sample: list[str | None] = []
+    listed: set[str] = set()
+    sample: list[tuple[str | None, int | None]] = []
     if not options.refresh:
         kept = _kept_listings(store, stale, cutoff, recorder)
-        listed = [
-            ListedOwner(nsid, pages, fetched)
-            for nsid, (pages, fetched) in store.load_listings(cutoff).items()
-        ]
+        listed = store.listed_owners(cutoff)
         sample = _pool_sample(targets, stored, stale)
     planner = FetchPlanner(
         targets,

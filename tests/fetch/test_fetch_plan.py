@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import random
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -367,15 +368,11 @@ def test_another_manifest_reuses_the_listings_kept_in_the_state(
     with client_for(standin) as client, StateStore(state) as store:
         first = fetch_status(photos, client, store)
     assert first.api_calls["flickr.people.getPublicPhotos"] >= 1
-    with StateStore(state) as store:
-        listed = set(store.load_listings("0000"))
-    others = [
-        p.photo_id
-        for nsid in listed
-        for p in world.owner_photos(nsid)
-        if p.photo_id not in set(ids) and p.public and not p.deleted and not p.safety_level
-    ][:300]
-    others.append("800003")  # one photo of the first owner the first run settled too
+    with sqlite3.connect(state) as db:
+        shown = [str(row[0]) for row in db.execute("SELECT photo_id FROM listed_photos")]
+    others = [p for p in shown if p not in set(ids)][:300]
+    assert len(others) == 300
+    others.append(ids[0])  # a photo the first run settled: fresh in the state
     photos = read_manifests([url_list(tmp_path / "b.txt", others)]).photos
     before = standin.calls()
     with client_for(standin) as client, StateStore(state) as store:

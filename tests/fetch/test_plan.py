@@ -13,7 +13,6 @@ from auditor.fetch.plan import (
     INFO,
     PAGE,
     FetchPlanner,
-    ListedOwner,
     expected_remaining,
     good_turing,
 )
@@ -31,17 +30,17 @@ def planner(world: SimWorld, sink: ListSink, **kwargs: object) -> FetchPlanner:
 
 def assert_same_as_one_getinfo_per_photo(world: SimWorld, sink: ListSink) -> None:
     """Every manifest photo settled once, as its own getInfo would have settled it."""
-    visible = {p for p in world.manifest if world.state[p] in (0, 1)}
+    visible = {p for p in world.manifest if world.state(p) in (0, 1)}
     assert set(sink.visible_ids) == visible - sink.failed_ids
     assert sink.not_public_ids == set(world.manifest) - visible - sink.failed_ids
-    assert all(sink.visible_ids[p] == world.owner_of[p] for p in sink.visible_ids)
+    assert all(sink.visible_ids[p] == world.owner_of(p) for p in sink.visible_ids)
     assert not (set(sink.visible_ids) & sink.not_public_ids)
 
 
 def test_heavy_tailed_world_of_thousands_of_owners() -> None:
     world = build(np.random.default_rng(5), photos=20_000, owners=2_000, sigma=1.5)
     sink = ListSink()
-    flickr = SimFlickr(world)
+    flickr = SimFlickr(world, full_pages=True)
     calls = drive(planner(world, sink, seed=5), flickr, concurrency=4)
     assert_same_as_one_getinfo_per_photo(world, sink)
     assert not sink.failed_ids
@@ -105,7 +104,7 @@ def test_a_resumed_sample_lists_a_big_owner_at_once() -> None:
     owner first, instead of learning it again."""
     world = build(np.random.default_rng(4), photos=2_000, owners=40, sigma=2.5)
     big = max(world.owners.values(), key=lambda o: o.manifest)
-    prior = [big.nsid] * 10 + [f"{n}@N01" for n in range(10)]
+    prior = [(big.nsid, None)] * 10 + [(f"{n}@N01", None) for n in range(10)]
     plan = planner(world, ListSink(), sample=prior)
     first = plan.next_call()
     listed = set()
@@ -121,7 +120,7 @@ def test_a_resumed_sample_lists_a_big_owner_at_once() -> None:
 def test_an_owner_listed_in_the_state_is_not_listed_again() -> None:
     world = build(np.random.default_rng(8), photos=600, owners=3, sigma=0.1)
     owners = list(world.owners.values())
-    listed = [ListedOwner(o.nsid, 1, frozenset({1})) for o in owners]
+    listed = [o.nsid for o in owners]
     sink = ListSink()
     flickr = SimFlickr(world)
     drive(planner(world, sink, listed=listed), flickr)
@@ -136,7 +135,7 @@ def test_kept_listing_entries_settle_photos_without_a_call() -> None:
     for owner in world.owners.values():
         for number in range(1, flickr.page(owner.nsid, 1).pages + 1):
             kept.extend(flickr.page(owner.nsid, number).photos)
-    listed = [ListedOwner(o.nsid, 1, frozenset({1})) for o in world.owners.values()]
+    listed = list(world.owners)
     sink = ListSink()
     calls = drive(planner(world, sink, kept=kept, listed=listed), flickr)
     assert_same_as_one_getinfo_per_photo(world, sink)
