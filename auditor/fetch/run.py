@@ -544,6 +544,8 @@ def fetch_status(
     if missing:  # cannot happen unless the store lost rows; never let a photo pass silently
         raise RuntimeError(f"{len(missing)} photo(s) have no status after the fetch")
     warnings.extend(recorder.warnings)
+    if store.unsaved is not None:
+        warnings.append(store.unsaved)
     warnings.extend(
         f"Flickr answered licence id {licence_id}, which the catalogue does not know: "
         "judged as unknown-licence"
