@@ -30,7 +30,6 @@ import os
 import platform
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -478,26 +477,6 @@ def planner_world_calls(sink: planner_world.ListSink, calls: int) -> str:
 # -- rate: the planner over HTTP within the token bucket --------------------------------------
 
 
-class RecordingBucket(TokenBucket):
-    """The real token bucket, recording the clock reading at which it let each call start."""
-
-    def __init__(self, per_hour: float) -> None:
-        self._local = threading.local()
-        super().__init__(per_hour, clock=self._clock)
-        self.starts: list[float] = []
-
-    def _clock(self) -> float:
-        now = time.monotonic()
-        self._local.last = now
-        return now
-
-    def acquire(self) -> float:
-        waited = super().acquire()
-        # The last clock reading in this thread is the one the start was granted at.
-        self.starts.append(self._local.last)
-        return waited
-
-
 def max_in_window(times: Sequence[float], width: float) -> int:
     """The most of `times` in any half-open window [t, t + width)."""
     ordered = sorted(times)
@@ -537,7 +516,7 @@ def run_rate(
     synthetic: Synthetic, manifest: Path, state: Path, args: argparse.Namespace
 ) -> dict[str, float]:
     photos = read_manifests([manifest]).photos
-    bucket = RecordingBucket(args.rate)
+    bucket = planner_world.RecordingBucket(args.rate)
     with (
         FlickrStandIn(synthetic.world, latency=args.latency) as standin,
         FlickrClient(VALID_KEY, api_url=standin.url, limiter=bucket) as client,

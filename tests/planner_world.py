@@ -11,6 +11,8 @@ name no owner: the sum over owners of min(manifest photos, 1 + ceil(listable / 5
 from __future__ import annotations
 
 import math
+import threading
+import time
 from collections import Counter
 from dataclasses import dataclass
 
@@ -18,6 +20,7 @@ import numpy as np
 
 from auditor.fetch.plan import HISTORY, INFO, LOOKUP, PER_PAGE, Call, FetchPlanner
 from auditor.fetch.targets import Target
+from auditor.flickr import TokenBucket
 from auditor.flickr.errors import FetchFailed, FlickrError, NotVisible
 from auditor.flickr.parse import (
     GET_INFO,
@@ -199,6 +202,27 @@ class SimFlickr:
                 if self.full_pages or photo_id in self.world.facts or k in (0, len(chunk) - 1)
             ),
         )
+
+
+class RecordingBucket(TokenBucket):
+    """The real token bucket, recording the clock reading at which it let each call start (to
+    count the starts in any window against what the limit allows there)."""
+
+    def __init__(self, per_hour: float) -> None:
+        self._local = threading.local()
+        super().__init__(per_hour, clock=self._clock)
+        self.starts: list[float] = []
+
+    def _clock(self) -> float:
+        now = time.monotonic()
+        self._local.last = now
+        return now
+
+    def acquire(self) -> float:
+        waited = super().acquire()
+        # The last clock reading in this thread is the one the start was granted at.
+        self.starts.append(self._local.last)
+        return waited
 
 
 class ListSink:

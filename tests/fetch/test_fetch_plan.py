@@ -6,14 +6,13 @@ from __future__ import annotations
 import bisect
 import random
 import sqlite3
-import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from flickr_standin import VALID_KEY, Faults, FlickrStandIn, Owner, Photo, World
+from planner_world import RecordingBucket
 
 from auditor.fetch import FetchOptions, fetch_status, with_live_status
 from auditor.flickr import FlickrClient, InvalidKey, PhotoStatus, TokenBucket
@@ -275,26 +274,6 @@ def test_a_state_file_that_fills_up_mid_run_loses_no_answer(
 # -- manifests that name no owner: owner discovery over HTTP ----------------------------------
 
 
-class StartsBucket(TokenBucket):
-    """The real token bucket, recording the clock reading at which it let each call start."""
-
-    def __init__(self, per_hour: float) -> None:
-        self._local = threading.local()
-        super().__init__(per_hour, clock=self._clock)
-        self.starts: list[float] = []
-
-    def _clock(self) -> float:
-        now = time.monotonic()
-        self._local.last = now
-        return now
-
-    def acquire(self) -> float:
-        waited = super().acquire()
-        # The last clock reading in this thread is the one the start was granted at.
-        self.starts.append(self._local.last)
-        return waited
-
-
 def heavy_world(seed: int, owners: int = 120, photos: int = 1612) -> tuple[World, list[str], int]:
     """`photos` manifest photos from `owners` owners with heavy-tailed (lognormal) shares, of a
     manifest that names no owner; each owner has more public photos than the manifest takes,
@@ -351,7 +330,7 @@ def test_an_owner_less_url_list_is_settled_within_the_bound_and_the_rate(
     world, ids, bound = heavy_world(1)
     standin = flickr_standin(world)
     photos = read_manifests([url_list(tmp_path / "urls.txt", ids)]).photos
-    bucket = StartsBucket(360_000)  # 100 calls a second
+    bucket = RecordingBucket(360_000)  # 100 calls a second
     client = FlickrClient(VALID_KEY, api_url=standin.url, limiter=bucket, backoff=(0.001, 0.01))
     with client, StateStore(tmp_path / "s.sqlite") as store:
         report = fetch_status(photos, client, store)
