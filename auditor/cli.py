@@ -42,6 +42,7 @@ from auditor.exposure import summary_lines as exposure_summary_lines
 from auditor.fetch import FetchOptions, FetchReport, fetch_status, with_live_status
 from auditor.flickr import DEFAULT_API_URL, FlickrClient, InvalidKey, TokenBucket
 from auditor.licences import load_catalogue
+from auditor.limits import read_small_file
 from auditor.lookup import build_lookup_site, check_out_dir, random_salt
 from auditor.manifests.columns import ColumnOptions
 from auditor.manifests.read import FORMATS, ManifestTable, read_manifests
@@ -331,7 +332,7 @@ def api_key(options: LiveOptions) -> str | None:
     if options.api_key_file is not None:
         path = options.api_key_file
         try:
-            key = path.read_text(encoding="utf-8").strip()
+            key = read_small_file(path, "key_file", "API key file").decode("utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
             raise AuditorError(

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from auditor.errors import ManifestError
+from auditor.jsonstream import JsonProblem
 from auditor.licences import LicenceCatalogue
 from auditor.manifests.coco import looks_like_coco, read_coco
 from auditor.manifests.columns import ColumnOptions
@@ -30,7 +31,7 @@ from auditor.manifests.openverse import CSV_REQUIRED as OPENVERSE_SIGNATURE
 from auditor.manifests.openverse import TSV_COLUMNS as OPENVERSE_TSV_COLUMNS
 from auditor.manifests.openverse import read_openverse
 from auditor.manifests.raw import RawManifest
-from auditor.manifests.source import PARQUET_MAGIC, head_bytes, load_json
+from auditor.manifests.source import PARQUET_MAGIC, head_bytes, load_json_document, loads_line
 from auditor.manifests.tabular import (
     json_records,
     read_delimited,
@@ -92,9 +93,9 @@ def _sniff(path: Path) -> _Sniff:
         newline = stripped.find("\n")
         if newline != -1 and stripped[newline:].lstrip().startswith("{"):
             try:
-                if isinstance(json.loads(stripped[:newline]), dict):
+                if isinstance(loads_line(stripped[:newline]), dict):
                     return _Sniff("jsonl", "")
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, JsonProblem):
                 pass
         return _Sniff("json", "")
     return _Sniff("text", _first_data_line(text))
@@ -162,7 +163,7 @@ def _choose_format(path: Path, fmt: str | None, columns: ColumnOptions) -> tuple
     sniff = _sniff(path)
     document: Any = None
     if sniff.container == "json" and (fmt is None or fmt in JSON_DOCUMENT_FORMATS):
-        document = load_json(path)
+        document = load_json_document(path)
     if fmt is None:
         if sniff.container in ("parquet", "jsonl"):
             fmt = sniff.container
