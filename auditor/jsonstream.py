@@ -30,6 +30,7 @@ import numpy as np
 Prefix = str
 SKELETON_ITEMS = 100  # entries of an array or object kept by a skeleton
 FEED_BYTES = 1 << 20
+PULL_BYTES = 1 << 16  # what ijson's pull API reads at a time (an error's line is this close)
 
 _OPEN = (ord("["), ord("{"))
 _CLOSE = (ord("]"), ord("}"))
@@ -142,13 +143,16 @@ def stream_values(
     """
 
     def problem(error: Exception) -> JsonProblem:
-        return _problem(error, None if lines is None else lines() + 1)
+        found = _problem(error, None)
+        if lines is not None:  # where reading had got to: the error is at most a buffer before
+            found.problem += f", near line {lines() + 1}"
+        return found
 
     if len(targets) == 1:  # ijson's pull API: items built in C, no per-chunk round trip
         target = targets[0]
         read = ijson.kvitems if target.pairs else ijson.items
         try:
-            for value in read(stream, target.prefix, use_float=True, buf_size=FEED_BYTES):
+            for value in read(stream, target.prefix, use_float=True, buf_size=PULL_BYTES):
                 yield 0, value
         except ijson.JSONError as error:
             raise problem(error) from None
@@ -172,7 +176,7 @@ def stream_values(
             coroutine.close()
     except ijson.JSONError as error:
         raise problem(error) from None
-    for index, values in enumerate(found):
+    for index, values in enumerate(found):  # (what closing the parsers found)
         yield from ((index, value) for value in values)
 
 
@@ -221,14 +225,23 @@ class StreamedDict(dict[str, Any]):
     iterating see only those; `items()` and `values()` yield every entry, streaming past the
     first ones, and `value_list()` is a `StreamedList` of the values."""
 
-    def __init__(self, head: dict[str, Any], opener: Opener, prefix: Prefix) -> None:
+    def __init__(
+        self, head: dict[str, Any], opener: Opener, prefix: Prefix, unfinished: str | None = None
+    ) -> None:
         super().__init__(head)
         self.opener = opener
         self.prefix = prefix
+        # The last key, when the head ended inside its value: looked up, that value is itself
+        # streamed; iterated, it comes whole from the file.
+        self.unfinished = unfinished
+
+    def _finished(self) -> list[tuple[str, Any]]:
+        return [(k, v) for k, v in super().items() if k != self.unfinished]
 
     def items(self) -> Iterator[tuple[str, Any]]:  # type: ignore[override]
-        yield from super().items()
-        yield from _rest(self.opener, Target(self.prefix, pairs=True), super().__len__())
+        head = self._finished()
+        yield from head
+        yield from _rest(self.opener, Target(self.prefix, pairs=True), len(head))
 
     def values(self) -> Iterator[Any]:  # type: ignore[override]
         return (value for _, value in self.items())
@@ -238,7 +251,7 @@ class StreamedDict(dict[str, Any]):
             pairs = _rest(self.opener, Target(self.prefix, pairs=True), skip)
             return (value for _, value in pairs)
 
-        return StreamedList(super().values(), rest, self.prefix)
+        return StreamedList([v for _, v in self._finished()], rest, self.prefix)
 
     def __repr__(self) -> str:
         return f"StreamedDict({self.prefix!r}, head={super().__len__()})"
@@ -299,14 +312,14 @@ def skeleton(head: bytes, complete: bool, opener: Opener) -> Any:
     stack: list[_Open] = []
     root: list[Any] = []
 
-    def close(node: _Open) -> Any:
+    def close(node: _Open, unfinished: str | None = None) -> Any:
         cut = node.cut or not complete_so_far[0]
         entries = node.entries
         if not cut:
             return entries
         if isinstance(entries, list):
             return _streamed_list(entries, opener, node.prefix)
-        return StreamedDict(entries, opener, node.prefix)
+        return StreamedDict(entries, opener, node.prefix, unfinished)
 
     def put(value: Any) -> None:
         if not stack:
@@ -321,8 +334,10 @@ def skeleton(head: bytes, complete: bool, opener: Opener) -> Any:
 
     complete_so_far = [True]
     events = ijson.parse(head, use_float=True)
+    last_put_number = False  # the last event put a number into the innermost container
     try:
         for prefix, event, value in events:
+            last_put_number = False
             top = stack[-1] if stack else None
             if top is not None and top.skipping:
                 if event in ("start_map", "start_array"):
@@ -358,14 +373,29 @@ def skeleton(head: bytes, complete: bool, opener: Opener) -> Any:
                 stack.append(_Open(prefix, event == "start_array"))
             else:
                 put(value)
+                last_put_number = event == "number"
     except ijson.IncompleteJSONError as error:
         if complete or "premature EOF" not in str(error):
             line = head.count(b"\n") + 1 if "premature EOF" in str(error) else None
             raise _problem(error, line) from None
         complete_so_far[0] = False
+        if last_put_number and stack:
+            # A number at the very end of the head may be cut short ("6" of "68"): drop it.
+            top_entries = stack[-1].entries
+            if isinstance(top_entries, list):
+                top_entries.pop()
+            elif stack[-1].key in top_entries:
+                del top_entries[stack[-1].key]
+        unfinished: str | None = None  # the key of an unfinished value, in its object
         while stack:  # the head ended inside these: each is streamed from the file
             node = stack.pop()
-            put(close(node))
+            value = close(node, unfinished)
+            unfinished = None
+            if stack and stack[-1].is_list:
+                continue  # an unfinished entry of an array: it comes whole when streamed
+            if stack:
+                unfinished = stack[-1].key
+            put(value)
     if not root:
         raise JsonProblem("the file looks truncated (the JSON ends early)", head.count(b"\n") + 1)
     return root[0]
