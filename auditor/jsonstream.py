@@ -35,6 +35,7 @@ PULL_BYTES = 1 << 16  # what ijson's pull API reads at a time (an error's line i
 _OPEN = (ord("["), ord("{"))
 _CLOSE = (ord("]"), ord("}"))
 _QUOTE = ord('"')
+_DELIMITERS = (b",", b"[", b"{", b":", b" ", b"\n", b"\t", b"\r")
 _BACKSLASH = ord("\\")
 
 
@@ -333,11 +334,14 @@ def skeleton(head: bytes, complete: bool, opener: Opener) -> Any:
             parent.entries[parent.key] = value
 
     complete_so_far = [True]
+    if not complete:
+        # End the head on a delimiter, so that no number, true, false or null (nor a UTF-8
+        # character) is cut in two: what is cut is then only ever an unfinished string or
+        # container, which the parser reports as the end of the input.
+        head = head[: max(head.rfind(byte) for byte in _DELIMITERS) + 1]
     events = ijson.parse(head, use_float=True)
-    last_put_number = False  # the last event put a number into the innermost container
     try:
         for prefix, event, value in events:
-            last_put_number = False
             top = stack[-1] if stack else None
             if top is not None and top.skipping:
                 if event in ("start_map", "start_array"):
@@ -373,19 +377,11 @@ def skeleton(head: bytes, complete: bool, opener: Opener) -> Any:
                 stack.append(_Open(prefix, event == "start_array"))
             else:
                 put(value)
-                last_put_number = event == "number"
     except ijson.IncompleteJSONError as error:
         if complete or "premature EOF" not in str(error):
             line = head.count(b"\n") + 1 if "premature EOF" in str(error) else None
             raise _problem(error, line) from None
         complete_so_far[0] = False
-        if last_put_number and stack:
-            # A number at the very end of the head may be cut short ("6" of "68"): drop it.
-            top_entries = stack[-1].entries
-            if isinstance(top_entries, list):
-                top_entries.pop()
-            elif stack[-1].key in top_entries:
-                del top_entries[stack[-1].key]
         unfinished: str | None = None  # the key of an unfinished value, in its object
         while stack:  # the head ended inside these: each is streamed from the file
             node = stack.pop()

@@ -9,11 +9,14 @@ JSON Lines; the header of a CSV (Open Images, Openverse) or the shape of a heade
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from queue import Empty, Full, Queue
 from typing import Any
 
 import pandas as pd
@@ -30,7 +33,7 @@ from auditor.manifests.openimages import read_openimages
 from auditor.manifests.openverse import CSV_REQUIRED as OPENVERSE_SIGNATURE
 from auditor.manifests.openverse import TSV_COLUMNS as OPENVERSE_TSV_COLUMNS
 from auditor.manifests.openverse import read_openverse
-from auditor.manifests.raw import RawManifest
+from auditor.manifests.raw import RawManifest, hand_on_pieces
 from auditor.manifests.source import PARQUET_MAGIC, head_bytes, load_json_document, loads_line
 from auditor.manifests.tabular import (
     json_records,
@@ -219,13 +222,13 @@ def iter_manifest(
     columns: ColumnOptions | None = None,
     chunk_rows: int = YFCC_CHUNK_ROWS,
 ) -> Iterator[RawManifest]:
-    """Read one manifest in pieces of about `chunk_rows` rows where its format can be read
-    that way (YFCC100M, which has 100 million lines), else whole; pieces come in file order."""
+    """Read one manifest in pieces of about `chunk_rows` rows, in file order: YFCC100M by
+    Arrow in blocks, the formats read row by row through `_in_pieces`."""
     path = Path(path)
     columns = columns or ColumnOptions()
     chosen, sniff, document = _choose_format(path, fmt, columns)
     if chosen != "yfcc100m":
-        yield _read(path, chosen, sniff, document, columns)
+        yield from _in_pieces(lambda: _read(path, chosen, sniff, document, columns), chunk_rows)
         return
     empty = True
     for chunk in iter_yfcc100m(path, chunk_rows=chunk_rows):
@@ -233,6 +236,61 @@ def iter_manifest(
         yield chunk
     if empty:
         raise ManifestError(path, "is empty; give a manifest that lists photos")
+
+
+class _Stopped(Exception):
+    """The consumer of the pieces went away: the reader thread stops."""
+
+
+def _in_pieces(read: Callable[[], RawManifest], rows: int) -> Iterator[RawManifest]:
+    """The rows `read()` (a reader going row by row) adds, in pieces of `rows` rows, while it
+    reads: it runs in a thread whose `RawManifest.add` hands each piece over (one at a time,
+    so memory holds at most two pieces), and its own RawManifest, with the file's notes and
+    skips, comes last. A streamed JSON document or a large CSV is so read in bounded memory by
+    the chunked pipeline, however the format's reader is written."""
+    handed: Queue[tuple[str, Any]] = Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(entry: tuple[str, Any]) -> None:
+        while not stop.is_set():
+            try:
+                handed.put(entry, timeout=0.1)
+                return
+            except Full:
+                continue
+        raise _Stopped
+
+    def work() -> None:
+        hand_on_pieces(lambda piece: put(("piece", piece)), rows)
+        try:
+            put(("last", read()))
+        except _Stopped:
+            pass
+        except BaseException as error:  # handed to the consumer, which raises it
+            with contextlib.suppress(_Stopped):
+                put(("error", error))
+        finally:
+            hand_on_pieces(None)
+
+    thread = threading.Thread(target=work, name="flickr-audit-pieces", daemon=True)
+    thread.start()
+    try:
+        yielded = False
+        while True:
+            kind, item = handed.get()
+            if kind == "error":
+                raise item
+            if kind == "last":
+                if item.rows or item.notes or item.skipped or not yielded:
+                    yield item
+                return
+            yielded = True
+            yield item
+    finally:
+        stop.set()
+        with contextlib.suppress(Empty):
+            handed.get_nowait()
+        thread.join()
 
 
 def file_report(pieces: Sequence[RawManifest]) -> FileReport:

@@ -55,7 +55,8 @@ def iter_delimited(path: Path, delimiter: str) -> Iterator[tuple[int, list[str]]
         if "field larger than field limit" in str(exc):
             raise ManifestError(
                 path,
-                f"a field longer than {shown(limit)} characters; is this a manifest? "
+                f"a field longer than the line limit ({shown(limit)} characters); is this a "
+                "manifest? "
                 f"({raise_hint('line_bytes')})",
                 line=start,
             ) from None

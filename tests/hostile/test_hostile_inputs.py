@@ -410,3 +410,24 @@ def test_hostile_text_escaped_in_annotations_and_step_summary(
     written = out + summary.read_text(encoding="utf-8") if summary.exists() else out
     for text in (written, err):
         assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text
+
+
+def test_streamed_document_comes_in_pieces(tmp_path: Path, small_whole_json: None) -> None:
+    from auditor.manifests.read import iter_manifest
+
+    path = write_json(tmp_path / "coco.json", coco_document(1000))
+    pieces = list(iter_manifest(path, chunk_rows=300))
+    assert [piece.rows for piece in pieces] == [300, 300, 300, 100]
+    whole = read_manifest(path)
+    for name, values in whole.columns.items():
+        assert [v for piece in pieces for v in piece.columns[name]] == list(values), name
+
+
+def test_stopping_early_stops_the_reader(tmp_path: Path) -> None:
+    from auditor.manifests.read import iter_manifest
+
+    path = tmp_path / "ids.csv"
+    path.write_bytes(_csv_rows(5000))
+    pieces = iter_manifest(path, chunk_rows=100)
+    assert next(pieces).rows == 100
+    pieces.close()  # the reader thread ends, the file is closed (no ResourceWarning)
