@@ -113,6 +113,13 @@ def _stream(path: str) -> _Stream:
     return found
 
 
+def release(path: str | Path) -> None:
+    """Close a stream that was sniffed but never read (its reading failed or was not needed)."""
+    stream = _STREAMS.pop(str(path), None)
+    if stream is not None and stream.handle is not sys.stdin.buffer:
+        stream.handle.close()
+
+
 def raw_head(path: str | Path, size: int) -> bytes:
     """The first `size` bytes as stored (compressed or not); a stream keeps them buffered."""
     if is_stream(path):

@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from auditor.errors import ManifestError
+from auditor.inputs import release
 from auditor.jsonstream import JsonProblem
 from auditor.licences import LicenceCatalogue
 from auditor.manifests.coco import looks_like_coco, read_coco
@@ -192,7 +193,10 @@ def read_manifest(
     """Read one manifest's rows as its format keeps them (see `auditor.manifests.raw`)."""
     path = Path(path)
     columns = columns or ColumnOptions()
-    return _read(path, *_choose_format(path, fmt, columns), columns)
+    try:
+        return _read(path, *_choose_format(path, fmt, columns), columns)
+    finally:
+        release(path)
 
 
 def _read(
@@ -226,16 +230,19 @@ def iter_manifest(
     Arrow in blocks, the formats read row by row through `_in_pieces`."""
     path = Path(path)
     columns = columns or ColumnOptions()
-    chosen, sniff, document = _choose_format(path, fmt, columns)
-    if chosen != "yfcc100m":
-        yield from _in_pieces(lambda: _read(path, chosen, sniff, document, columns), chunk_rows)
-        return
-    empty = True
-    for chunk in iter_yfcc100m(path, chunk_rows=chunk_rows):
-        empty = False
-        yield chunk
-    if empty:
-        raise ManifestError(path, "is empty; give a manifest that lists photos")
+    try:
+        chosen, sniff, document = _choose_format(path, fmt, columns)
+        if chosen != "yfcc100m":
+            yield from _in_pieces(lambda: _read(path, chosen, sniff, document, columns), chunk_rows)
+            return
+        empty = True
+        for chunk in iter_yfcc100m(path, chunk_rows=chunk_rows):
+            empty = False
+            yield chunk
+        if empty:
+            raise ManifestError(path, "is empty; give a manifest that lists photos")
+    finally:
+        release(path)
 
 
 class _Stopped(Exception):
