@@ -45,6 +45,7 @@ from auditor.flickr import DEFAULT_API_URL, FlickrClient, InvalidKey, TokenBucke
 from auditor.licences import load_catalogue
 from auditor.lookup import build_lookup_site, check_out_dir, random_salt
 from auditor.manifests.columns import ColumnOptions
+from auditor.manifests.hosts import split_other_hosts
 from auditor.manifests.read import FORMATS, ManifestTable, read_manifests
 from auditor.outputs import check_folder, check_outputs, describe_os_error
 from auditor.photo_table import OUTPUT_SUFFIXES, empty_photo_table, write_photo_table
@@ -680,7 +681,7 @@ def audit(
     else:
         # Live, or formats that need the whole tables: read the manifests whole.
         table = read_manifests(manifests, fmt=fmt, columns=columns)
-        photos = table.photos
+        photos, other_hosts = split_other_hosts(table.photos)
         live_report = None
         if key is not None:
             click.echo(
@@ -704,6 +705,7 @@ def audit(
             waiver_problems=[*waiver_problems, *applied_problems],
             tool_version=__version__,
             include_findings=False,  # write_reports streams them from the table: half the memory
+            other_hosts=other_hosts,
         )
         if compared is not None:
             document["summary"]["baseline"] = compared.as_json()

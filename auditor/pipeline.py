@@ -43,6 +43,7 @@ from auditor.engine.evaluate import evaluate_rows
 from auditor.engine.listings import FirstListings
 from auditor.licences import LicenceCatalogue, load_catalogue
 from auditor.manifests.columns import ColumnOptions
+from auditor.manifests.hosts import split_other_hosts
 from auditor.manifests.normalise import LicenceJudge
 from auditor.manifests.raw import RawManifest
 from auditor.manifests.read import iter_manifest
@@ -99,10 +100,11 @@ def _chunks(
 
 def _photo_tables(
     chunks: Iterator[list[RawManifest]], judge: LicenceJudge
-) -> Iterator[pd.DataFrame]:
+) -> Iterator[tuple[pd.DataFrame, Counter[str]]]:
+    """Each chunk's photo table without other hosts' rows, and those rows per host."""
     try:
         for raws in chunks:
-            yield build_photo_table(raws, judge=judge)
+            yield split_other_hosts(build_photo_table(raws, judge=judge))
     finally:
         close = getattr(chunks, "close", None)
         if close is not None:
@@ -200,7 +202,8 @@ def offline_audit(
     try:
         chunks = _chunks(manifests, fmt, columns, chunk_rows or CHUNK_ROWS, files)
         # The thread reads and normalises the next chunk while this one is judged.
-        for photos in _read_ahead(_photo_tables(chunks, judge)):
+        for photos, hosts in _read_ahead(_photo_tables(chunks, judge)):
+            tally.add_other_hosts(hosts)
             # Owners are coded once per chunk: the findings' owners are those of their rows.
             owners = tally.owner_codes(photos["owner"])
             listed = listings.observe(
