@@ -33,9 +33,7 @@ LICENCES = (
 
 
 def _text(prefix: str, values: np.ndarray, suffix: str = "") -> pa.Array:
-    return pc.binary_join_element_wise(
-        prefix, pc.cast(pa.array(values), pa.string()), suffix, ""
-    )
+    return pc.binary_join_element_wise(prefix, pc.cast(pa.array(values), pa.string()), suffix, "")
 
 
 def shard_table(
@@ -94,6 +92,6 @@ def write_shards(
         path = folder / f"{index:05d}.parquet"
         table = shard_table(index, rows, flickr_share=flickr_share, photos=pool)
         pq.write_table(table, path, row_group_size=65536)
-        (folder / f"{index:05d}_stats.json").write_text('{"count": %d}\n' % rows)
+        (folder / f"{index:05d}_stats.json").write_text(f'{{"count": {rows}}}\n')
         paths.append(path)
     return paths
