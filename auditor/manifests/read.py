@@ -37,6 +37,7 @@ from auditor.manifests.openverse import read_openverse
 from auditor.manifests.raw import RawManifest, hand_on_pieces
 from auditor.manifests.source import PARQUET_MAGIC, head_bytes, load_json_document, loads_line
 from auditor.manifests.tabular import (
+    iter_parquet,
     json_records,
     read_delimited,
     read_json_records,
@@ -232,6 +233,9 @@ def iter_manifest(
     columns = columns or ColumnOptions()
     try:
         chosen, sniff, document = _choose_format(path, fmt, columns)
+        if chosen == "parquet":
+            yield from iter_parquet(path, columns, chunk_rows)
+            return
         if chosen != "yfcc100m":
             yield from _in_pieces(lambda: _read(path, chosen, sniff, document, columns), chunk_rows)
             return
