@@ -221,7 +221,8 @@ class FetchPlanner:
         self.discovery_pages = 0  # discovered owners' pages in flight
         self.pool_in_flight = 0  # pool photos' getInfo in flight
         for status in kept:
-            if status.photo_id in self.unresolved:
+            owners_listing = Call(PAGE, nsid=status.owner.nsid)
+            if status.photo_id in self.unresolved and self._believable(owners_listing, status):
                 self._resolved_visible(status)
         stale = [t for t in stale if t.photo_id in self.unresolved]
         self._plan(stale, need_history, known_aliases or {}, seed)
@@ -434,7 +435,7 @@ class FetchPlanner:
         job = self.jobs.get(call.job)
         found = 0
         for status in page.photos:
-            if status.photo_id in self.unresolved:
+            if status.photo_id in self.unresolved and self._believable(call, status):
                 found += status.photo_id in self.pool_pos
                 self._resolved_visible(status)
         self.sink.listing(call, page)
@@ -662,6 +663,16 @@ class FetchPlanner:
                 self.pool_owner[photo_id] = (owner, uploaded)
         else:
             self._sampled(owner, uploaded)  # its turn came (its getInfo may still be in flight)
+
+    def _believable(self, call: Call, status: PhotoStatus) -> bool:
+        """A listing of one owner's photos settles only that owner's photos: an entry naming
+        another owner, or a photo the manifest gives to another owner, waits for its own
+        getInfo instead of passing on the listing's word."""
+        if call.nsid and status.owner.nsid != call.nsid:
+            return False
+        target = self.targets.get(status.photo_id)
+        manifest_owner = None if target is None else target.owner_nsid
+        return not manifest_owner or manifest_owner == status.owner.nsid
 
     def _resolved_visible(self, status: PhotoStatus) -> None:
         self._settled(status.photo_id, status.owner.nsid, status.uploaded_at)

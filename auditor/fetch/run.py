@@ -246,15 +246,24 @@ def execute(
                 if not pending:
                     break
                 done, _ = wait(pending, timeout=FLUSH_SECONDS, return_when=FIRST_COMPLETED)
+                stop: BaseException | None = None
                 for future in done:
                     call = pending.pop(future)
                     try:
                         outcome: Any = future.result()
-                    except InvalidKey:
-                        raise
+                    except InvalidKey as exc:
+                        stop = exc
+                        continue
                     except FlickrError as exc:
                         outcome = exc
+                    except BaseException as exc:  # an interrupt in a worker
+                        stop = exc
+                        continue
                     planner.answer(call, outcome)
+                if stop is not None:
+                    # Raised once the batch's other answers are kept, so a stopped run loses
+                    # only the calls still in flight.
+                    raise stop
                 if progress is not None:
                     progress(planner.done_calls, planner.estimate().calls)
                 if time.monotonic() - recorder.last_flush > FLUSH_SECONDS:

@@ -5,6 +5,8 @@ are looser, so a slow or unlucky run cannot fail them)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from planner_world import ListSink, SimFlickr, SimWorld, build, drive, flat
@@ -17,7 +19,7 @@ from auditor.fetch.plan import (
     good_turing,
 )
 from auditor.fetch.targets import Target
-from auditor.flickr.parse import GET_INFO, PhotoStatus
+from auditor.flickr.parse import GET_INFO, PhotoPage, PhotoStatus
 from auditor.licences import load_catalogue
 
 CATALOGUE = load_catalogue()
@@ -161,3 +163,36 @@ def test_named_owners_keep_their_plan_and_are_exact_without_a_pool() -> None:
     assert estimate.exact and estimate.calls == 1  # one getPublicPhotos page, to start with
     call = plan.next_call()
     assert call is not None and call.kind == PAGE and call.nsid == "1@N01" and call.window is None
+
+
+def test_a_listing_settles_only_its_owners_photos() -> None:
+    """Owner A's listing answering for a photo the manifest gives to B, or an entry naming
+    another owner than the one listed: neither is believed; the photo gets its own getInfo."""
+    a_photos = [Target(str(100 + i), "1@N01", None, None, frozenset(), False) for i in range(5)]
+    b_photo = Target("900", "2@N02", None, None, frozenset(), False)
+    targets = [*a_photos, b_photo]
+    sink = ListSink()
+    plan = FetchPlanner(targets, targets, sink, catalogue=CATALOGUE)
+    call = plan.next_call()
+    while call is not None and not (call.kind == PAGE and call.nsid == "1@N01"):
+        call = plan.next_call()
+    assert call is not None
+    world = build(np.random.default_rng(11), photos=10, owners=1, sigma=0.1)
+    template = SimFlickr(world).status(next(iter(world.manifest)), GET_INFO)
+
+    def entry(photo_id: str, owner: str) -> PhotoStatus:
+        return dataclasses.replace(
+            template,
+            photo_id=photo_id,
+            owner=dataclasses.replace(template.owner, nsid=owner),
+            method="flickr.people.getPublicPhotos",
+        )
+
+    listed = [entry("100", "1@N01"), entry("900", "1@N01"), entry("101", "3@N03")]
+    plan.answer(call, PhotoPage(1, 1, 500, len(listed), tuple(listed)))
+    assert set(sink.visible_ids) == {"100"}
+    asked = set()
+    while (call := plan.next_call()) is not None:
+        if call.kind == INFO:
+            asked.add(call.photo_id)
+    assert {"900", "101"} <= asked
