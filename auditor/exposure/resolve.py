@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import contextlib
 import re
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
 
 from auditor.errors import AuditorError
 from auditor.flickr.errors import UserNotFound
-from auditor.flickr.parse import Owner, UserMatch
+from auditor.flickr.parse import FIND_BY_USERNAME, LOOKUP_USER, PERSON_INFO, Owner, UserMatch
 from auditor.manifests.flickr_ids import is_nsid, parse_owner
+from auditor.state import StateStore, iso, now_utc
 
 _WORD_RE = re.compile(r"[A-Za-z0-9_@.-][A-Za-z0-9_@. -]*")
 
@@ -100,6 +102,43 @@ def offline_identities(who: Who) -> list[OwnerIdentity]:
             "offline: matched as a path alias or username in the manifests' owner fields",
         )
     ]
+
+
+class KeptUserApi:
+    """A `UserApi` whose answers (user not found included) are kept in the state store and
+    reused while younger than `since`, so a re-run within --max-age asks Flickr nothing."""
+
+    def __init__(self, api: UserApi, store: StateStore, since: str) -> None:
+        self.api = api
+        self.store = store
+        self.since = since
+
+    def _ask(self, question: str, ask: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        kept = self.store.load_answer(question, self.since)
+        if kept is None:
+            try:
+                kept = ask()
+            except UserNotFound as exc:
+                kept = {"not_found": [exc.method, exc.code, exc.message]}
+            self.store.save_answer(question, kept, iso(now_utc()))
+        if "not_found" in kept:
+            method, code, message = kept["not_found"]
+            raise UserNotFound(str(method), int(code), str(message))
+        return kept
+
+    def lookup_user(self, url: str) -> UserMatch:
+        answer = self._ask(f"{LOOKUP_USER} {url}", lambda: asdict(self.api.lookup_user(url)))
+        return UserMatch(answer["nsid"], answer["username"])
+
+    def find_by_username(self, username: str) -> UserMatch:
+        answer = self._ask(
+            f"{FIND_BY_USERNAME} {username}", lambda: asdict(self.api.find_by_username(username))
+        )
+        return UserMatch(answer["nsid"], answer["username"])
+
+    def person_info(self, nsid: str) -> Owner:
+        answer = self._ask(f"{PERSON_INFO} {nsid}", lambda: asdict(self.api.person_info(nsid)))
+        return Owner(answer["nsid"], answer["username"], answer["alias"])
 
 
 def _complete(api: UserApi, nsid: str, resolved_by: str) -> OwnerIdentity:
