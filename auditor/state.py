@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -189,10 +190,12 @@ class StateStore:
             # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE in `transaction`).
             self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
             self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            self._db.execute("PRAGMA journal_mode = WAL")
+            self._wal(timeout)
             self._db.execute("PRAGMA synchronous = NORMAL")
-            # executescript commits on its own; every statement is idempotent (IF NOT EXISTS).
-            self._db.executescript(_SCHEMA)
+            # One write transaction taken up front (BEGIN IMMEDIATE waits for the lock, where a
+            # bare CREATE racing another store's can fail at once with "database is locked");
+            # every statement is idempotent (IF NOT EXISTS).
+            self._db.executescript(f"BEGIN IMMEDIATE;\n{_SCHEMA}\nCOMMIT;")
             with self.transaction():
                 self._check_version()
         except sqlite3.DatabaseError as exc:
@@ -205,6 +208,19 @@ class StateStore:
                 f"{self.path}: cannot create the state file ({exc.strerror}); "
                 "give a writable path with --state"
             ) from None
+
+    def _wal(self, timeout: float) -> None:
+        """Switch to the WAL journal. SQLite answers "database is locked" at once, without
+        waiting, while another store is opening the same new file: ask again for a while."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def _check_version(self) -> None:
         row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
