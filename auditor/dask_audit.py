@@ -55,8 +55,16 @@ from auditor.manifests.columns import ColumnOptions
 from auditor.manifests.hosts import split_other_hosts
 from auditor.manifests.normalise import LicenceJudge
 from auditor.manifests.raw import RawManifest
-from auditor.manifests.read import iter_manifest
-from auditor.manifests.shards import Partition, plan_partitions
+from auditor.manifests.read import detect_format, iter_manifest
+from auditor.manifests.shards import (
+    RANGE_BYTES,
+    SHARD_SUFFIXES,
+    Partition,
+    number_lines,
+    plan_partitions,
+    range_newlines,
+)
+from auditor.manifests.yfcc100m import iter_yfcc100m
 from auditor.photo_table import FileReport, build_photo_table
 from auditor.pipeline import CHUNK_ROWS, judge_chunk
 from auditor.report.document import RunInfo, tally_document
@@ -168,7 +176,17 @@ def _pieces(part: Partition, settings: DaskSettings) -> Iterator[list[RawManifes
     """The partition's manifest pieces grouped into chunks of about `chunk_rows` rows."""
     pending: list[RawManifest] = []
     rows = 0
-    for piece in iter_manifest(part.path, settings.fmt, settings.columns, settings.chunk_rows):
+    pieces = (
+        iter_manifest(part.path, settings.fmt, settings.columns, settings.chunk_rows)
+        if part.whole
+        else iter_yfcc100m(
+            part.path,
+            settings.chunk_rows,
+            byte_range=(part.start, part.end),
+            first_line=part.first_line,
+        )
+    )
+    for piece in pieces:
         pending.append(piece)
         rows += piece.rows
         if rows >= settings.chunk_rows:
@@ -202,6 +220,8 @@ def read_partition(part: Partition, settings: DaskSettings) -> tuple[pd.DataFram
     notes: list[str] = []
     read, position, kind = 0, 0, ""
     target = _photos_path(settings, part.index)
+    # Written under a temporary name, renamed when complete: step 3 trusts a file it finds.
+    partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
     writer: pa.RecordBatchFileWriter | None = None
     try:
         for raws in _pieces(part, settings):
@@ -214,17 +234,23 @@ def read_partition(part: Partition, settings: DaskSettings) -> tuple[pd.DataFram
             hosts.update(other)
             table = pa.Table.from_pandas(photos, preserve_index=False).combine_chunks()
             if writer is None:
-                writer = pa.ipc.new_file(str(target), table.schema)
+                writer = pa.ipc.new_file(str(partial), table.schema)
             writer.write_table(table)
             keys.append(_keys(photos, part.index, position))
             position += len(photos)
     except ManifestError as error:
-        with contextlib.suppress(OSError):
-            target.unlink()
-        return _frame(_KEY_COLUMNS), PartitionRead(part.index, str(part.path), error=str(error))
-    finally:
         if writer is not None:
             writer.close()
+        partial.unlink(missing_ok=True)
+        return _frame(_KEY_COLUMNS), PartitionRead(part.index, str(part.path), error=str(error))
+    except BaseException:
+        if writer is not None:
+            writer.close()
+        partial.unlink(missing_ok=True)
+        raise
+    if writer is not None:
+        writer.close()
+        partial.replace(target)
     found = pd.concat(keys, ignore_index=True) if keys else _frame(_KEY_COLUMNS)
     # Repeats of a pair in later chunks of the partition tell step 2 nothing new.
     found = found.drop_duplicates(["photo_id", "owner"]).reset_index(drop=True)
@@ -302,6 +328,10 @@ def judge_partition(
     waiving = any(not waiver.expired(book.today) for waiver in settings.waivers)
     _seed(listings, coder, earlier, part.index, settings.files)
     source = _photos_path(settings, part.index)
+    if not source.exists():
+        # This task runs again (its worker died after step 3 began, or step 1's worker kept
+        # the file on a disk this one cannot see): read the partition again.
+        read_partition(part, settings)
     findings = FindingsPart(Path(settings.findings), part.index)
     try:
         if source.exists():
@@ -446,6 +476,7 @@ def dask_audit(
     workers: int | None = None,
     skip_bad_shards: bool = False,
     chunk_rows: int | None = None,
+    range_bytes: int = RANGE_BYTES,
 ) -> DaskAudit:
     """Audit `manifests` (shards, in order) against `policy` on the licences they record, on
     a Dask cluster, and write audit.json, owners.csv, summary.md and findings.parquet into
@@ -453,10 +484,13 @@ def dask_audit(
 
     Raises `ManifestError` for a shard that cannot be read (unless `skip_bad_shards`), and
     `AuditorError` for a scheduler that cannot be reached or reports that cannot be written;
-    then no report is replaced."""
+    then no report is replaced. A plain YFCC100M file is read in byte ranges of about
+    `range_bytes`."""
     out_dir = Path(out_dir)
     today = today or started_at.date()
-    partitions = plan_partitions(list(manifests), [fmt or "" for _ in manifests])
+    files = [Path(path) for path in manifests]
+    formats = [_plan_format(path, fmt, columns) for path in files]
+    partitions = plan_partitions(files, formats, range_bytes)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         staging = staging_folder(out_dir)
@@ -524,6 +558,21 @@ def dask_audit(
     return DaskAudit(document, _file_reports(reads), paths, skipped, len(partitions), dict(peaks))
 
 
+def _plan_format(path: Path, fmt: str | None, columns: ColumnOptions | None) -> str:
+    """The format that decides how a file is partitioned: only a YFCC100M file is cut, so
+    only a file that could be one (not named as a Parquet, CSV or JSON Lines shard) is
+    sniffed. A file that cannot be sniffed is one partition: its reader names the problem."""
+    if fmt is not None:
+        return fmt
+    name = path.name.lower()
+    if name.endswith(tuple(suffix for suffix in SHARD_SUFFIXES if suffix != ".tsv")):
+        return ""
+    try:
+        return detect_format(path, columns)
+    except (ManifestError, OSError):
+        return ""
+
+
 def _run(
     client: Any, partitions: list[Partition], settings: DaskSettings, skip_bad_shards: bool
 ) -> tuple[PartitionJudged, list[PartitionRead]]:
@@ -532,6 +581,13 @@ def _run(
     from dask.delayed import delayed
 
     as_completed = importlib.import_module("distributed").as_completed
+    # The byte ranges of a YFCC100M file count their lines first, so each knows its first
+    # line's number (the reports cite lines).
+    ranges = [part for part in partitions if not part.whole]
+    if ranges:
+        counts = client.gather(client.map(range_newlines, ranges, pure=False))
+        newlines = {part.index: count for part, count in zip(ranges, counts, strict=True)}
+        partitions = number_lines(partitions, newlines)
 
     # Step 1, kept on the workers: the keys stay there for the shuffle.
     steps = [client.submit(read_partition, part, settings, pure=False) for part in partitions]

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import jsonschema
@@ -20,12 +21,15 @@ from cli_run import run_cli
 from laion_shards import write_shards
 
 from auditor import cli, dask_audit
+from auditor.engine import load_policy
 from auditor.errors import EXIT_FINDINGS, EXIT_USAGE
+from auditor.pipeline import offline_audit
 from auditor.report.findings_parquet import read_findings
 
 pytest.importorskip("distributed", reason="the Dask engine needs pip install '.[dask]'")
 
 ROOT = Path(__file__).resolve().parents[1]
+STARTED = datetime(2025, 5, 1, 12, 0, tzinfo=UTC)
 KEY = ["photo_id", "rule", "source_file", "source_row"]
 
 
@@ -274,3 +278,39 @@ def test_options_the_dask_engine_does_not_take(
         assert code == EXIT_USAGE and "--engine dask" in err
     code, _, err = run_cli(["audit", str(shards), "--offline", "--workers", "2"], capsys)
     assert code == EXIT_USAGE and "--workers applies to --engine dask" in err
+
+
+def test_a_yfcc100m_file_in_byte_ranges_gives_the_local_answers(
+    scheduler: str, tmp_path: Path
+) -> None:
+    """A YFCC100M file is cut into byte ranges read by different workers; each cites the
+    lines of the whole file, and duplicates are found across ranges."""
+    lines = []
+    for i in range(300):
+        photo = 7_000_000 + (i * 7919) % 180  # repeats, far apart in the file
+        fields = [str(photo), f"{1000 + i % 13}@N01", f"nick{i % 13}", "2005-03-01 12:39:28.0",
+                  "1100000000", "Canon", "T", "d", "t", "", "", "", "",
+                  f"http://www.flickr.com/photos/x/{photo}/", "",
+                  ["Attribution-NonCommercial License", "Attribution License"][i % 2],
+                  "", "8", "1", "65c9", "65c9", "jpg", "0"]  # fmt: skip
+        lines.append("\t".join(fields))
+        if i % 97 == 5:
+            lines.append("bad\tline")
+    path = tmp_path / "yfcc100m_dataset"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    policy = load_policy("commercial-training")
+    local = offline_audit([path], policy, tmp_path / "local", started_at=STARTED, tool_version="t")
+    dasked = dask_audit.dask_audit(
+        [path],
+        policy,
+        tmp_path / "dask",
+        started_at=STARTED,
+        tool_version="t",
+        scheduler=scheduler,
+        range_bytes=path.stat().st_size // 5,
+    )
+    assert dasked.partitions >= 5
+    assert dasked.document["summary"] == local.document["summary"]
+    assert dasked.document["owners"] == local.document["owners"]
+    assert dasked.files == local.files
+    _same_answers(tmp_path / "local", tmp_path / "dask")
