@@ -660,8 +660,8 @@ def _failing(counts: Mapping[str, int], fail_on: str) -> int:
 @click.option(
     "--skip-bad-shards",
     is_flag=True,
-    help="With --engine dask: list a shard that cannot be read and audit the others, instead "
-    "of stopping with exit 2.",
+    help="List a manifest (shard) that cannot be read and audit the others, instead of "
+    "stopping with exit 2 (the streaming offline audit and --engine dask).",
 )
 @_manifest_format
 @_column_options
@@ -748,8 +748,6 @@ def audit(
     for option, given in [("--scheduler", scheduler), ("--workers", workers)]:
         if given is not None:
             raise AuditorError(f"{option} applies to --engine dask; add it or drop {option}")
-    if skip_bad_shards:
-        raise AuditorError("--skip-bad-shards applies to --engine dask; add it or drop the flag")
     key = None if offline else api_key(live_options)
     if key is None:
         reason = "--offline" if offline else "no FLICKR_API_KEY"
@@ -758,7 +756,13 @@ def audit(
         )
     result: AuditResult | None = None
     release = clean_manifest is not None or credits_path is not None
-    if key is None and not needs_whole_tables(formats) and known is None and not release:
+    streaming = key is None and not needs_whole_tables(formats) and known is None and not release
+    if skip_bad_shards and not streaming:
+        raise AuditorError(
+            "--skip-bad-shards applies to the streaming offline audit and to --engine dask, not "
+            "to a live audit, --format beyond json/md, --baseline, --clean-manifest or --credits"
+        )
+    if streaming:
         # One pass over the manifests in chunks: memory stays bounded however large they are.
         done = offline_audit(
             manifests,
@@ -770,7 +774,10 @@ def audit(
             columns=columns,
             waivers=loaded_waivers,
             waiver_problems=waiver_problems,
+            skip_bad_shards=skip_bad_shards,
         )
+        for problem in done.skipped:
+            click.echo(f"skipped shard: {problem}", err=True)
         table = ManifestTable(photos=empty_photo_table(), files=done.files)  # for _file_lines
         document, live_lines = done.document, []
         counts = document["summary"]["findings"]  # findings not waived, by severity
