@@ -711,6 +711,12 @@ def audit(
     if credits_path is not None:
         check_credits_path(credits_path)
     target = output_dir or Path("reports") / Path(manifests[0]).name.split(".")[0]
+    for folder in (Path(name) for name in files if Path(name).is_dir()):
+        if target.resolve().is_relative_to(folder.resolve()):
+            raise AuditorError(
+                f"{target}: the report folder is inside the shard folder {folder}, so its "
+                "findings.parquet would be read as shards next time; write the reports elsewhere"
+            )
     _check_audit_outputs(
         target,
         manifests,
@@ -878,7 +884,9 @@ def _dask_audit(
         )
     from auditor.dask_audit import dask_audit
 
-    where = scheduler or f"a local cluster of {workers or 'the CPU count of'} worker(s)"
+    where = scheduler or (
+        f"a local cluster of {workers} worker(s)" if workers else "a local cluster"
+    )
     click.echo(f"offline audit on Dask ({where}): judged on the licences recorded", err=True)
     done = dask_audit(
         manifests,

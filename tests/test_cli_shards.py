@@ -82,3 +82,15 @@ def test_a_bad_shard_stops_the_audit_or_is_skipped(
     # Only where the manifests are streamed: the whole-table path reads every one.
     code, _, err = run_cli([*args, "--skip-bad-shards", "--format", "html"], capsys)
     assert code == EXIT_USAGE and "--skip-bad-shards applies to" in err
+
+
+def test_reports_inside_the_shard_folder_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_shards(tmp_path / "laion", 1, 10)
+    out = tmp_path / "laion" / "reports"
+    code, _, err = run_cli(
+        ["audit", str(tmp_path / "laion"), "--offline", "--output-dir", str(out)], capsys
+    )
+    assert code == EXIT_USAGE and "is inside the shard folder" in err
+    assert not out.exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -186,6 +187,10 @@ def _same_answers(local: Path, dasked: Path) -> None:
     assert b["findings_dataset"]["path"] == "findings.parquet"
     assert b["findings_dataset"]["rows"] == len(want)
     assert (dasked / "owners.csv").read_bytes() == (local / "owners.csv").read_bytes()
+    run_line = re.compile(r"(?m)^- Run: .*$")
+    assert run_line.sub("", (dasked / "summary.md").read_text("utf-8")) == run_line.sub(
+        "", (local / "summary.md").read_text("utf-8")
+    )
     assert not (dasked / "findings.csv").exists()
 
 
