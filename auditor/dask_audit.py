@@ -482,8 +482,8 @@ def dask_audit(
     a Dask cluster, and write audit.json, owners.csv, summary.md and findings.parquet into
     `out_dir`. The same findings and counts as `pipeline.offline_audit`.
 
-    Raises `ManifestError` for a shard that cannot be read (unless `skip_bad_shards`), and
-    `AuditorError` for a scheduler that cannot be reached or reports that cannot be written;
+    Raises `AuditorError` for a shard that cannot be read (naming it; unless
+    `skip_bad_shards`), a scheduler that cannot be reached or reports that cannot be written;
     then no report is replaced. A plain YFCC100M file is read in byte ranges of about
     `range_bytes`."""
     out_dir = Path(out_dir)
@@ -491,6 +491,7 @@ def dask_audit(
     files = [Path(path) for path in manifests]
     formats = [_plan_format(path, fmt, columns) for path in files]
     partitions = plan_partitions(files, formats, range_bytes)
+    created = not out_dir.exists()
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         staging = staging_folder(out_dir)
@@ -555,6 +556,9 @@ def dask_audit(
     finally:
         shutil.rmtree(work, ignore_errors=True)
         shutil.rmtree(staging, ignore_errors=True)
+        if created:
+            with contextlib.suppress(OSError):
+                out_dir.rmdir()  # only when empty: a folder this run made for nothing
     return DaskAudit(document, _file_reports(reads), paths, skipped, len(partitions), dict(peaks))
 
 
