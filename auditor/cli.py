@@ -40,7 +40,14 @@ from auditor.exposure import (
     write_exposure,
 )
 from auditor.exposure import summary_lines as exposure_summary_lines
-from auditor.fetch import FetchOptions, FetchReport, fetch_status, with_live_status
+from auditor.fetch import (
+    FetchOptions,
+    FetchReport,
+    describe_plan,
+    fetch_status,
+    prepare_fetch,
+    with_live_status,
+)
 from auditor.flickr import DEFAULT_API_URL, FlickrClient, InvalidKey, TokenBucket
 from auditor.inputs import is_stream
 from auditor.licences import load_catalogue
@@ -418,6 +425,25 @@ def invalid_key(options: LiveOptions) -> AuditorError:
     )
 
 
+def _fetch_options(policy: Policy, options: LiveOptions) -> FetchOptions:
+    return FetchOptions(
+        max_age=options.max_age,
+        refresh=options.refresh,
+        history_for_collection=policy.needs_licence_at_collection,
+    )
+
+
+def plan_line(photos: Any, policy: Policy, options: LiveOptions) -> str:
+    """The live audit's plan, from the manifests and the state alone (no call, no key); a
+    state file that does not exist yet is not created."""
+    state = options.state if options.state.exists() else Path(":memory:")
+    with StateStore(state) as store:
+        prepared = prepare_fetch(photos, store, options=_fetch_options(policy, options))
+        return describe_plan(
+            prepared.estimate(), reused=prepared.reused, per_hour=options.rate_limit
+        )
+
+
 def fetch_live(
     photos: Any, policy: Policy, key: str, options: LiveOptions, manifests: Sequence[str]
 ) -> FetchReport:
@@ -426,16 +452,23 @@ def fetch_live(
         run_id = store.start_run(
             api_url=options.api_url, manifests=manifests, policy=policy.id, photos=len(photos)
         )
-        fetch = FetchOptions(
-            max_age=options.max_age,
-            refresh=options.refresh,
-            history_for_collection=policy.needs_licence_at_collection,
+        fetch = _fetch_options(policy, options)
+        prepared = prepare_fetch(photos, store, options=fetch, run_id=run_id)
+        estimate = prepared.estimate()
+        click.echo(
+            describe_plan(estimate, reused=prepared.reused, per_hour=options.rate_limit), err=True
         )
         outcome = "interrupted"
         try:
             with _progress_bar() as progress:
                 report = fetch_status(
-                    photos, client, store, options=fetch, progress=progress, run_id=run_id
+                    photos,
+                    client,
+                    store,
+                    options=fetch,
+                    progress=progress,
+                    run_id=run_id,
+                    prepared=prepared,
                 )
             outcome = "ok"
         except InvalidKey:
@@ -663,6 +696,13 @@ def _failing(counts: Mapping[str, int], fail_on: str) -> int:
     help="List a manifest (shard) that cannot be read and audit the others, instead of "
     "stopping with exit 2 (the streaming offline audit and --engine dask).",
 )
+@click.option(
+    "--plan",
+    "plan_only",
+    is_flag=True,
+    help="Print the live audit's plan (photos to check, Flickr calls, time at --rate-limit) "
+    "and exit, without asking Flickr anything.",
+)
 @_manifest_format
 @_column_options
 @_live_options
@@ -681,6 +721,7 @@ def audit(
     scheduler: str | None,
     workers: int | None,
     skip_bad_shards: bool,
+    plan_only: bool,
     fmt: str | None,
     columns: ColumnOptions,
     live_options: LiveOptions,
@@ -729,6 +770,10 @@ def audit(
     loaded_waivers, waiver_problems = (
         load_waivers(waivers, [rule.id for rule in chosen.rules]) if waivers else ([], [])
     )
+    if plan_only:
+        photos, _ = split_other_hosts(read_manifests(manifests, fmt=fmt, columns=columns).photos)
+        click.echo(plan_line(photos, chosen, live_options), err=True)
+        return EXIT_OK
     if engine == "dask":
         return _dask_audit(
             manifests,

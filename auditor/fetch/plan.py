@@ -145,6 +145,31 @@ class _Walk:
     limit: int | None  # and stops here (inclusive), or runs to the end
 
 
+def describe_plan(estimate: PlanEstimate, *, reused: int, per_hour: float) -> str:
+    """One line: the photos to check, the calls planned (or expected, while owner discovery
+    may change them) and how long they take at `per_hour` calls an hour."""
+    if estimate.photos == 0 and estimate.calls <= 1:
+        return f"plan: nothing to ask Flickr ({reused:,} photo(s) fresh in the state)"
+    hours = estimate.calls / per_hour
+    took = (
+        f"{hours * 60:.0f} min"
+        if hours < 1
+        else f"{hours:.1f} h"
+        if hours < 48
+        else (f"{hours / 24:.1f} days")
+    )
+    calls = (
+        f"{estimate.calls:,} call(s)"
+        if estimate.exact
+        else f"at most {estimate.calls:,} call(s) (an estimate: owner discovery lists big owners "
+        "as it learns them, and needs fewer)"
+    )
+    return (
+        f"plan: {estimate.photos:,} photo(s) to check ({reused:,} fresh in the state), "
+        f"{calls}, about {took} at {per_hour:,.0f} calls/h"
+    )
+
+
 def mismatched_answer(photo_id: str, status: PhotoStatus) -> UnexpectedResponse:
     """getInfo for `photo_id` answered about another photo."""
     return UnexpectedResponse(
@@ -221,7 +246,8 @@ class FetchPlanner:
         self.discovery_pages = 0  # discovered owners' pages in flight
         self.pool_in_flight = 0  # pool photos' getInfo in flight
         for status in kept:
-            if status.photo_id in self.unresolved:
+            owners_listing = Call(PAGE, nsid=status.owner.nsid)
+            if status.photo_id in self.unresolved and self._believable(owners_listing, status):
                 self._resolved_visible(status)
         stale = [t for t in stale if t.photo_id in self.unresolved]
         self._plan(stale, need_history, known_aliases or {}, seed)
@@ -318,6 +344,8 @@ class FetchPlanner:
             call = self.queue.popleft()
             if call.kind == INFO and call.photo_id not in self.unresolved:
                 continue  # a listing found it meanwhile
+            if call.kind == PAGE and call.job not in self.jobs:
+                continue  # an owner's listing that has found all it was for
             self.in_flight += 1
             if call.kind == PAGE and isinstance(self.jobs.get(call.job), _Discovered | _Walk):
                 self.discovery_pages += 1
@@ -434,7 +462,7 @@ class FetchPlanner:
         job = self.jobs.get(call.job)
         found = 0
         for status in page.photos:
-            if status.photo_id in self.unresolved:
+            if status.photo_id in self.unresolved and self._believable(call, status):
                 found += status.photo_id in self.pool_pos
                 self._resolved_visible(status)
         self.sink.listing(call, page)
@@ -444,7 +472,8 @@ class FetchPlanner:
         if isinstance(job, _Walk):
             self._walked(call, job, page, found)
             return
-        assert isinstance(job, _Job)
+        if not isinstance(job, _Job):
+            return  # a page of a listing that found all it was for while this one was out
         job.photo_ids &= self.unresolved
         if not job.photo_ids:
             self.jobs.pop(call.job, None)
@@ -458,7 +487,7 @@ class FetchPlanner:
             # One page was the whole listing (more == 0): fall through to getInfo below.
             if 0 < more < len(job.photo_ids):
                 job.pages_left = more
-                for number in range(2, page.pages + 1):
+                for number in range(page.pages, 1, -1):  # page 2 first
                     self._push(Call(PAGE, nsid=job.nsid, page=number, job=call.job), front=True)
                 return
             self._info(sorted(job.photo_ids), front=True)
@@ -663,6 +692,16 @@ class FetchPlanner:
         else:
             self._sampled(owner, uploaded)  # its turn came (its getInfo may still be in flight)
 
+    def _believable(self, call: Call, status: PhotoStatus) -> bool:
+        """A listing of one owner's photos settles only that owner's photos: an entry naming
+        another owner, or a photo the manifest gives to another owner, waits for its own
+        getInfo instead of passing on the listing's word."""
+        if call.nsid and status.owner.nsid != call.nsid:
+            return False
+        target = self.targets.get(status.photo_id)
+        manifest_owner = None if target is None else target.owner_nsid
+        return not manifest_owner or manifest_owner == status.owner.nsid
+
     def _resolved_visible(self, status: PhotoStatus) -> None:
         self._settled(status.photo_id, status.owner.nsid, status.uploaded_at)
         self.sink.visible(status)
@@ -690,6 +729,7 @@ __all__ = [
     "FetchPlanner",
     "PlanEstimate",
     "PlanSink",
+    "describe_plan",
     "expected_remaining",
     "good_turing",
 ]
