@@ -40,6 +40,7 @@ from auditor.exposure import (
     write_exposure,
 )
 from auditor.exposure import summary_lines as exposure_summary_lines
+from auditor.exposure.resolve import KeptUserApi
 from auditor.fetch import (
     FetchOptions,
     FetchReport,
@@ -91,7 +92,7 @@ from auditor.report.groups import manifest_formats
 from auditor.report.pause import gc_paused
 from auditor.resources import example_manifest
 from auditor.safe_text import TerminalStream, single_line
-from auditor.state import StateStore
+from auditor.state import StateStore, fresh_cutoff, iso, now_utc
 from auditor.waivers import Waiver, WaiverProblem, apply_waivers, load_waivers
 
 PROG = "flickr-audit"
@@ -995,8 +996,9 @@ def owner(
 
     WHO is a Flickr NSID (12345678@N01), a path alias, a username, or a profile or photostream
     URL. With a Flickr API key, WHO is resolved on Flickr and the owner's public photos are
-    listed and matched by photo id in every manifest (COCO included); without one, or with
-    --offline, rows are matched on the manifests' owner fields only.
+    listed and matched by photo id in every manifest (COCO included), through --state (a re-run
+    within --max-age asks Flickr nothing); without one, or with --offline, rows are matched on
+    the manifests' owner fields only.
     """
     parsed = parse_who(who)
     chosen = load_policy(policy)
@@ -1012,11 +1014,26 @@ def owner(
         exposure = find_offline(photos, offline_identities(parsed))
     else:
         with flickr_client(key, live_options) as client, StateStore(live_options.state) as store:
+            run_id = store.start_run(
+                api_url=live_options.api_url,
+                manifests=[str(path) for path in files],
+                policy=chosen.id,
+                photos=len(photos),
+            )
+            fetch = _fetch_options(chosen, live_options)
+            since = fresh_cutoff(fetch.max_age) if not fetch.refresh else iso(now_utc())
+            outcome = "interrupted"
             try:
-                identities = resolve_identities(parsed, client)
-                exposure = find_live(photos, identities, client, store)
+                identities = resolve_identities(parsed, KeptUserApi(client, store, since))
+                exposure = find_live(
+                    photos, identities, client, store, options=fetch, run_id=run_id
+                )
+                outcome = "ok"
             except InvalidKey:
+                outcome = "invalid key"
                 raise invalid_key(live_options) from None
+            finally:
+                store.finish_run(run_id, outcome=outcome, api_calls=client.calls_by_method())
     live = exposure.live and not exposure.rows.empty
     grounds = evaluate(exposure.rows, chosen, live=live) if not exposure.rows.empty else None
     document = exposure_document(

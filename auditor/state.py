@@ -85,6 +85,12 @@ CREATE TABLE IF NOT EXISTS listed_photos (
     nsid TEXT NOT NULL,
     query TEXT NOT NULL
 );
+-- Other answers kept for --max-age (who a username, alias or NSID is), by the question asked.
+CREATE TABLE IF NOT EXISTS answers (
+    question TEXT PRIMARY KEY,
+    answer TEXT NOT NULL,
+    fetched_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS runs (
     run_id INTEGER PRIMARY KEY AUTOINCREMENT,
     started_at TEXT NOT NULL,
@@ -454,6 +460,44 @@ class StateStore:
             "SELECT DISTINCT nsid FROM listing_pages WHERE fetched_at >= ?", (since,)
         )
         return {nsid for (nsid,) in rows}
+
+    def save_answer(self, question: str, answer: Mapping[str, Any], when: str) -> None:
+        """Keep an answer (JSON-able) to a question such as "flickr.people.getInfo 1@N01"."""
+        text = json.dumps(dict(answer), separators=(",", ":"), ensure_ascii=False)
+        self._write(
+            lambda db: db.execute(
+                "INSERT INTO answers (question, answer, fetched_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (question) DO UPDATE SET answer = excluded.answer, "
+                "fetched_at = excluded.fetched_at",
+                (question, text, when),
+            )
+        )
+
+    def load_answer(self, question: str, since: str) -> dict[str, Any] | None:
+        """The kept answer to `question`, if it was fetched at or after `since`."""
+        row = self._db.execute(
+            "SELECT answer FROM answers WHERE question = ? AND fetched_at >= ?", (question, since)
+        ).fetchone()
+        if row is None:
+            return None
+        answer = json.loads(row[0])
+        return answer if isinstance(answer, dict) else None
+
+    def listed_in_full(self, nsid: str, since: str) -> bool:
+        """Whether every getPublicPhotos page of the owner was fetched at or after `since`
+        (the run that fetched them all marked the listing complete)."""
+        row = self._db.execute(
+            "SELECT fetched_at FROM listing_pages WHERE nsid = ? AND query LIKE ? "
+            "ORDER BY fetched_at DESC LIMIT 1",
+            (nsid, "flickr.people.getPublicPhotos complete %"),
+        ).fetchone()
+        if row is None or row[0] < since:
+            return False
+        first = self._db.execute(
+            "SELECT fetched_at FROM listing_pages WHERE nsid = ? AND query = ?",
+            (nsid, "flickr.people.getPublicPhotos page=1"),
+        ).fetchone()
+        return first is not None and first[0] >= since
 
     def listed_entries(
         self, photo_ids: Iterable[str], since: str

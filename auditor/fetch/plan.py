@@ -94,6 +94,7 @@ class PlanSink(Protocol):
     def warning(self, text: str) -> None: ...
     def alias(self, alias: str, match: UserMatch | None) -> None: ...
     def listing(self, call: Call, page: PhotoPage) -> None: ...
+    def listed_in_full(self, nsid: str, pages: int) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ class _Job:
     uploaded: dict[str, int]  # their upload times (search mode)
     search: bool
     pages_left: int = 0
+    full: bool = False  # every page, whatever it costs (an owner's exposure needs them all)
 
 
 @dataclass
@@ -211,13 +213,15 @@ class FetchPlanner:
         listed: Iterable[str] = (),
         sample: Iterable[tuple[str | None, int | None]] = (),
         kept: Iterable[PhotoStatus] = (),
+        list_in_full: Iterable[str] = (),
         seed: int = 0,
     ) -> None:
         """`targets`: every photo; `stale`: those to fetch. `listed`: owners whose listing pages
         are kept in the state (not listed again). `sample`: owners and upload times (owner
         None: not public) of pool photos a killed or earlier run established by getInfo, so
         discovery goes on from what it had learnt. `kept`: photos shown by listing pages kept
-        in the state, settled without a call."""
+        in the state, settled without a call. `list_in_full`: owners whose every
+        getPublicPhotos page is fetched, whatever it costs (their targets settled on the way)."""
         self.sink = sink
         self.catalogue = catalogue
         self.history_for_collection = history_for_collection
@@ -250,7 +254,7 @@ class FetchPlanner:
             if status.photo_id in self.unresolved and self._believable(owners_listing, status):
                 self._resolved_visible(status)
         stale = [t for t in stale if t.photo_id in self.unresolved]
-        self._plan(stale, need_history, known_aliases or {}, seed)
+        self._plan(stale, need_history, known_aliases or {}, seed, set(list_in_full))
         for nsid, uploaded in sample:
             self._sampled(nsid, uploaded)
 
@@ -262,6 +266,7 @@ class FetchPlanner:
         need_history: Iterable[str],
         known_aliases: Mapping[str, str | None],
         seed: int,
+        list_in_full: set[str],
     ) -> None:
         by_nsid: dict[str, list[Target]] = {}
         by_alias: dict[str, list[Target]] = {}
@@ -286,6 +291,11 @@ class FetchPlanner:
                 self.queue.append(Call(LOOKUP, alias=alias, job=job))
             else:
                 singles.extend(group)
+        for nsid in sorted(list_in_full):
+            ids = [t.photo_id for t in by_nsid.pop(nsid, [])]
+            full = _Job(nsid, set(ids), {}, search=False, full=True)
+            self.listed.add(nsid)
+            self.queue.append(Call(PAGE, nsid=nsid, page=1, job=self._job(full)))
         for nsid, group in by_nsid.items():
             self._plan_owner(nsid, [t.photo_id for t in group])
         for target in singles:
@@ -475,6 +485,9 @@ class FetchPlanner:
         if not isinstance(job, _Job):
             return  # a page of a listing that found all it was for while this one was out
         job.photo_ids &= self.unresolved
+        if job.full:
+            self._full_page(call, job, page)
+            return
         if not job.photo_ids:
             self.jobs.pop(call.job, None)
             return
@@ -499,6 +512,18 @@ class FetchPlanner:
             # Listed in full: what it did not show needs its own getInfo.
             self._info(sorted(job.photo_ids), front=True)
             job.photo_ids.clear()
+            self.jobs.pop(call.job, None)
+
+    def _full_page(self, call: Call, job: _Job, page: PhotoPage) -> None:
+        if call.page == 1:
+            job.pages_left = page.pages - 1
+            for number in range(page.pages, 1, -1):  # page 2 first
+                self._push(Call(PAGE, nsid=job.nsid, page=number, job=call.job), front=True)
+        else:
+            job.pages_left -= 1
+        if job.pages_left <= 0:
+            self.sink.listed_in_full(job.nsid, page.pages)
+            self._info(sorted(job.photo_ids), front=True)
             self.jobs.pop(call.job, None)
 
     def _next_window(self, job: _Job, page: PhotoPage) -> None:
