@@ -23,7 +23,11 @@ from auditor.flickr.parse import FIND_BY_USERNAME, LOOKUP_USER, PERSON_INFO, Own
 from auditor.manifests.flickr_ids import is_nsid, parse_owner
 from auditor.state import StateStore, iso, now_utc
 
-_WORD_RE = re.compile(r"[A-Za-z0-9_@.-][A-Za-z0-9_@. -]*")
+# A path alias is letters, digits, "_" and "-"; a username may hold almost anything (commas,
+# apostrophes, colons, ampersands, spaces, letters of any script), so only control characters
+# and absurd lengths are refused.
+_ALIAS_RE = re.compile(r"[A-Za-z0-9_-]+")
+_MAX_WORD = 200
 
 
 class UserApi(Protocol):
@@ -79,10 +83,10 @@ def parse_who(who: str) -> Who:
                 "https://www.flickr.com/photos/<alias>/"
             )
         return Who(who, "nsid" if kind == "nsid" else "alias", owner)
-    if not text or not _WORD_RE.fullmatch(text):
+    if not text or len(text) > _MAX_WORD or any(not ch.isprintable() for ch in text):
         raise AuditorError(
-            f"{who!r} cannot be a Flickr username or path alias; give an NSID, a path alias, "
-            "a username or a profile URL"
+            f"{who!r} cannot be a Flickr username or path alias (empty, too long or holding "
+            "control characters); give an NSID, a path alias, a username or a profile URL"
         )
     return Who(who, "word", text)
 
@@ -158,8 +162,9 @@ def resolve_identities(who: Who, api: UserApi) -> list[OwnerIdentity]:
             ) from None
     url = f"https://www.flickr.com/photos/{who.value}/"
     by_alias = by_username = None
-    with contextlib.suppress(UserNotFound):
-        by_alias = api.lookup_user(url)
+    if who.kind == "alias" or _ALIAS_RE.fullmatch(who.value):  # else it can only be a username
+        with contextlib.suppress(UserNotFound):
+            by_alias = api.lookup_user(url)
     if who.kind == "word":
         with contextlib.suppress(UserNotFound):
             by_username = api.find_by_username(who.value)
