@@ -190,14 +190,7 @@ class StateStore:
             # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE in `transaction`).
             self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
             self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            self._wal(timeout)
-            self._db.execute("PRAGMA synchronous = NORMAL")
-            # One write transaction taken up front (BEGIN IMMEDIATE waits for the lock, where a
-            # bare CREATE racing another store's can fail at once with "database is locked");
-            # every statement is idempotent (IF NOT EXISTS).
-            self._db.executescript(f"BEGIN IMMEDIATE;\n{_SCHEMA}\nCOMMIT;")
-            with self.transaction():
-                self._check_version()
+            _retry_locked(self._set_up)
         except sqlite3.DatabaseError as exc:
             raise StateError(
                 f"{self.path}: cannot be used as the state file ({exc}); "
@@ -209,18 +202,13 @@ class StateStore:
                 "give a writable path with --state"
             ) from None
 
-    def _wal(self, timeout: float) -> None:
-        """Switch to the WAL journal. SQLite answers "database is locked" at once, without
-        waiting, while another store is opening the same new file: ask again for a while."""
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                self._db.execute("PRAGMA journal_mode = WAL")
-                return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+    def _set_up(self) -> None:
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA synchronous = NORMAL")
+        # executescript commits on its own; every statement is idempotent (IF NOT EXISTS).
+        self._db.executescript(_SCHEMA)
+        with self.transaction():
+            self._check_version()
 
     def _check_version(self) -> None:
         row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
@@ -260,9 +248,13 @@ class StateStore:
         it. After one failure no further write is tried: the file stays as it was."""
         if self.unsaved is not None:
             return False
-        try:
+
+        def attempt() -> None:
             with self.transaction() as db:
                 work(db)
+
+        try:
+            _retry_locked(attempt)
         except sqlite3.DatabaseError as exc:  # OperationalError: full, I/O, locked, read-only
             self.unsaved = (
                 f"{self.path}: the state file could not be written ({exc}); this run's answers "
@@ -572,6 +564,20 @@ class StateStore:
         cursor = self._db.execute("SELECT * FROM runs ORDER BY run_id")
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
+def _retry_locked(step: Callable[[], None], attempts: int = 6) -> None:
+    """Run `step`, again after a short wait when SQLite says "database is locked" at once: in
+    WAL mode some lock conflicts (another connection switching the journal mode or recovering
+    the WAL) return SQLITE_BUSY without waiting for `busy_timeout`."""
+    for attempt in range(attempts):
+        try:
+            step()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * 2**attempt)
 
 
 def fresh_cutoff(max_age: timedelta, now: datetime | None = None) -> str:
