@@ -43,6 +43,7 @@ from auditor.engine.evaluate import evaluate_rows
 from auditor.engine.listings import FirstListings
 from auditor.licences import LicenceCatalogue, load_catalogue
 from auditor.manifests.columns import ColumnOptions
+from auditor.manifests.found import PhotosFound
 from auditor.manifests.normalise import LicenceJudge
 from auditor.manifests.raw import RawManifest
 from auditor.manifests.read import iter_manifest
@@ -191,6 +192,7 @@ def offline_audit(
     waiving = any(not waiver.expired(book.today) for waiver in waivers)
     spool = spool or FindingSpool()
     files: list[FileReport] = []
+    found = PhotosFound()
     # Chunks come in report order when the manifests are named in sorted order, once each
     # (reports list findings by file name, then row): then findings.csv is written as they
     # come, while the next chunk is being read. Otherwise it waits for the spool's order.
@@ -201,6 +203,7 @@ def offline_audit(
         chunks = _chunks(manifests, fmt, columns, chunk_rows or CHUNK_ROWS, files)
         # The thread reads and normalises the next chunk while this one is judged.
         for photos in _read_ahead(_photo_tables(chunks, judge)):
+            found.observe(photos)
             # Owners are coded once per chunk: the findings' owners are those of their rows.
             owners = tally.owner_codes(photos["owner"])
             listed = listings.observe(
@@ -216,6 +219,7 @@ def offline_audit(
                 writer.add(table)
             # Kept for audit.json, whose header (the counts) comes first.
             spool.add(table)
+        found.check(files)  # a manifest that names no photo is an error, not a pass
         run = RunInfo(
             policy=policy.id,
             mode="offline",

@@ -18,6 +18,7 @@ RAW_FIELDS: tuple[str, ...] = (
     "photo_ref",  # an explicit photo id, or a URL given as the id
     "url",  # the photo's URL as the manifest has it (page URL preferred)
     "alt_url",  # a second URL to fall back on (e.g. the static image URL)
+    "image_name",  # an image file name or path that holds the photo id (`{id}_{secret}.jpg`)
     "owner_ref",  # NSID, path alias, or a profile/photos URL
     "owner_name",  # display name / author
     "licence",  # a recorded licence: Flickr id, name, URL, slug or SPDX id
@@ -42,6 +43,9 @@ class RawManifest:
     columns: dict[str, Any] = field(default_factory=lambda: {name: [] for name in RAW_FIELDS})
     skipped: Counter[str] = field(default_factory=Counter)  # reason → rows not taken
     notes: list[str] = field(default_factory=list)  # file-level remarks for the summary
+    # Whether a bare-number image name (`{id}.jpg`) is a Flickr photo id: only when the reader
+    # knows the layout is Flickr's (from the content, or the user's --ids-from-filenames).
+    numeric_names: bool = False
 
     def add(self, source_row: int, **values: object) -> None:
         """Append one row; fields not given are empty."""

@@ -8,6 +8,7 @@ rather than read as if its first data row were a header.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import re
 import sys
@@ -17,6 +18,17 @@ from typing import Any
 
 from auditor.errors import ManifestError
 from auditor.manifests.columns import ID_COLUMN_NAMES, ColumnOptions, locate_columns
+from auditor.manifests.content import (
+    NUMERIC_LAYOUT,
+    SAMPLE_ROWS,
+    WHITESPACE,
+    describe_names,
+    flickr_name_evidence,
+    ids_agree,
+    reference_ids,
+    roles_by_content,
+    row_has_reference,
+)
 from auditor.manifests.flickr_ids import parse_flickr_ref
 from auditor.manifests.raw import RawManifest
 from auditor.manifests.source import iter_lines, load_json
@@ -34,8 +46,20 @@ class _BadRow:
         self.problem = problem
 
 
-def iter_delimited(path: Path, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """`(first_line_number, cells)` per record (quoted fields may span lines); skips blank lines."""
+def iter_delimited(
+    path: Path, delimiter: str, quoted: bool = True
+) -> Iterator[tuple[int, list[str]]]:
+    """`(first_line_number, cells)` per record (quoted fields may span lines); skips blank lines.
+
+    `quoted=False` reads one record per line with no quoting (pipe-delimited and
+    whitespace-aligned tables, `WHITESPACE`), as the tools that write them do."""
+    if not quoted:
+        for number, line in enumerate(iter_lines(path), start=1):
+            text = line.rstrip("\r\n")
+            cells = text.split() if delimiter == WHITESPACE else text.split(delimiter)
+            if any(cell.strip() for cell in cells):
+                yield number, cells
+        return
     reader = csv.reader(iter_lines(path), delimiter=delimiter, strict=False)
     start = 1
     try:
@@ -48,10 +72,10 @@ def iter_delimited(path: Path, delimiter: str) -> Iterator[tuple[int, list[str]]
 
 
 def header_and_records(
-    path: Path, delimiter: str
+    path: Path, delimiter: str, quoted: bool = True
 ) -> tuple[tuple[int, list[str]], Iterator[tuple[int, list[str]]]]:
     """The first record `(line, cells)` (a header, usually) and an iterator over the rest."""
-    records = iter_delimited(path, delimiter)
+    records = iter_delimited(path, delimiter, quoted)
     first = next(records, None)
     # Exports sometimes start with `# comment` lines before the header.
     while first is not None and first[1][0].lstrip().startswith("#"):
@@ -108,7 +132,7 @@ def _require_id_column(
     first_row: Sequence[Any],
     line: int | None = None,
 ) -> None:
-    if "photo_ref" in located or "url" in located:
+    if _has_reference_role(located):
         return
     if any(_has_photo_id(cell) for cell in first_row):
         raise ManifestError(
@@ -120,37 +144,128 @@ def _require_id_column(
     shown = ", ".join(str(name) for name in header[:20]) or "none"
     raise ManifestError(
         raw.path,
-        f"no column of Flickr photo ids or URLs found (columns: {shown}); "
+        f"no column of Flickr photo ids, URLs or image file names found (columns: {shown}); "
         "name one with --id-column or --url-column",
         line=line,
     )
 
 
 def read_delimited(
-    path: Path, fmt: str, options: ColumnOptions, delimiter: str | None = None
+    path: Path,
+    fmt: str,
+    options: ColumnOptions,
+    delimiter: str | None = None,
 ) -> RawManifest:
-    """Read a generic CSV (`fmt="csv"`, `,` or `;` separated) or TSV (`fmt="tsv"`)."""
+    """Read a generic CSV (`fmt="csv"`, `,` or `;` separated), TSV (`fmt="tsv"`) or text table
+    (`fmt="table"`: pipe-delimited or whitespace-aligned, one record per line).
+
+    Columns are found by name (`columns.locate_columns`), else by content
+    (`content.roles_by_content`): a first line whose cells are themselves URLs or image names
+    is data, and the file has no header."""
     delimiter = delimiter or ("\t" if fmt == "tsv" else ",")
     raw = RawManifest(path, fmt)
-    first, records = header_and_records(path, delimiter)
+    first, records = header_and_records(path, delimiter, quoted=fmt != "table")
     first_cells = first[1]
+    if fmt == "table" and first_cells and set(first_cells[0]) <= {"%"}:
+        first_cells = first_cells[1:]  # NUS-WIDE-urls.txt's header starts with `%%%`
+    sample = list(itertools.islice(records, SAMPLE_ROWS))
+    rows = _chain([first, *sample], records)
 
     if options.positional():
         header = [str(i + 1) for i in range(max(len(first_cells), 1))]
         located = locate_columns(header, options, path)
-        second = next(records, None)
-        pending = [first, second] if second else [first]
-        if second is not None and _looks_like_header(located, first_cells, second[1]):
-            pending = [second]
+        if len(sample) and _looks_like_header(located, first_cells, sample[0][1]):
+            rows = _chain(sample, records)
             raw.notes.append("line 1 read as a header")
-        _fill(raw, located, _chain(pending, records))
+        _finish(raw, located, header, [first_cells, *(cells for _, cells in sample)], options)
+        _fill(raw, located, rows)
         return raw
 
     header = first_cells
     located = locate_columns(header, options, path)
+    data = [cells for _, cells in sample]
+    if not _has_reference_role(located):
+        width = max((len(cells) for cells in [first_cells, *data]), default=0)
+        by_content = roles_by_content([first_cells, *data], range(width))
+        if by_content and row_has_reference(first_cells, by_content):
+            header = [str(i + 1) for i in range(width)]
+            located = by_content
+            data = [first_cells, *data]
+            raw.notes.append("no header line: columns found by their content")
+        else:
+            located.update(roles_by_content(data, range(len(header))))
+            rows = _chain(sample, records)
+    else:
+        rows = _chain(sample, records)
     _require_id_column(raw, header, located, first_cells, line=first[0])
-    _fill(raw, located, records)
+    _finish(raw, located, header, data, options)
+    _fill(raw, located, rows)
     return raw
+
+
+def _has_reference_role(located: Mapping[str, Any]) -> bool:
+    return bool({"photo_ref", "url", "image_name"} & located.keys())
+
+
+def _column_name(header: Sequence[Any], key: Any) -> str:
+    if isinstance(key, int):
+        name = str(header[key]) if key < len(header) else ""
+        return f"column {key + 1}" if not name or name == str(key + 1) else f"column {name!r}"
+    return f"field {key!r}"
+
+
+def _finish(
+    raw: RawManifest,
+    located: dict[str, list[Any]],
+    header: Sequence[Any],
+    sample: Sequence[Any],
+    options: ColumnOptions,
+    evidence: str | None = None,
+) -> None:
+    """Settle what the sampled rows show about the located columns: a bare `id` column that is
+    the dataset's own row id is dropped, and whether bare-number image names are Flickr ids."""
+    refs = {role: keys for role, keys in located.items() if role in ("url", "image_name")}
+    ref_key = located.get("photo_ref", [None])[0]
+    generic_id = (
+        ref_key is not None
+        and not options.given().get("photo_ref")
+        and str(ref_key if not isinstance(ref_key, int) else header[ref_key])
+        .strip()
+        .lower()
+        .rpartition(".")[2]
+        == "id"
+    )
+    if generic_id and refs:
+        ids = [row[ref_key] if _has(row, ref_key) else None for row in sample]
+        if not ids_agree(ids, reference_ids(sample, refs)):
+            del located["photo_ref"]
+            raw.notes.append(
+                f"{_column_name(header, ref_key)} is the dataset's own row id, not Flickr's "
+                "(it differs from the photo ids in the URLs or image names); not used"
+            )
+    if "image_name" not in located:
+        return
+    key = located["image_name"][0]
+    names = [row[key] for row in sample if _has(row, key)]
+    reason = (
+        ("--ids-from-filenames" if options.ids_from_filenames else None)
+        or evidence
+        or flickr_name_evidence(names, [str(name) for name in header])
+    )
+    raw.numeric_names = reason is not None
+    layout = describe_names(names)
+    because = f", Flickr ids by {reason}" if reason and layout == NUMERIC_LAYOUT else ""
+    raw.notes.append(
+        f"photo ids from image file names in {_column_name(header, key)} ({layout}{because})"
+    )
+
+
+def _has(row: Sequence[Any], key: Any) -> bool:
+    try:
+        row[key]
+    except (IndexError, KeyError, TypeError):
+        return False
+    return True
 
 
 _COLUMN_NAME = re.compile(r"[A-Za-z_][\w .()-]{0,63}")
@@ -188,10 +303,31 @@ def _record_keys(records: Sequence[Mapping[str, Any]]) -> list[str]:
     return list(keys)
 
 
+def _flatten(record: dict[str, Any]) -> dict[str, Any]:
+    """A record with the fields of its nested objects raised one level (`meta.url`): datasets
+    often keep the photo's fields under `metadata`, `image` or `photo`."""
+    if not any(isinstance(value, dict) for value in record.values()):
+        return record
+    flat: dict[str, Any] = {}
+    for key, value in record.items():
+        if isinstance(value, dict):
+            for inner, item in value.items():
+                flat.setdefault(f"{key}.{inner}", item)
+        else:
+            flat[key] = value
+    return flat
+
+
 def _read_records(
-    raw: RawManifest, records: list[tuple[int, Any]], options: ColumnOptions
+    raw: RawManifest,
+    records: list[tuple[int, Any]],
+    options: ColumnOptions,
+    evidence: str | None = None,
 ) -> RawManifest:
-    """Shared by JSON Lines and JSON arrays: `records` are `(source_row, object)` pairs."""
+    """Shared by JSON Lines and JSON arrays: `records` are `(source_row, object)` pairs.
+    `evidence`: why bare-number image names in these records are Flickr ids, if the document
+    says (Karpathy's `"dataset": "flickr30k"`)."""
+    records = [(n, _flatten(r) if isinstance(r, dict) else r) for n, r in records]
     dicts = [record for _, record in records if isinstance(record, dict)]
     if not dicts:
         raise ManifestError(raw.path, "holds no JSON objects with photo fields")
@@ -204,7 +340,11 @@ def _read_records(
         role: [header[i] for i in positions]
         for role, positions in locate_columns(header, options, raw.path).items()
     }
+    sample = dicts[:SAMPLE_ROWS]
+    if not _has_reference_role(located):
+        located.update(roles_by_content(sample, header))
     _require_id_column(raw, header, located, [])
+    _finish(raw, located, header, sample, options, evidence)
     rows = (
         (
             n,
@@ -234,30 +374,62 @@ def read_jsonl(path: Path, options: ColumnOptions) -> RawManifest:
     return _read_records(raw, records, options)
 
 
+def records_key(document: Any) -> str | None:
+    """The key of an object's list of records (`{"images": [...], "dataset": ...}`: Karpathy's
+    splits and other documents that are not COCO): the longest list of objects; None if none."""
+    if not isinstance(document, dict):
+        return None
+    best: tuple[int, str] | None = None
+    for key, value in document.items():
+        records = isinstance(value, list) and any(isinstance(x, dict) for x in value[:100])
+        if records and (best is None or len(value) > best[0]):
+            best = (len(value), str(key))
+    return None if best is None else best[1]
+
+
 def json_records(document: Any) -> list[Any] | None:
-    """The records of a JSON document: an array, an object of records keyed by index, or a
-    single flat record (a one-line JSON Lines file); None when it holds no records."""
+    """The records of a JSON document: an array, an object's list of records (`records_key`),
+    an object of records keyed by index, or a single flat record (a one-line JSON Lines file);
+    None when it holds no records."""
     if isinstance(document, list):
         records = document
     elif isinstance(document, dict):
-        values = list(document.values())
-        flat = not any(isinstance(value, dict | list) for value in values)
-        if flat and not ID_COLUMN_NAMES & {str(key).lower() for key in document}:
-            return None  # one object without an id or URL field is not a manifest
-        records = [document] if flat else values
+        key = records_key(document)
+        if key is not None:
+            records = document[key]
+        else:
+            values = list(document.values())
+            flat = not any(isinstance(value, dict | list) for value in values)
+            if flat and not ID_COLUMN_NAMES & {str(key).lower() for key in document}:
+                return None  # one object without an id or URL field is not a manifest
+            records = [document] if flat else values
     else:
         return None
     return records if any(isinstance(record, dict) for record in records[:100]) else None
 
 
+def _document_evidence(document: Any) -> str | None:
+    """Karpathy's caption splits name their dataset: `"dataset": "flickr8k"`."""
+    if isinstance(document, dict):
+        name = document.get("dataset")
+        if isinstance(name, str) and "flickr" in name.lower():
+            return f'the document\'s "dataset": "{name[:40]}"'
+    return None
+
+
 def read_json_records(path: Path, options: ColumnOptions, document: Any = None) -> RawManifest:
-    """Read a JSON array of records (or an object whose values are records)."""
+    """Read a JSON array of records (or an object holding a list or an object of records)."""
     data = load_json(path) if document is None else document
     items = json_records(data)
     if items is None:
-        raise ManifestError(path, "is JSON but not a list of records; use --format to say which")
+        raise ManifestError(
+            path, "is JSON but not a list of records; use --manifest-format to say which"
+        )
     raw = RawManifest(path, "json")
-    return _read_records(raw, list(enumerate(items, start=1)), options)
+    key = records_key(data)
+    if key is not None:
+        raw.notes.append(f"records read from the document's {key!r} list")
+    return _read_records(raw, list(enumerate(items, start=1)), options, _document_evidence(data))
 
 
 def read_parquet(path: Path, options: ColumnOptions) -> RawManifest:

@@ -1,6 +1,12 @@
-"""Plain lists of photos: one URL, short link or photo id per line; `#` starts a comment.
+"""Plain lists of photos: one URL, short link, photo id or image file name per line; `#` starts
+a comment.
 
 A first line that is just a column name (`url`, `photo_id`...) is taken as a header and skipped.
+Image file names and paths (Flickr8k's split lists `2513260012_03d33305cf.jpg`, NUS-WIDE's
+`C:\\ImageData\\actor\\0001_2124494179.jpg`) are read for the photo id in the name
+(`image_names`). Bare numbers are photo ids unless most other lines name no Flickr photo: such
+a list is some other dataset's layout (face counts and boxes between file names), where a
+number is a count, not a photo.
 """
 
 from __future__ import annotations
@@ -9,16 +15,34 @@ import re
 from pathlib import Path
 
 from auditor.manifests.columns import ID_COLUMN_NAMES
+from auditor.manifests.content import NUMERIC_LAYOUT, describe_names, flickr_name_evidence, is_url
+from auditor.manifests.flickr_ids import parse_flickr_ref
+from auditor.manifests.image_names import is_image_name, parse_image_name
 from auditor.manifests.raw import RawManifest
 from auditor.manifests.source import iter_lines
 
 _COMMENT = re.compile(r"(^|\s)#.*$")
+_BARE_NUMBER = re.compile(r"[+-]?[0-9][0-9.eE+-]*")
+_NAME_SAMPLE = 200
 
 
-def read_urls(path: Path) -> RawManifest:
+def _mostly_not_photos(values: list[str]) -> bool:
+    """Whether most of these values (the list's lines that are not bare numbers) name no Flickr
+    photo: then the list is some other layout and its numbers are counts, not ids."""
+    photos = sum(
+        1
+        for value in values
+        if parse_flickr_ref(value).photo_id or parse_image_name(value).photo_id
+    )
+    return photos * 2 < len(values)
+
+
+def read_urls(path: Path, ids_from_filenames: bool = False) -> RawManifest:
     raw = RawManifest(path, "urls")
+    values: list[tuple[int, str]] = []
     first = True
     for number, line in enumerate(iter_lines(path), start=1):
+        # A `#n` right after an image name is a caption number (`name.jpg#2`), not a comment.
         value = _COMMENT.sub("", line).strip()
         if not value:
             continue
@@ -26,5 +50,30 @@ def read_urls(path: Path) -> RawManifest:
             first = False
             continue
         first = False
-        raw.add(number, photo_ref=value)
+        values.append((number, value))
+    numbers = sum(1 for _, value in values if _BARE_NUMBER.fullmatch(value))
+    others = [value for _, value in values if not _BARE_NUMBER.fullmatch(value)]
+    mixed = bool(numbers and others) and _mostly_not_photos(others[:_NAME_SAMPLE])
+    names = [value for _, value in values if not is_url(value) and is_image_name(value)]
+    if names:
+        sample = names[:_NAME_SAMPLE]
+        reason = ("--ids-from-filenames" if ids_from_filenames else None) or flickr_name_evidence(
+            sample
+        )
+        raw.numeric_names = reason is not None
+        layout = describe_names(sample)
+        because = f", Flickr ids by {reason}" if reason and layout == NUMERIC_LAYOUT else ""
+        raw.notes.append(f"photo ids from image file names ({layout}{because})")
+    if mixed:
+        raw.notes.append(
+            f"{numbers} bare number(s) among lines that name no Flickr photo: counts or sizes "
+            "of another layout, not taken as photo ids"
+        )
+    for number, value in values:
+        if mixed and _BARE_NUMBER.fullmatch(value):
+            raw.add(number, notes="bare number among lines that name no photo, not a photo id")
+        elif is_image_name(value) and not is_url(value):
+            raw.add(number, image_name=value)
+        else:
+            raw.add(number, photo_ref=value)
     return raw
