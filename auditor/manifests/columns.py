@@ -16,7 +16,7 @@ from auditor.errors import ManifestError
 
 # Names looked for, best first. `OPTION_FLAGS` lists the roles the user can name a column for.
 COMMON_NAMES: dict[str, tuple[str, ...]] = {
-    "photo_ref": ("photo_id", "flickr_id", "flickr_photo_id", "id"),
+    "photo_ref": ("photo_id", "flickr_id", "flickr_photo_id", "photoid", "id"),
     "url": (
         "url",
         "photo_url",

@@ -27,7 +27,7 @@ def _hint(report: FileReport, note: str | None) -> str:
             "these images are named by COCO's own ids; audit COCO's annotation file (its "
             "images[].flickr_url) instead"
         )
-    if "bare number" in text:
+    if "--ids-from-filenames" in text:
         return "if the image names are Flickr photo ids, pass --ids-from-filenames"
     if report.format in ("csv", "tsv", "table", "urls", "json", "jsonl", "parquet"):
         return (

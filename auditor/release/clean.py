@@ -9,9 +9,9 @@ rule: `no-photo-id` removes them when the policy makes it an error.
 What changes per format (`FORMATS`):
 
 - text formats (CSV, TSV, pipe or whitespace tables, Open Images, Openverse, YFCC100M, URL
-  lists, JSON Lines): the lines of the removed records are dropped (every line of a quoted multi-line CSV record); every other
-  byte is kept, header, comments and blank lines included. A gzip, bz2 or xz input is written
-  compressed the same way.
+  lists, JSON Lines): the lines of the removed records are dropped (every line of a quoted
+  multi-line CSV record); every other byte is kept, header, comments and blank lines included.
+  A gzip, bz2 or xz input is written compressed the same way.
 - Parquet: the rows are removed with pyarrow; schema and metadata are kept.
 - COCO: the removed `images[]` and the `annotations[]` of their image ids go; `info`,
   `licenses`, `categories` and everything else stay. JSON documents (COCO, FFHQ-style, Flickr API
