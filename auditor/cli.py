@@ -30,6 +30,7 @@ from auditor.engine import Policy, evaluate, load_policy, policies_table
 from auditor.engine.evaluate import annotate
 from auditor.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, AuditorError
 from auditor.exposure import (
+    EXPOSURE_FILES,
     exposure_document,
     find_live,
     find_offline,
@@ -45,11 +46,19 @@ from auditor.licences import load_catalogue
 from auditor.lookup import build_lookup_site, check_out_dir, random_salt
 from auditor.manifests.columns import ColumnOptions
 from auditor.manifests.read import FORMATS, ManifestTable, read_manifests
+from auditor.outputs import check_folder, check_outputs, describe_os_error
 from auditor.photo_table import OUTPUT_SUFFIXES, empty_photo_table, write_photo_table
 from auditor.pipeline import offline_audit
 from auditor.release import clean_manifests, credits_table, write_credits
+from auditor.release.clean import cleaned_paths
 from auditor.release.credits import check_credits_path
-from auditor.report import RunInfo, build_audit_document, summary_lines, write_reports
+from auditor.report import (
+    REPORT_FILES,
+    RunInfo,
+    build_audit_document,
+    summary_lines,
+    write_reports,
+)
 from auditor.report.baseline import apply_baseline, counted, load_baseline
 from auditor.report.formats import (
     DEFAULT_FORMATS,
@@ -60,6 +69,7 @@ from auditor.report.formats import (
 from auditor.report.formats import FORMATS as REPORT_FORMATS
 from auditor.report.groups import manifest_formats
 from auditor.report.pause import gc_paused
+from auditor.report.text import plain
 from auditor.resources import example_manifest
 from auditor.state import StateStore
 from auditor.waivers import apply_waivers, load_waivers
@@ -225,6 +235,8 @@ def manifest(
             f"{output}: unknown suffix; use one of {', '.join(OUTPUT_SUFFIXES)}",
             param_hint="-o/--output",
         )
+    if output is not None:
+        check_outputs([(output, "-o/--output")], files)  # before reading big manifests
     table = read_manifests(files, fmt=fmt, columns=columns)
     if output is None:
         _to_stdout(lambda: write_photo_table(table.photos, sys.stdout))
@@ -502,6 +514,44 @@ def _write_formats(result: AuditResult, formats: Sequence[str], target: Path) ->
     return written
 
 
+# Every file an audit may write in its output folder, whichever formats this run asked for: an
+# input by one of these names there is refused, so no format of any run can replace it.
+AUDIT_OUTPUT_FILES: tuple[str, ...] = (
+    *REPORT_FILES,
+    "photos.csv",
+    "report.html",
+    "audit.sarif",
+    "junit.xml",
+    "findings.parquet",
+    "photos.parquet",
+)
+
+
+def _check_audit_outputs(
+    target: Path,
+    manifests: Sequence[str | Path],
+    *,
+    inputs: Sequence[Path | None],
+    clean: Path | None,
+    credits: Path | None,
+    step_summary: str | None,
+) -> None:
+    """Refuse, before any work, an audit whose outputs would replace an input or each other,
+    or could not be written."""
+    outputs: list[tuple[str | Path, str]] = [
+        (target / name, "--output-dir") for name in AUDIT_OUTPUT_FILES
+    ]
+    if clean is not None:
+        cleaned, removals_csv = cleaned_paths([Path(m) for m in manifests], clean)
+        outputs += [(path, "--clean-manifest") for path in [*cleaned, removals_csv]]
+    if credits is not None:
+        outputs.append((credits, "--credits"))
+    if step_summary:
+        outputs.append((step_summary, "$GITHUB_STEP_SUMMARY"))
+    read = [*manifests, *(path for path in inputs if path is not None and path.is_file())]
+    check_outputs(outputs, read)
+
+
 def _release(result: AuditResult, clean: Path | None, credits: Path | None) -> list[str]:
     """Write the cleaned manifests and the credits asked for; the lines saying what was
     written."""
@@ -628,6 +678,15 @@ def audit(
     chosen = load_policy(policy)
     if credits_path is not None:
         check_credits_path(credits_path)
+    target = output_dir or Path("reports") / Path(manifests[0]).name.split(".")[0]
+    _check_audit_outputs(
+        target,
+        manifests,
+        inputs=[waivers, baseline, live_options.api_key_file, Path(policy)],
+        clean=clean_manifest,
+        credits=credits_path,
+        step_summary=os.environ.get("GITHUB_STEP_SUMMARY") if "github" in formats else None,
+    )
     known = load_baseline(baseline) if baseline is not None else None
     loaded_waivers, waiver_problems = (
         load_waivers(waivers, [rule.id for rule in chosen.rules]) if waivers else ([], [])
@@ -638,7 +697,6 @@ def audit(
         click.echo(
             f"offline audit ({reason}): judged on the licences the manifests record", err=True
         )
-    target = output_dir or Path("reports") / Path(manifests[0]).name.split(".")[0]
     result: AuditResult | None = None
     release = clean_manifest is not None or credits_path is not None
     if key is None and not needs_whole_tables(formats) and known is None and not release:
@@ -759,6 +817,9 @@ def owner(
     """
     parsed = parse_who(who)
     chosen = load_policy(policy)
+    slug = re.sub(r"[^A-Za-z0-9@._-]+", "-", parsed.value).strip("-") or "owner"
+    target = output_dir or Path("reports") / f"owner-{slug}"
+    check_outputs([(target / name, "--output-dir") for name in EXPOSURE_FILES], files)
     key = None if offline else api_key(live_options)
     table = read_manifests(list(files), fmt=fmt, columns=columns)
     photos = table.photos
@@ -780,8 +841,6 @@ def owner(
         grounds if grounds is not None else pd.DataFrame({"photo_id": [], "rule": []}),
         policy=chosen,
     )
-    slug = re.sub(r"[^A-Za-z0-9@._-]+", "-", parsed.value).strip("-") or "owner"
-    target = output_dir or Path("reports") / f"owner-{slug}"
     write_exposure(target, document, chosen)
     for line in exposure_summary_lines(document):
         click.echo(line, err=True)
@@ -868,6 +927,7 @@ def publish_lookup(
     Serve the folder with any static web server (see docs/lookup-site.md).
     """
     check_out_dir(out)  # before reading big manifests, so a wrong --out fails at once
+    check_folder(out.parent, "--out", target=out)
     table = read_manifests(list(files), fmt=fmt, columns=columns)
     site = build_lookup_site(table.photos, out, salt if salt is not None else random_salt())
     unfindable = (
@@ -911,7 +971,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         click.echo("Aborted.", err=True)
         sys.exit(130)
     except AuditorError as exc:
-        click.echo(f"{PROG}: error: {exc}", err=True)
+        click.echo(f"{PROG}: error: {plain(exc)}", err=True)
+        sys.exit(EXIT_USAGE)
+    except OSError as exc:
+        # A path the user gave that cannot be written or read (full disk, a file where a
+        # folder should be, permissions): their input, so exit 2 and one line, not exit 3.
+        line = describe_os_error(exc)
+        if line is None or debug:
+            raise
+        click.echo(f"{PROG}: error: {plain(line)}", err=True)
         sys.exit(EXIT_USAGE)
     except Exception as exc:
         if debug:
