@@ -52,6 +52,13 @@ class RawManifest:
         for name, column in self.columns.items():
             column.append(source_row if name == "source_row" else values.get(name))
 
+    def extend(self, source_rows: list[int], values: dict[str, list[object]]) -> None:
+        """Append rows given column by column (each list as long as `source_rows`); fields
+        not given are empty."""
+        blank: list[object] = [None] * len(source_rows)
+        for name, column in self.columns.items():
+            column.extend(source_rows if name == "source_row" else values.get(name, blank))
+
     @property
     def rows(self) -> int:
         return len(self.columns["source_row"])

@@ -101,7 +101,8 @@ def _sniff(path: Path) -> _Sniff:
                     return _Sniff("jsonl", "")
             except json.JSONDecodeError:
                 pass
-        return _Sniff("json", "")
+        # Up to two lines: one means the document may also be a JSON Lines file of one record.
+        return _Sniff("json", "", tuple(_data_lines(text, 2)))
     lines = _data_lines(text)
     return _Sniff("text", lines[0] if lines else "", tuple(lines))
 
@@ -240,7 +241,9 @@ def _fits(fmt: str, sniff: _Sniff, document: Any, columns: ColumnOptions) -> boo
         if fmt == "json" and sniff.container == "json":
             return json_records(document) is not None
         if fmt == "jsonl" and sniff.container == "json":
-            return isinstance(document, dict)  # a JSON Lines file of one record
+            # A JSON Lines file of one flat record (not a one-line COCO or API document).
+            one = json_records(document) == [document]
+            return one and len(sniff.lines) == 1 and not looks_like_flickr_api(document)
         if sniff.container == "json" and fmt in JSON_DOCUMENT_FORMATS:
             tests = {"coco": looks_like_coco, "ffhq": looks_like_ffhq}
             tests["flickr-api"] = looks_like_flickr_api

@@ -51,9 +51,9 @@ def read_urls(path: Path, ids_from_filenames: bool = False) -> RawManifest:
             continue
         first = False
         values.append((number, value))
-    numbers = sum(1 for _, value in values if _BARE_NUMBER.fullmatch(value))
+    bare = sum(1 for _, value in values if _BARE_NUMBER.fullmatch(value))
     others = [value for _, value in values if not _BARE_NUMBER.fullmatch(value)]
-    mixed = bool(numbers and others) and _mostly_not_photos(others[:_NAME_SAMPLE])
+    mixed = bool(bare and others) and _mostly_not_photos(others[:_NAME_SAMPLE])
     names = [value for _, value in values if not is_url(value) and is_image_name(value)]
     if names:
         sample = names[:_NAME_SAMPLE]
@@ -66,14 +66,25 @@ def read_urls(path: Path, ids_from_filenames: bool = False) -> RawManifest:
         raw.notes.append(f"photo ids from image file names ({layout}{because})")
     if mixed:
         raw.notes.append(
-            f"{numbers} bare number(s) among lines that name no Flickr photo: counts or sizes "
+            f"{bare} bare number(s) among lines that name no Flickr photo: counts or sizes "
             "of another layout, not taken as photo ids"
         )
-    for number, value in values:
+    refs: list[object] = []
+    image_names: list[object] = []
+    problems: list[object] = []
+    for _, value in values:
         if mixed and _BARE_NUMBER.fullmatch(value):
-            raw.add(number, notes="bare number among lines that name no photo, not a photo id")
+            refs.append(None)
+            image_names.append(None)
+            problems.append("bare number among lines that name no photo, not a photo id")
         elif is_image_name(value) and not is_url(value):
-            raw.add(number, image_name=value)
+            refs.append(None)
+            image_names.append(value)
+            problems.append(None)
         else:
-            raw.add(number, photo_ref=value)
+            refs.append(value)
+            image_names.append(None)
+            problems.append(None)
+    numbers = [number for number, _ in values]
+    raw.extend(numbers, {"photo_ref": refs, "image_name": image_names, "notes": problems})
     return raw
