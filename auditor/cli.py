@@ -42,7 +42,18 @@ from auditor.exposure import (
 from auditor.exposure import summary_lines as exposure_summary_lines
 from auditor.fetch import FetchOptions, FetchReport, fetch_status, with_live_status
 from auditor.flickr import DEFAULT_API_URL, FlickrClient, InvalidKey, TokenBucket
+from auditor.inputs import is_stream
 from auditor.licences import load_catalogue
+from auditor.limits import (
+    DESCRIPTIONS,
+    InputLimits,
+    current,
+    option_name,
+    read_small_file,
+    shown,
+    using,
+    with_settings,
+)
 from auditor.lookup import build_lookup_site, check_out_dir, random_salt
 from auditor.manifests.columns import ColumnOptions
 from auditor.manifests.read import FORMATS, ManifestTable, read_manifests
@@ -69,8 +80,8 @@ from auditor.report.formats import (
 from auditor.report.formats import FORMATS as REPORT_FORMATS
 from auditor.report.groups import manifest_formats
 from auditor.report.pause import gc_paused
-from auditor.report.text import plain
 from auditor.resources import example_manifest
+from auditor.safe_text import TerminalStream, single_line
 from auditor.state import StateStore
 from auditor.waivers import apply_waivers, load_waivers
 
@@ -80,8 +91,19 @@ PROG = "flickr-audit"
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name=PROG)
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
+@click.option(
+    "--limit",
+    "limit_settings",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Change an input limit (repeatable): "
+    + ", ".join(
+        f"{option_name(name)} [{shown(getattr(InputLimits(), name))}]" for name in DESCRIPTIONS
+    )
+    + ". Sizes take KiB/MiB/GiB. See docs/security.md.",
+)
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, debug: bool, limit_settings: tuple[str, ...]) -> None:
     """Audit image datasets built from Flickr photos: which photos may be used for a purpose
     today, and whose are they.
 
@@ -92,6 +114,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
     they are read into.
     """
     ctx.obj = {"debug": debug}
+    if limit_settings:
+        ctx.with_resource(using(with_settings(current(), list(limit_settings))))
 
 
 def _column_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -205,11 +229,12 @@ def _to_stdout(write: Callable[[], None]) -> None:
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
-    "--format",
     "--manifest-format",
+    "--format",
     "fmt",
     type=click.Choice(list(FORMATS)),
-    help="Read every FILE as this format instead of detecting it from the content.",
+    help="Read every FILE as this format instead of detecting it from the content "
+    "(--format is the old name).",
 )
 @_column_options
 @click.option(
@@ -381,7 +406,7 @@ def api_key(options: LiveOptions) -> str | None:
     if options.api_key_file is not None:
         path = options.api_key_file
         try:
-            key = path.read_text(encoding="utf-8").strip()
+            key = read_small_file(path, "key_file", "API key file").decode("utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
             raise AuditorError(
@@ -675,6 +700,13 @@ def audit(
     """
     started = datetime.now(UTC)
     manifests = list(files) or [example_manifest()]
+    if clean_manifest is not None:
+        piped = [path for path in manifests if is_stream(path)]
+        if piped:
+            raise AuditorError(
+                f"{piped[0]}: --clean-manifest rewrites each manifest, and this one is a pipe "
+                "that can be read only once; save it to a file and audit that"
+            )
     chosen = load_policy(policy)
     if credits_path is not None:
         check_credits_path(credits_path)
@@ -956,7 +988,23 @@ def _prefer_jemalloc(environ: Mapping[str, str]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point of the `flickr-audit` console script and `python -m auditor`."""
+    """Entry point of the `flickr-audit` console script and `python -m auditor`.
+
+    Everything written to stderr (and to stdout when it is a terminal) passes through
+    `auditor.safe_text.TerminalStream`: manifest text quoted in a message cannot send terminal
+    escapes or reorder the line with bidi overrides.
+    """
+    stderr, stdout = sys.stderr, sys.stdout
+    sys.stderr = TerminalStream(stderr)
+    if stdout.isatty():
+        sys.stdout = TerminalStream(stdout)
+    try:
+        _main(argv)
+    finally:
+        sys.stderr, sys.stdout = stderr, stdout
+
+
+def _main(argv: Sequence[str] | None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     _prefer_jemalloc(os.environ)
     debug = "--debug" in args
@@ -971,7 +1019,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         click.echo("Aborted.", err=True)
         sys.exit(130)
     except AuditorError as exc:
-        click.echo(f"{PROG}: error: {plain(exc)}", err=True)
+        click.echo(f"{PROG}: error: {single_line(exc)}", err=True)
         sys.exit(EXIT_USAGE)
     except OSError as exc:
         # A path the user gave that cannot be written or read (full disk, a file where a
@@ -979,13 +1027,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         line = describe_os_error(exc)
         if line is None or debug:
             raise
-        click.echo(f"{PROG}: error: {plain(line)}", err=True)
+        click.echo(f"{PROG}: error: {single_line(line)}", err=True)
         sys.exit(EXIT_USAGE)
     except Exception as exc:
         if debug:
             raise
         click.echo(
-            f"{PROG}: internal error: {type(exc).__name__}: {exc} "
+            f"{PROG}: internal error: {type(exc).__name__}: {single_line(exc)} "
             "(rerun with --debug for the traceback, and please report it)",
             err=True,
         )

@@ -11,12 +11,13 @@ import csv
 import itertools
 import json
 import re
-import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from auditor.errors import ManifestError
+from auditor.jsonstream import JsonProblem, value_list
+from auditor.limits import current, raise_hint, shown
 from auditor.manifests.columns import ID_COLUMN_NAMES, ColumnOptions, locate_columns
 from auditor.manifests.content import (
     NUMERIC_LAYOUT,
@@ -31,12 +32,13 @@ from auditor.manifests.content import (
 )
 from auditor.manifests.flickr_ids import parse_flickr_ref
 from auditor.manifests.raw import RawManifest
-from auditor.manifests.source import iter_lines, load_json
-
-# Real exports carry JSON blobs in cells (Openverse's meta_data); the default 128 KiB cap is low.
-csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+from auditor.manifests.source import iter_lines, load_json_document, loads_line
 
 _RECORD_SAMPLE = 100  # records looked at to learn the keys of JSON Lines / JSON arrays
+_FILL_BATCH = 8192  # rows copied into a RawManifest at a time
+
+
+_Row = TypeVar("_Row")
 
 
 class _BadRow:
@@ -51,8 +53,10 @@ def iter_delimited(
 ) -> Iterator[tuple[int, list[str]]]:
     """`(first_line_number, cells)` per record (quoted fields may span lines); skips blank lines.
 
+    A field (which may span lines) is bounded like a line, by the `line_bytes` limit.
     `quoted=False` reads one record per line with no quoting (pipe-delimited and
-    whitespace-aligned tables, `WHITESPACE`), as the tools that write them do."""
+    whitespace-aligned tables, `WHITESPACE`), as the tools that write them do.
+    """
     if not quoted:
         for number, line in enumerate(iter_lines(path), start=1):
             text = line.rstrip("\r\n")
@@ -60,6 +64,10 @@ def iter_delimited(
             if any(cell.strip() for cell in cells):
                 yield number, cells
         return
+    # Real exports carry JSON blobs in cells (Openverse's meta_data): the csv module's default
+    # 128 KiB cap is low, so fields get the line limit instead.
+    limit = current().line_bytes
+    csv.field_size_limit(limit)
     reader = csv.reader(iter_lines(path), delimiter=delimiter, strict=False)
     start = 1
     try:
@@ -68,6 +76,14 @@ def iter_delimited(
                 yield start, cells
             start = reader.line_num + 1
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise ManifestError(
+                path,
+                f"a field longer than the line limit ({shown(limit)} characters); is this a "
+                "manifest? "
+                f"({raise_hint('line_bytes')})",
+                line=start,
+            ) from None
         raise ManifestError(path, f"malformed {_kind(delimiter)} ({exc})", line=start) from exc
 
 
@@ -118,6 +134,10 @@ def _fill(
     filled: dict[str, list[object]] = {target: [] for target, _ in plan}
     problems: list[object] = []
     for source_row, row in rows:
+        if len(numbers) >= _FILL_BATCH:  # bounded: a reader in pieces hands them on as it goes
+            raw.extend(numbers, {**filled, "notes": problems})
+            numbers, problems = [], []
+            filled = {target: [] for target, _ in plan}
         numbers.append(source_row)
         if isinstance(row, _BadRow):
             for values in filled.values():
@@ -192,18 +212,20 @@ def read_delimited(
     header = first_cells
     located = locate_columns(header, options, path)
     data = [cells for _, cells in sample]
-    if not _has_reference_role(located):
-        width = max((len(cells) for cells in [first_cells, *data]), default=0)
-        by_content = roles_by_content([first_cells, *data], range(width))
-        if by_content and row_has_reference(first_cells, by_content):
-            header = [str(i + 1) for i in range(width)]
-            located = by_content
-            data = [first_cells, *data]
-            raw.notes.append("no header line: columns found by their content")
-        else:
-            located.update(roles_by_content(data, range(len(header))))
-            rows = _chain(sample, records)
+    width = max((len(cells) for cells in [first_cells, *data]), default=0)
+    by_content = (
+        {} if _has_reference_role(located) else roles_by_content([first_cells, *data], range(width))
+    )
+    if by_content and row_has_reference(first_cells, by_content):
+        header = [str(i + 1) for i in range(width)]
+        located = by_content
+        data = [first_cells, *data]
+        raw.notes.append("no header line: columns found by their content")
     else:
+        # Line 1 is a header.
+        _refuse_duplicate_columns(path, header, first[0])
+        if not _has_reference_role(located):
+            located.update(roles_by_content(data, range(len(header))))
         rows = _chain(sample, records)
     _require_id_column(raw, header, located, first_cells, line=first[0])
     _finish(raw, located, header, data, options)
@@ -276,6 +298,23 @@ def _has(row: Sequence[Any], key: Any) -> bool:
     return True
 
 
+def _refuse_duplicate_columns(path: Path, header: Sequence[str], line: int) -> None:
+    """Two columns of one name: which one holds the photo is a guess, so it is an error."""
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header, start=1):
+        key = name.strip().lower()
+        if not key:
+            continue
+        if key in seen:
+            raise ManifestError(
+                path,
+                f"the header names column {name.strip()!r} twice (columns {seen[key]} and "
+                f"{position}); rename one, or give the column by position with --id-column N",
+                line=line,
+            )
+        seen[key] = position
+
+
 _COLUMN_NAME = re.compile(r"[A-Za-z_][\w .()-]{0,63}")
 
 
@@ -297,9 +336,7 @@ def _looks_like_header(
     return names(first) and ids(second)
 
 
-def _chain(
-    first: list[tuple[int, list[str]]], rest: Iterator[tuple[int, list[str]]]
-) -> Iterator[tuple[int, list[str]]]:
+def _chain(first: list[_Row], rest: Iterator[_Row]) -> Iterator[_Row]:
     yield from first
     yield from rest
 
@@ -328,17 +365,24 @@ def _flatten(record: dict[str, Any]) -> dict[str, Any]:
 
 def _read_records(
     raw: RawManifest,
-    records: list[tuple[int, Any]],
+    records: Iterator[tuple[int, Any]],
     options: ColumnOptions,
     evidence: str | None = None,
 ) -> RawManifest:
-    """Shared by JSON Lines and JSON arrays: `records` are `(source_row, object)` pairs.
+    """Shared by JSON Lines and JSON arrays: `records` are `(source_row, object)` pairs, read
+    once (the keys are learnt from the first objects, then every record streams through).
     `evidence`: why bare-number image names in these records are Flickr ids, if the document
     says (Karpathy's `"dataset": "flickr30k"`)."""
-    records = [(n, _flatten(r) if isinstance(r, dict) else r) for n, r in records]
-    dicts = [record for _, record in records if isinstance(record, dict)]
+    records = ((n, _flatten(r) if isinstance(r, dict) else r) for n, r in records)
+    sample: list[tuple[int, Any]] = []
+    for item in records:
+        sample.append(item)
+        if sum(isinstance(record, dict) for _, record in sample) >= _RECORD_SAMPLE:
+            break
+    dicts = [record for _, record in sample if isinstance(record, dict)]
     if not dicts:
         raise ManifestError(raw.path, "holds no JSON objects with photo fields")
+    records = _chain(sample, records)
     header = _record_keys(dicts)
     if options.positional():
         raise ManifestError(
@@ -348,11 +392,10 @@ def _read_records(
         role: [header[i] for i in positions]
         for role, positions in locate_columns(header, options, raw.path).items()
     }
-    sample = dicts[:SAMPLE_ROWS]
     if not _has_reference_role(located):
-        located.update(roles_by_content(sample, header))
+        located.update(roles_by_content(dicts, header))
     _require_id_column(raw, header, located, [])
-    _finish(raw, located, header, sample, options, evidence)
+    _finish(raw, located, header, dicts, options, evidence)
     rows = (
         (
             n,
@@ -369,17 +412,27 @@ def _read_records(
 def read_jsonl(path: Path, options: ColumnOptions) -> RawManifest:
     """Read JSON Lines: one object per line; a line that is not JSON is kept as a bad row."""
     raw = RawManifest(path, "jsonl")
-    records: list[tuple[int, Any]] = []
-    for number, line in enumerate(iter_lines(path), start=1):
-        if not line.strip():
-            continue
-        try:
-            records.append((number, json.loads(line)))
-        except json.JSONDecodeError as exc:
-            records.append((number, _BadRow(f"not a JSON object (invalid JSON: {exc.msg})")))
-    if not records:
+
+    def records() -> Iterator[tuple[int, Any]]:
+        for number, line in enumerate(iter_lines(path), start=1):
+            if not line.strip():
+                continue
+            try:
+                yield number, loads_line(line)
+            except json.JSONDecodeError as exc:
+                yield number, _BadRow(f"not a JSON object (invalid JSON: {exc.msg})")
+            except JsonProblem as problem:
+                raise ManifestError(
+                    path,
+                    f"{problem.problem}; is this a manifest? ({raise_hint('json_depth')})",
+                    line=number,
+                ) from None
+
+    stream = records()
+    first = next(stream, None)
+    if first is None:
         raise ManifestError(path, "is empty; give a manifest that lists photos")
-    return _read_records(raw, records, options)
+    return _read_records(raw, _chain([first], stream), options)
 
 
 def records_key(document: Any) -> str | None:
@@ -388,7 +441,9 @@ def records_key(document: Any) -> str | None:
     if not isinstance(document, dict):
         return None
     best: tuple[int, str] | None = None
-    for key, value in document.items():
+    # `dict.keys`: a streamed object's first entries only (its values are looked up, not read).
+    for key in list(dict.keys(document)):
+        value = document[key]
         records = isinstance(value, list) and any(isinstance(x, dict) for x in value[:100])
         if records and (best is None or len(value) > best[0]):
             best = (len(value), str(key))
@@ -406,7 +461,7 @@ def json_records(document: Any) -> list[Any] | None:
         if key is not None:
             records = document[key]
         else:
-            values = list(document.values())
+            values = value_list(document)
             flat = not any(isinstance(value, dict | list) for value in values)
             if flat and not ID_COLUMN_NAMES & {str(key).lower() for key in document}:
                 return None  # one object without an id or URL field is not a manifest
@@ -427,7 +482,7 @@ def _document_evidence(document: Any) -> str | None:
 
 def read_json_records(path: Path, options: ColumnOptions, document: Any = None) -> RawManifest:
     """Read a JSON array of records (or an object holding a list or an object of records)."""
-    data = load_json(path) if document is None else document
+    data = load_json_document(path) if document is None else document
     items = json_records(data)
     if items is None:
         raise ManifestError(
@@ -437,7 +492,12 @@ def read_json_records(path: Path, options: ColumnOptions, document: Any = None) 
     key = records_key(data)
     if key is not None:
         raw.notes.append(f"records read from the document's {key!r} list")
-    return _read_records(raw, list(enumerate(items, start=1)), options, _document_evidence(data))
+    return _read_records(raw, enumerate(items, start=1), options, _document_evidence(data))
+
+
+def _one_line(error: Exception) -> str:
+    """An exception's text on one line (Arrow's messages run over several)."""
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 def read_parquet(path: Path, options: ColumnOptions) -> RawManifest:
@@ -447,7 +507,9 @@ def read_parquet(path: Path, options: ColumnOptions) -> RawManifest:
     try:
         parquet = pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises several unrelated types for corrupt files
-        raise ManifestError(path, f"is not a readable Parquet file ({exc})") from exc
+        raise ManifestError(
+            path, f"is not a readable Parquet file ({_one_line(exc)}); re-export it"
+        ) from None
     header = list(parquet.schema_arrow.names)
     if options.positional():
         raise ManifestError(path, "Parquet columns have names; give column names, not positions")
@@ -465,5 +527,7 @@ def read_parquet(path: Path, options: ColumnOptions) -> RawManifest:
             _fill(raw, located, rows)
             row += count
     except Exception as exc:
-        raise ManifestError(path, f"Parquet data cannot be read ({exc})") from exc
+        raise ManifestError(
+            path, f"Parquet data cannot be read ({_one_line(exc)}); re-export it"
+        ) from None
     return raw

@@ -11,7 +11,9 @@ number is a count, not a photo.
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from auditor.manifests.columns import ID_COLUMN_NAMES
@@ -24,6 +26,8 @@ from auditor.manifests.source import iter_lines
 _COMMENT = re.compile(r"(^|\s)#.*$")
 _BARE_NUMBER = re.compile(r"[+-]?[0-9][0-9.eE+-]*")
 _NAME_SAMPLE = 200
+_DECIDE_LINES = 1000  # lines the layout is judged on
+_BATCH = 8192
 
 
 def _mostly_not_photos(values: list[str]) -> bool:
@@ -37,9 +41,8 @@ def _mostly_not_photos(values: list[str]) -> bool:
     return photos * 2 < len(values)
 
 
-def read_urls(path: Path, ids_from_filenames: bool = False) -> RawManifest:
-    raw = RawManifest(path, "urls")
-    values: list[tuple[int, str]] = []
+def _values(path: Path) -> Iterator[tuple[int, str]]:
+    """`(line, value)` per line that holds one, a first header line skipped."""
     first = True
     for number, line in enumerate(iter_lines(path), start=1):
         # A `#n` right after an image name is a caption number (`name.jpg#2`), not a comment.
@@ -50,11 +53,18 @@ def read_urls(path: Path, ids_from_filenames: bool = False) -> RawManifest:
             first = False
             continue
         first = False
-        values.append((number, value))
-    bare = sum(1 for _, value in values if _BARE_NUMBER.fullmatch(value))
-    others = [value for _, value in values if not _BARE_NUMBER.fullmatch(value)]
+        yield number, value
+
+
+def read_urls(path: Path, ids_from_filenames: bool = False) -> RawManifest:
+    raw = RawManifest(path, "urls")
+    values = _values(path)
+    # The layout is judged on the first lines; the rest stream through in batches.
+    head = list(itertools.islice(values, _DECIDE_LINES))
+    bare = sum(1 for _, value in head if _BARE_NUMBER.fullmatch(value))
+    others = [value for _, value in head if not _BARE_NUMBER.fullmatch(value)]
     mixed = bool(bare and others) and _mostly_not_photos(others[:_NAME_SAMPLE])
-    names = [value for _, value in values if not is_url(value) and is_image_name(value)]
+    names = [value for _, value in head if not is_url(value) and is_image_name(value)]
     if names:
         sample = names[:_NAME_SAMPLE]
         reason = ("--ids-from-filenames" if ids_from_filenames else None) or flickr_name_evidence(
@@ -66,25 +76,27 @@ def read_urls(path: Path, ids_from_filenames: bool = False) -> RawManifest:
         raw.notes.append(f"photo ids from image file names ({layout}{because})")
     if mixed:
         raw.notes.append(
-            f"{bare} bare number(s) among lines that name no Flickr photo: counts or sizes "
-            "of another layout, not taken as photo ids"
+            "bare numbers among lines that name no Flickr photo: counts or sizes of another "
+            "layout, not taken as photo ids"
         )
-    refs: list[object] = []
-    image_names: list[object] = []
-    problems: list[object] = []
-    for _, value in values:
-        if mixed and _BARE_NUMBER.fullmatch(value):
-            refs.append(None)
-            image_names.append(None)
-            problems.append("bare number among lines that name no photo, not a photo id")
-        elif is_image_name(value) and not is_url(value):
-            refs.append(None)
-            image_names.append(value)
-            problems.append(None)
-        else:
-            refs.append(value)
-            image_names.append(None)
-            problems.append(None)
-    numbers = [number for number, _ in values]
-    raw.extend(numbers, {"photo_ref": refs, "image_name": image_names, "notes": problems})
+    rows = itertools.chain(head, values)
+    while batch := list(itertools.islice(rows, _BATCH)):
+        refs: list[object] = []
+        image_names: list[object] = []
+        problems: list[object] = []
+        for _, value in batch:
+            if mixed and _BARE_NUMBER.fullmatch(value):
+                refs.append(None)
+                image_names.append(None)
+                problems.append("bare number among lines that name no photo, not a photo id")
+            elif is_image_name(value) and not is_url(value):
+                refs.append(None)
+                image_names.append(value)
+                problems.append(None)
+            else:
+                refs.append(value)
+                image_names.append(None)
+                problems.append(None)
+        numbers = [number for number, _ in batch]
+        raw.extend(numbers, {"photo_ref": refs, "image_name": image_names, "notes": problems})
     return raw

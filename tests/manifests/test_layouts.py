@@ -309,7 +309,7 @@ def test_face_box_list_counts_are_not_photo_ids(write: Write) -> None:
     with pytest.raises(ManifestError, match="no Flickr photo found"):
         read_manifests([path])
     raw = read_manifest(path)
-    assert "bare number(s) among lines that name no Flickr photo" in " ".join(raw.notes)
+    assert "bare numbers among lines that name no Flickr photo" in " ".join(raw.notes)
 
 
 def test_a_list_of_bare_ids_is_still_a_list_of_ids(write: Write) -> None:
