@@ -148,7 +148,8 @@ def reference_ids(rows: Sequence[Any], roles: Mapping[str, Sequence[Any]]) -> li
 def flickr_name_evidence(names: Iterable[object], header: Iterable[str] = ()) -> str | None:
     """Why bare-number image names (`{id}.jpg`) in this file are Flickr ids, or None: the
     caption-token suffix of Flickr8k/Flickr30k (`1000092795.jpg#0`), a folder named for Flickr
-    (`flickr30k-images/`, `ImageData\\Flickr\\`), or Flickr30k's `results.csv` header."""
+    (`flickr30k-images/`, `ImageData\\Flickr\\`), Flickr30k's `results.csv` header, or Karpathy's
+    Flickr split records."""
     values = _filled(names)
     if any(_TOKEN_RE.search(v) for v in values):
         return "caption-token names (`{id}.jpg#n`, Flickr8k/Flickr30k)"
@@ -157,6 +158,11 @@ def flickr_name_evidence(names: Iterable[object], header: Iterable[str] = ()) ->
     lowered = {str(name).strip().lower() for name in header}
     if {"image_name", "comment_number"} <= lowered:
         return "Flickr30k's results.csv header"
+    # Karpathy's splits: Flickr8k/30k records have these; the COCO split's add `cocoid` and
+    # `filepath`. (The document's `"dataset"` comes after its records, past what a streamed
+    # document's start shows.)
+    if {"filename", "sentences", "imgid"} <= lowered and not {"cocoid", "filepath"} & lowered:
+        return "Karpathy's Flickr caption-split records (sentences, imgid, no cocoid)"
     return None
 
 

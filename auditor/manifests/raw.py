@@ -72,11 +72,20 @@ class RawManifest:
         hand_on: tuple[Callable[[RawManifest], None], int] | None = getattr(
             _PIECES, "hand_on", None
         )
-        if hand_on is not None and len(self.columns["source_row"]) >= hand_on[1]:
-            piece = RawManifest(self.path, self.format, self.columns)
+        if hand_on is None:
+            return
+        give, rows = hand_on
+        while len(self.columns["source_row"]) >= rows:
+            whole = len(self.columns["source_row"]) == rows
+            taken = {name: column[:rows] for name, column in self.columns.items()}
+            piece = RawManifest(self.path, self.format, self.columns if whole else taken)
             piece.numeric_names = self.numeric_names
-            self.columns = {name: [] for name in RAW_FIELDS}
-            hand_on[0](piece)
+            self.columns = (
+                {name: [] for name in RAW_FIELDS}
+                if whole
+                else {name: column[rows:] for name, column in self.columns.items()}
+            )
+            give(piece)
 
     @property
     def rows(self) -> int:

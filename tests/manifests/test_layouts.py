@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from auditor.errors import ManifestError
+from auditor.manifests import source
 from auditor.manifests.columns import ColumnOptions
 from auditor.manifests.read import ManifestTable, detect_format, read_manifest, read_manifests
 
@@ -141,6 +142,34 @@ def test_karpathy_splits(write: Write) -> None:
     coco = write("c.bin", karpathy("coco", "COCO_val2014_000000391895.jpg"))
     with pytest.raises(ManifestError, match=r"COCO's own ids; audit COCO's annotation file"):
         read_manifests([coco])
+
+
+def test_karpathy_split_streamed_past_its_start(
+    write: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A real dataset_flickr30k.json is streamed (tens of MiB); its `"dataset"` comes after the
+    # images, past the start the reader sees, so the records' own shape is the evidence.
+    monkeypatch.setattr(source, "WHOLE_JSON_BYTES", 2000)
+    monkeypatch.setattr(source, "SKELETON_BYTES", 1000)
+    images = [
+        {
+            "sentids": [i],
+            "imgid": i,
+            "sentences": [{"tokens": ["a"], "raw": "A dog runs .", "imgid": i, "sentid": i}],
+            "split": "train",
+            "filename": f"{1000092795 + i}.jpg",
+        }
+        for i in range(300)
+    ]
+    path = write("data.bin", json.dumps({"images": images, "dataset": "flickr30k"}))
+    table = read_manifests([path])
+    assert len(table.photos) == 300
+    assert table.photos["photo_id"].tolist()[:2] == ["1000092795", "1000092796"]
+    assert "Karpathy's Flickr caption-split records" in notes(table)
+    # Karpathy's COCO split has `cocoid` and `filepath`: its names are never taken.
+    coco = [{**image, "cocoid": 1, "filepath": "val2014"} for image in images]
+    with pytest.raises(ManifestError, match="no Flickr photo found"):
+        read_manifests([write("coco.bin", json.dumps({"images": coco, "dataset": "coco"}))])
 
 
 def test_blip_lavis_annotations(write: Write) -> None:
