@@ -56,7 +56,9 @@ from auditor.limits import (
 )
 from auditor.lookup import build_lookup_site, check_out_dir, random_salt
 from auditor.manifests.columns import ColumnOptions
+from auditor.manifests.hosts import split_other_hosts
 from auditor.manifests.read import FORMATS, ManifestTable, read_manifests
+from auditor.manifests.shards import expand_shards
 from auditor.outputs import check_folder, check_outputs, describe_os_error
 from auditor.photo_table import OUTPUT_SUFFIXES, empty_photo_table, write_photo_table
 from auditor.pipeline import offline_audit
@@ -690,16 +692,19 @@ def audit(
 ) -> int:
     """Judge the photos in manifest FILEs against an intended use, and write the reports.
 
-    With no FILE, the example manifest that ships with the project is audited. With a Flickr
-    API key ($FLICKR_API_KEY or --api-key-file) each photo's current licence, visibility and
-    tags are fetched from Flickr (rate-limited, resumable, stored in --state); without one, or
-    with --offline, photos are judged on the licences the manifests record. Exit codes: 0 no
-    finding at or above --fail-on, 1 there are, 2 unusable input or configuration. An offline
-    audit streams its manifests in chunks, except when asked for formats beyond json and md,
-    --baseline, --clean-manifest or --credits, which read them whole.
+    A FILE may be a folder or a quoted glob of shards (Parquet, CSV, TSV, JSON Lines): its files
+    are audited as one dataset, in path order. Rows of other image hosts are counted per host,
+    not audited. With no FILE, the example manifest that ships with the project is audited.
+    With a Flickr API key ($FLICKR_API_KEY or --api-key-file) each photo's current licence,
+    visibility and tags are fetched from Flickr (rate-limited, resumable, stored in --state);
+    without one, or with --offline, photos are judged on the licences the manifests record. Exit
+    codes: 0 no finding at or above --fail-on, 1 there are, 2 unusable input or configuration.
+    An offline audit streams its manifests in chunks, except when asked for formats beyond json
+    and md, --baseline, --clean-manifest or --credits, which read them whole.
     """
     started = datetime.now(UTC)
-    manifests = list(files) or [example_manifest()]
+    # A folder or glob of shards is one dataset: its files, in path order.
+    manifests = expand_shards(files) or [example_manifest()]
     if clean_manifest is not None:
         piped = [path for path in manifests if is_stream(path)]
         if piped:
@@ -750,7 +755,7 @@ def audit(
     else:
         # Live, or formats that need the whole tables: read the manifests whole.
         table = read_manifests(manifests, fmt=fmt, columns=columns)
-        photos = table.photos
+        photos, other_hosts = split_other_hosts(table.photos)
         live_report = None
         if key is not None:
             click.echo(
@@ -774,6 +779,7 @@ def audit(
             waiver_problems=[*waiver_problems, *applied_problems],
             tool_version=__version__,
             include_findings=False,  # write_reports streams them from the table: half the memory
+            other_hosts=other_hosts,
         )
         if compared is not None:
             document["summary"]["baseline"] = compared.as_json()

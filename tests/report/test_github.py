@@ -164,4 +164,4 @@ def test_cli_prints_annotations_and_appends_the_summary(
     assert all("file=example.csv" in line for line in lines)
     text = summary.read_text(encoding="utf-8")
     assert text.startswith("earlier step\n# Licence audit")
-    assert "## All findings by rule, owner and manifest (11)" in text
+    assert "## All findings by rule, owner and manifest (10)" in text
