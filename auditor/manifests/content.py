@@ -18,10 +18,7 @@ from typing import Any, Final
 
 from auditor.manifests.flickr_ids import parse_flickr_ref
 from auditor.manifests.image_names import (
-    COUNTER,
     NUMERIC,
-    SECRET,
-    SECRET_OWNER,
     flickr_path_hint,
     is_image_name,
     name_layout,
@@ -31,14 +28,6 @@ from auditor.manifests.image_names import (
 SAMPLE_ROWS: Final = 200  # rows looked at to judge a column
 _URL_RE: Final = re.compile(r"(?:https?:)?//|www\.|flic\.kr/|[a-z0-9.-]+\.[a-z]{2,}/", re.I)
 _TOKEN_RE: Final = re.compile(r"\.[A-Za-z]{3,4}#[0-9]+$")
-
-NUMERIC_LAYOUT: Final = NUMERIC  # `{id}.jpg`: a Flickr id only where the layout is known
-LAYOUT_NAMES: Final = {
-    SECRET: "{id}_{secret}.jpg",
-    SECRET_OWNER: "{id}_{secret}_{server}_{nsid}.jpg",
-    COUNTER: "{n}_{id}.jpg",
-    NUMERIC: "{id}.jpg",
-}
 
 
 def _filled(values: Iterable[object]) -> list[str]:
@@ -166,14 +155,20 @@ def flickr_name_evidence(names: Iterable[object], header: Iterable[str] = ()) ->
     return None
 
 
-def describe_names(names: Iterable[object]) -> str:
-    """The layout of a column of image names, for notes and errors."""
+def names_note(names: Iterable[object], where: str, reason: str | None) -> str:
+    """The file note saying what a column of image names gave: their layout, or why not."""
     values = _filled(names)
     layout = name_layout(values)
-    if layout is not None:
-        return LAYOUT_NAMES[layout]
-    example = values[0] if values else ""
-    return f"names like {example[:60]!r}" if example else "no image names"
+    if layout is None:
+        example = f" (e.g. {values[0][:60]!r})" if values else ""
+        return f"image file names{where} hold no Flickr photo id in a known layout{example}"
+    if layout == NUMERIC and reason is None:
+        return (
+            f"image file names{where} are bare numbers ({NUMERIC}) with nothing to show they are "
+            "Flickr ids; pass --ids-from-filenames if they are"
+        )
+    because = f", Flickr ids by {reason}" if layout == NUMERIC else ""
+    return f"photo ids from image file names{where} ({layout}{because})"
 
 
 WHITESPACE: Final = " "  # a whitespace-aligned table: cells split on runs of blanks and tabs
@@ -202,4 +197,37 @@ def text_delimiter(lines: Sequence[str]) -> str | None:
         common, seen = Counter(counts).most_common(1)[0]
         if common > 1 and counts[0] >= common and seen * 10 >= len(counts) * 7:
             return delimiter
+    return None
+
+
+_DIGITS_RE: Final = re.compile(r"[0-9]+", re.ASCII)
+
+
+def _names_a_photo(value: str) -> bool:
+    return bool(parse_flickr_ref(value).photo_id or parse_image_name(value, numeric=True).photo_id)
+
+
+def counts_not_ids(values: Iterable[object]) -> str | None:
+    """Why the bare numbers of an id column are not photo ids, or None when they may be: they
+    sit among values that name no photo (a face count between file names and boxes), or they
+    are a counter (`1, 2, 3, …` from 0 or 1: a row number)."""
+    filled = _filled(
+        str(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in values
+    )
+    numbers = [v for v in filled if _DIGITS_RE.fullmatch(v)]
+    if not numbers:
+        return None
+    others = [v for v in filled if not _DIGITS_RE.fullmatch(v)]
+    # Values that name no photo beside the numbers: the numbers belong to that layout when
+    # there are as many of those values, or the numbers are mostly small (counts, sizes and
+    # pixel coordinates; Flickr passed 100,000 photos in its first weeks). A few junk cells
+    # among real ids do not make them counts.
+    small = sum(1 for v in numbers if len(v) <= 5)
+    mixed = len(others) >= len(numbers) or small * 2 > len(numbers)
+    if others and mixed and sum(map(_names_a_photo, others)) * 2 < len(others):
+        return "numbers among values that name no photo (counts or sizes of another layout)"
+    as_ints = [int(v) for v in numbers]
+    counter = as_ints[0] <= 1 and all(b == a + 1 for a, b in itertools.pairwise(as_ints))
+    if len(as_ints) >= 3 and counter:
+        return f"a counter ({', '.join(numbers[:3])}, …), not photo ids"
     return None

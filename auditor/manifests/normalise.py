@@ -646,7 +646,17 @@ def normalise(raw: RawManifest, judge: LicenceJudge) -> dict[str, Any]:
     """The photo-table columns (Arrow arrays, and a numpy `source_row`) for one raw manifest."""
     n = raw.rows
     text = {name: text_column(raw.columns[name]) for name in raw.columns if name != "source_row"}
+    counts_note = None
+    if raw.counts_not_ids is not None:
+        # The id column's bare numbers are counts or a counter: not photo ids (`content`).
+        digits = decimal_strings(text["photo_ref"], 1, 40)
+        text["photo_ref"] = pc.if_else(digits, _NULL_STR, text["photo_ref"])
+        note = pa.scalar(f"no Flickr photo id: a bare number in {raw.counts_not_ids}", _STR)
+        counts_note = pc.if_else(digits, note, _NULL_STR)
     photo_id, owner, owner_kind, id_note, owner_note = _ids_and_owners(text, raw.numeric_names)
+    if counts_note is not None and id_note is not None:
+        # "no id or URL in this row" would be wrong there: the row has a number, refused.
+        id_note = pc.if_else(pc.is_valid(counts_note), _NULL_STR, id_note)
 
     ref_text = text["photo_ref"]
     ref_is_url = pc.fill_null(pc.match_substring(ref_text, "/"), False)
@@ -663,7 +673,16 @@ def normalise(raw: RawManifest, judge: LicenceJudge) -> dict[str, Any]:
     collected_at, collected_note = _dates(text["collected_at"], "collection date")
     uploaded_at, uploaded_note = _dates(text["uploaded_at"], "upload date")
     notes = _join_notes(
-        [text["notes"], id_note, owner_note, licence_note, collected_note, uploaded_note], n
+        [
+            text["notes"],
+            counts_note,
+            id_note,
+            owner_note,
+            licence_note,
+            collected_note,
+            uploaded_note,
+        ],
+        n,
     )
     source_row = raw.columns["source_row"]
     return {

@@ -52,6 +52,9 @@ class RawManifest:
     # Whether a bare-number image name (`{id}.jpg`) is a Flickr photo id: only when the reader
     # knows the layout is Flickr's (from the content, or the user's --ids-from-filenames).
     numeric_names: bool = False
+    # Why the bare numbers of the id column are not photo ids (a counter, face counts between
+    # file names), when the reader found they are not: they are then refused with this note.
+    counts_not_ids: str | None = None
 
     def add(self, source_row: int, **values: object) -> None:
         """Append one row; fields not given are empty. In a thread that reads in pieces
@@ -80,6 +83,7 @@ class RawManifest:
             taken = {name: column[:rows] for name, column in self.columns.items()}
             piece = RawManifest(self.path, self.format, self.columns if whole else taken)
             piece.numeric_names = self.numeric_names
+            piece.counts_not_ids = self.counts_not_ids
             self.columns = (
                 {name: [] for name in RAW_FIELDS}
                 if whole

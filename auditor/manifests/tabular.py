@@ -20,12 +20,12 @@ from auditor.jsonstream import JsonProblem, value_list
 from auditor.limits import current, raise_hint, shown
 from auditor.manifests.columns import ID_COLUMN_NAMES, ColumnOptions, locate_columns
 from auditor.manifests.content import (
-    NUMERIC_LAYOUT,
     SAMPLE_ROWS,
     WHITESPACE,
-    describe_names,
+    counts_not_ids,
     flickr_name_evidence,
     ids_agree,
+    names_note,
     reference_ids,
     roles_by_content,
     row_has_reference,
@@ -202,10 +202,12 @@ def read_delimited(
     if options.positional():
         header = [str(i + 1) for i in range(max(len(first_cells), 1))]
         located = locate_columns(header, options, path)
+        data = [first_cells, *(cells for _, cells in sample)]
         if len(sample) and _looks_like_header(located, first_cells, sample[0][1]):
             rows = _chain(sample, records)
+            data = data[1:]
             raw.notes.append("line 1 read as a header")
-        _finish(raw, located, header, [first_cells, *(cells for _, cells in sample)], options)
+        _finish(raw, located, header, data, options)
         _fill(raw, located, rows)
         return raw
 
@@ -273,6 +275,12 @@ def _finish(
                 f"{_column_name(header, ref_key)} is the dataset's own row id, not Flickr's "
                 "(it differs from the photo ids in the URLs or image names); not used"
             )
+    if "photo_ref" in located:
+        id_key = located["photo_ref"][0]
+        reason = counts_not_ids([row[id_key] for row in sample if _has(row, id_key)])
+        if reason is not None:
+            raw.counts_not_ids = reason
+            raw.notes.append(f"{_column_name(header, id_key)} holds {reason}; not taken as ids")
     if "image_name" not in located:
         return
     key = located["image_name"][0]
@@ -283,11 +291,7 @@ def _finish(
         or flickr_name_evidence(names, [str(name) for name in header])
     )
     raw.numeric_names = reason is not None
-    layout = describe_names(names)
-    because = f", Flickr ids by {reason}" if reason and layout == NUMERIC_LAYOUT else ""
-    raw.notes.append(
-        f"photo ids from image file names in {_column_name(header, key)} ({layout}{because})"
-    )
+    raw.notes.append(names_note(names, f" in {_column_name(header, key)}", reason))
 
 
 def _has(row: Sequence[Any], key: Any) -> bool:

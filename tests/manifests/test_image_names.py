@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from auditor.manifests.content import counts_not_ids
 from auditor.manifests.image_names import (
     COUNTER,
     NUMERIC,
@@ -118,3 +119,22 @@ def test_any_flickr_static_name_gives_its_id(
         assert ref.photo_id in (str(int(secret)) if secret[0] != "0" else None, None)
     else:
         assert ref.photo_id == str(photo)
+
+
+@pytest.mark.parametrize(
+    ("values", "refused"),
+    [
+        (["1", "2", "3"], True),  # a counter
+        (["0", "1", "2", "3"], True),
+        (["5898076654", "52551849781"], False),
+        (["2", "3", "4"], False),  # not from 0 or 1
+        (["a.jpg", "1", "449 330 122 149", "b.jpg", "1", "3 4 5 6"], True),
+        (["5898076654", "n/a", "7088065"], False),  # a junk cell among ids
+        (["a.jpg", "1", "449", "b.jpg", "2", "361", "80"], True),  # boxes split on spaces
+        (["a.jpg", "15898076", "2449812", "7088065"], False),  # large numbers: ids
+        (["https://flic.kr/p/2", "7088065", "https://flic.kr/p/3"], False),  # URLs name photos
+        ([], False),
+    ],
+)
+def test_counts_not_ids(values: list[str], refused: bool) -> None:
+    assert (counts_not_ids(values) is not None) == refused

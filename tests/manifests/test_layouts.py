@@ -338,7 +338,52 @@ def test_face_box_list_counts_are_not_photo_ids(write: Write) -> None:
     with pytest.raises(ManifestError, match="no Flickr photo found"):
         read_manifests([path])
     raw = read_manifest(path)
-    assert "bare numbers among lines that name no Flickr photo" in " ".join(raw.notes)
+    assert "the list holds numbers among values that name no photo" in " ".join(raw.notes)
+    assert "image file names hold no Flickr photo id in a known layout" in " ".join(raw.notes)
+
+
+def test_id_column_of_face_box_file_is_not_read_as_ids(write: Write) -> None:
+    # The case: `--id-column 1` on a face-box file, split on white space.
+    text = (
+        "0--Parade/0_Parade_marchingband_1_849.jpg\n1\n449 330 122 149 0 0 0 0 0 0\n"
+        "0--Parade/0_Parade_Parade_0_904.jpg\n2\n361 98 263 339 0 0 0 0 0 0\n"
+        "80 30 26 39 0 0 0 0 0 0\n"
+    )
+    path = write("data.bin", text)
+    options = ColumnOptions(id="1", delimiter=" ")
+    with pytest.raises(ManifestError, match="no Flickr photo found"):
+        read_manifests([path], columns=options)
+    raw = read_manifest(path, columns=options)
+    assert "column 1 holds numbers among values that name no photo" in " ".join(raw.notes)
+
+
+def test_a_counter_in_the_id_column_is_not_photo_ids(write: Write) -> None:
+    text = "photo_id,caption\n1,a\n2,b\n3,c\n4,d\n"
+    with pytest.raises(ManifestError) as caught:
+        read_manifests([write("data.bin", text)])
+    assert "a bare number in a counter (1, 2, 3, …), not photo ids" in caught.value.problem
+    # Real ids, even with a few junk cells among them, stay ids.
+    text = "photo_id\n5898076654\nunknown\n52551849781\n7088065\n"
+    assert ids(read_manifests([write("b.bin", text)])) == [
+        "5898076654",
+        None,
+        "52551849781",
+        "7088065",
+    ]
+
+
+def test_bare_number_names_without_evidence_say_what_to_pass(write: Write) -> None:
+    path = write("data.bin", "image,caption\n1000092795.jpg,a\n10002456.jpg,b\n")
+    with pytest.raises(ManifestError) as caught:
+        read_manifests([path])
+    assert "pass --ids-from-filenames" in caught.value.problem
+    raw = read_manifest(path)
+    assert raw.notes == [
+        (
+            "image file names in column 'image' are bare numbers ({id}.jpg) with nothing to "
+            "show they are Flickr ids; pass --ids-from-filenames if they are"
+        )
+    ]
 
 
 def test_a_list_of_bare_ids_is_still_a_list_of_ids(write: Write) -> None:
