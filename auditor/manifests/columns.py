@@ -78,6 +78,8 @@ COMMON_NAMES: dict[str, tuple[str, ...]] = {
     "title": ("title", "photo_title"),
 }
 
+# Names that say a column holds Flickr's own photo ids (unlike a bare `id`).
+FLICKR_ID_NAMES: frozenset[str] = frozenset(COMMON_NAMES["photo_ref"]) - {"id"}
 # Names of columns that hold photo ids or URLs: a header of one of these is not data.
 ID_COLUMN_NAMES: frozenset[str] = frozenset(COMMON_NAMES["photo_ref"] + COMMON_NAMES["url"])
 

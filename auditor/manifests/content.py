@@ -207,10 +207,11 @@ def _names_a_photo(value: str) -> bool:
     return bool(parse_flickr_ref(value).photo_id or parse_image_name(value, numeric=True).photo_id)
 
 
-def counts_not_ids(values: Iterable[object]) -> str | None:
+def counts_not_ids(values: Iterable[object], counter_may_be_ids: bool = False) -> str | None:
     """Why the bare numbers of an id column are not photo ids, or None when they may be: they
     sit among values that name no photo (a face count between file names and boxes), or they
-    are a counter (`1, 2, 3, …` from 0 or 1: a row number)."""
+    are a counter (`1, 2, 3, …` from 0 or 1: a row number) in a column not named for Flickr's
+    ids (`counter_may_be_ids`: a `photo_id` column is taken at its word)."""
     filled = _filled(
         str(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in values
     )
@@ -228,6 +229,6 @@ def counts_not_ids(values: Iterable[object]) -> str | None:
         return "numbers among values that name no photo (counts or sizes of another layout)"
     as_ints = [int(v) for v in numbers]
     counter = as_ints[0] <= 1 and all(b == a + 1 for a, b in itertools.pairwise(as_ints))
-    if len(as_ints) >= 3 and counter:
+    if len(as_ints) >= 3 and counter and not counter_may_be_ids:
         return f"a counter ({', '.join(numbers[:3])}, …), not photo ids"
     return None

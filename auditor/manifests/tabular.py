@@ -18,7 +18,12 @@ from typing import Any, TypeVar
 from auditor.errors import ManifestError
 from auditor.jsonstream import JsonProblem, value_list
 from auditor.limits import current, raise_hint, shown
-from auditor.manifests.columns import ID_COLUMN_NAMES, ColumnOptions, locate_columns
+from auditor.manifests.columns import (
+    FLICKR_ID_NAMES,
+    ID_COLUMN_NAMES,
+    ColumnOptions,
+    locate_columns,
+)
 from auditor.manifests.content import (
     SAMPLE_ROWS,
     WHITESPACE,
@@ -31,6 +36,7 @@ from auditor.manifests.content import (
     row_has_reference,
 )
 from auditor.manifests.flickr_ids import parse_flickr_ref
+from auditor.manifests.image_names import name_layout
 from auditor.manifests.raw import RawManifest
 from auditor.manifests.source import iter_lines, load_json_document, loads_line
 
@@ -277,7 +283,11 @@ def _finish(
             )
     if "photo_ref" in located:
         id_key = located["photo_ref"][0]
-        reason = counts_not_ids([row[id_key] for row in sample if _has(row, id_key)])
+        name = str(header[id_key] if isinstance(id_key, int) else id_key).strip().lower()
+        reason = counts_not_ids(
+            [row[id_key] for row in sample if _has(row, id_key)],
+            counter_may_be_ids=name.rpartition(".")[2] in FLICKR_ID_NAMES,
+        )
         if reason is not None:
             raw.counts_not_ids = reason
             raw.notes.append(f"{_column_name(header, id_key)} holds {reason}; not taken as ids")
@@ -285,6 +295,9 @@ def _finish(
         return
     key = located["image_name"][0]
     names = [row[key] for row in sample if _has(row, key)]
+    if ("photo_ref" in located or "url" in located) and name_layout(names) is None:
+        del located["image_name"]  # local file names beside the ids: nothing to add
+        return
     reason = (
         ("--ids-from-filenames" if options.ids_from_filenames else None)
         or evidence

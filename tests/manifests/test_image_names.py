@@ -138,3 +138,9 @@ def test_any_flickr_static_name_gives_its_id(
 )
 def test_counts_not_ids(values: list[str], refused: bool) -> None:
     assert (counts_not_ids(values) is not None) == refused
+
+
+def test_a_counter_in_a_column_named_for_flickr_ids_is_taken_at_its_word() -> None:
+    assert counts_not_ids(["1", "2", "3"], counter_may_be_ids=True) is None
+    mixed = ["a.jpg", "1", "449 330 122 149", "b.jpg", "1", "3 4 5 6"]
+    assert counts_not_ids(mixed, counter_may_be_ids=True) is not None

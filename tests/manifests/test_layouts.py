@@ -321,6 +321,13 @@ def test_a_dataset_row_id_beside_urls_is_not_a_photo_id(write: Write) -> None:
     assert "column 'id' is the dataset's own row id" in notes(table)
 
 
+def test_local_file_names_beside_ids_add_no_noise(write: Write) -> None:
+    text = "photo_id,filename\n5898076654,img_0001.jpg\n52551849781,img_0002.jpg\n"
+    table = read_manifests([write("data.bin", text)])
+    assert photo_rows(table, "photo_id", "notes") == [("5898076654", None), ("52551849781", None)]
+    assert not table.files[0].notes
+
+
 def test_an_id_column_that_agrees_with_the_urls_is_kept(write: Write) -> None:
     text = "id,url\n5898076654,https://www.flickr.com/photos/jdoe/5898076654/\n"
     table = read_manifests([write("data.bin", text)])
@@ -358,10 +365,17 @@ def test_id_column_of_face_box_file_is_not_read_as_ids(write: Write) -> None:
 
 
 def test_a_counter_in_the_id_column_is_not_photo_ids(write: Write) -> None:
-    text = "photo_id,caption\n1,a\n2,b\n3,c\n4,d\n"
+    text = "id,caption\n1,a\n2,b\n3,c\n4,d\n"
     with pytest.raises(ManifestError) as caught:
         read_manifests([write("data.bin", text)])
     assert "a bare number in a counter (1, 2, 3, …), not photo ids" in caught.value.problem
+    # So is a counter in the column the user named by position; a `photo_id` column is taken
+    # at its word.
+    headerless = write("c.bin", "1,a\n2,b\n3,c\n")
+    with pytest.raises(ManifestError, match="a counter"):
+        read_manifests([headerless], columns=ColumnOptions(id="1"))
+    named = write("d.bin", "photo_id,caption\n1,a\n2,b\n3,c\n")
+    assert ids(read_manifests([named])) == ["1", "2", "3"]
     # Real ids, even with a few junk cells among them, stay ids.
     text = "photo_id\n5898076654\nunknown\n52551849781\n7088065\n"
     assert ids(read_manifests([write("b.bin", text)])) == [
