@@ -505,3 +505,23 @@ def test_no_photo_found_names_file_format_and_what_to_try(write: Write, tmp_path
     header_only = write("empty.bin", "photo_id,license\n")
     with pytest.raises(ManifestError, match="read as csv, no rows"):
         read_manifests([header_only])
+
+
+def test_parquet_image_names_skip_an_image_bytes_column(tmp_path: Path) -> None:
+    # Hugging Face's Flickr30k: `image` holds the picture ({bytes, path}), `filename` its name.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    image = pa.array(
+        [{"bytes": b"\xff\xd8", "path": None}, {"bytes": b"\xff\xd8", "path": None}],
+        pa.struct([("bytes", pa.binary()), ("path", pa.string())]),
+    )
+    table = pa.table(
+        {"image": image, "caption": ["a", "b"], "filename": ["1000092795.jpg", "10002456.jpg"]}
+    )
+    path = tmp_path / "x.parquet"
+    pq.write_table(table, path)
+    with pytest.raises(ManifestError, match="pass --ids-from-filenames"):
+        read_manifests([path])
+    options = ColumnOptions(ids_from_filenames=True)
+    assert ids(read_manifests([path], columns=options)) == ["1000092795", "10002456"]
