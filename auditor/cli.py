@@ -40,7 +40,15 @@ from auditor.exposure import (
     write_exposure,
 )
 from auditor.exposure import summary_lines as exposure_summary_lines
-from auditor.fetch import FetchOptions, FetchReport, fetch_status, with_live_status
+from auditor.exposure.resolve import KeptUserApi
+from auditor.fetch import (
+    FetchOptions,
+    FetchReport,
+    describe_plan,
+    fetch_status,
+    prepare_fetch,
+    with_live_status,
+)
 from auditor.flickr import DEFAULT_API_URL, FlickrClient, InvalidKey, TokenBucket
 from auditor.inputs import is_stream
 from auditor.licences import load_catalogue
@@ -84,8 +92,8 @@ from auditor.report.groups import manifest_formats
 from auditor.report.pause import gc_paused
 from auditor.resources import example_manifest
 from auditor.safe_text import TerminalStream, single_line
-from auditor.state import StateStore
-from auditor.waivers import apply_waivers, load_waivers
+from auditor.state import StateStore, fresh_cutoff, iso, now_utc
+from auditor.waivers import Waiver, WaiverProblem, apply_waivers, load_waivers
 
 PROG = "flickr-audit"
 
@@ -455,6 +463,25 @@ def invalid_key(options: LiveOptions) -> AuditorError:
     )
 
 
+def _fetch_options(policy: Policy, options: LiveOptions) -> FetchOptions:
+    return FetchOptions(
+        max_age=options.max_age,
+        refresh=options.refresh,
+        history_for_collection=policy.needs_licence_at_collection,
+    )
+
+
+def plan_line(photos: Any, policy: Policy, options: LiveOptions) -> str:
+    """The live audit's plan, from the manifests and the state alone (no call, no key); a
+    state file that does not exist yet is not created."""
+    state = options.state if options.state.exists() else Path(":memory:")
+    with StateStore(state) as store:
+        prepared = prepare_fetch(photos, store, options=_fetch_options(policy, options))
+        return describe_plan(
+            prepared.estimate(), reused=prepared.reused, per_hour=options.rate_limit
+        )
+
+
 def fetch_live(
     photos: Any, policy: Policy, key: str, options: LiveOptions, manifests: Sequence[str]
 ) -> FetchReport:
@@ -463,16 +490,23 @@ def fetch_live(
         run_id = store.start_run(
             api_url=options.api_url, manifests=manifests, policy=policy.id, photos=len(photos)
         )
-        fetch = FetchOptions(
-            max_age=options.max_age,
-            refresh=options.refresh,
-            history_for_collection=policy.needs_licence_at_collection,
+        fetch = _fetch_options(policy, options)
+        prepared = prepare_fetch(photos, store, options=fetch, run_id=run_id)
+        estimate = prepared.estimate()
+        click.echo(
+            describe_plan(estimate, reused=prepared.reused, per_hour=options.rate_limit), err=True
         )
         outcome = "interrupted"
         try:
             with _progress_bar() as progress:
                 report = fetch_status(
-                    photos, client, store, options=fetch, progress=progress, run_id=run_id
+                    photos,
+                    client,
+                    store,
+                    options=fetch,
+                    progress=progress,
+                    run_id=run_id,
+                    prepared=prepared,
                 )
             outcome = "ok"
         except InvalidKey:
@@ -672,6 +706,41 @@ def _failing(counts: Mapping[str, int], fail_on: str) -> int:
     metavar="PATH",
     help="Write the attribution of every kept photo whose licence requires credit: .csv or .md.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="local: this process streams the manifests. dask: the shards are read and judged by "
+    "the workers of a Dask cluster (offline only; pip install 'flickr-licence-auditor[dask]'); "
+    "findings go to the findings.parquet dataset, which audit.json names, not findings.csv.",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="With --engine dask: the scheduler of an existing Dask cluster (tcp://HOST:PORT), whose "
+    "workers see the manifests and the report folder at the same paths [default: a local "
+    "cluster started and stopped by this run].",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="With --engine dask and no --scheduler: worker processes of the local cluster "
+    "[default: the CPU count, at most 8].",
+)
+@click.option(
+    "--skip-bad-shards",
+    is_flag=True,
+    help="List a manifest (shard) that cannot be read and audit the others, instead of "
+    "stopping with exit 2 (the streaming offline audit and --engine dask).",
+)
+@click.option(
+    "--plan",
+    "plan_only",
+    is_flag=True,
+    help="Print the live audit's plan (photos to check, Flickr calls, time at --rate-limit) "
+    "and exit, without asking Flickr anything.",
+)
 @_manifest_format
 @_column_options
 @_live_options
@@ -686,6 +755,11 @@ def audit(
     baseline: Path | None,
     clean_manifest: Path | None,
     credits_path: Path | None,
+    engine: str,
+    scheduler: str | None,
+    workers: int | None,
+    skip_bad_shards: bool,
+    plan_only: bool,
     fmt: str | None,
     columns: ColumnOptions,
     live_options: LiveOptions,
@@ -716,6 +790,12 @@ def audit(
     if credits_path is not None:
         check_credits_path(credits_path)
     target = output_dir or Path("reports") / Path(manifests[0]).name.split(".")[0]
+    for folder in (Path(name) for name in files if Path(name).is_dir()):
+        if target.resolve().is_relative_to(folder.resolve()):
+            raise AuditorError(
+                f"{target}: the report folder is inside the shard folder {folder}, so its "
+                "findings.parquet would be read as shards next time; write the reports elsewhere"
+            )
     _check_audit_outputs(
         target,
         manifests,
@@ -728,6 +808,35 @@ def audit(
     loaded_waivers, waiver_problems = (
         load_waivers(waivers, [rule.id for rule in chosen.rules]) if waivers else ([], [])
     )
+    if plan_only:
+        photos, _ = split_other_hosts(read_manifests(manifests, fmt=fmt, columns=columns).photos)
+        click.echo(plan_line(photos, chosen, live_options), err=True)
+        return EXIT_OK
+    if engine == "dask":
+        return _dask_audit(
+            manifests,
+            chosen,
+            target,
+            started=started,
+            formats=formats,
+            fail_on=fail_on,
+            refused=[
+                ("--baseline", baseline is not None),
+                ("--clean-manifest", clean_manifest is not None),
+                ("--credits", credits_path is not None),
+                ("--format", needs_whole_tables(formats)),
+                ("a Flickr API key (add --offline)", not offline and api_key(live_options)),
+            ],
+            fmt=fmt,
+            columns=columns,
+            waivers=(loaded_waivers, waiver_problems),
+            scheduler=scheduler,
+            workers=workers,
+            skip_bad_shards=skip_bad_shards,
+        )
+    for option, given in [("--scheduler", scheduler), ("--workers", workers)]:
+        if given is not None:
+            raise AuditorError(f"{option} applies to --engine dask; add it or drop {option}")
     key = None if offline else api_key(live_options)
     if key is None:
         reason = "--offline" if offline else "no FLICKR_API_KEY"
@@ -736,7 +845,13 @@ def audit(
         )
     result: AuditResult | None = None
     release = clean_manifest is not None or credits_path is not None
-    if key is None and not needs_whole_tables(formats) and known is None and not release:
+    streaming = key is None and not needs_whole_tables(formats) and known is None and not release
+    if skip_bad_shards and not streaming:
+        raise AuditorError(
+            "--skip-bad-shards applies to the streaming offline audit and to --engine dask, not "
+            "to a live audit, --format beyond json/md, --baseline, --clean-manifest or --credits"
+        )
+    if streaming:
         # One pass over the manifests in chunks: memory stays bounded however large they are.
         done = offline_audit(
             manifests,
@@ -748,7 +863,10 @@ def audit(
             columns=columns,
             waivers=loaded_waivers,
             waiver_problems=waiver_problems,
+            skip_bad_shards=skip_bad_shards,
         )
+        for problem in done.skipped:
+            click.echo(f"skipped shard: {problem}", err=True)
         table = ManifestTable(photos=empty_photo_table(), files=done.files)  # for _file_lines
         document, live_lines = done.document, []
         counts = document["summary"]["findings"]  # findings not waived, by severity
@@ -816,6 +934,71 @@ def audit(
     return EXIT_OK
 
 
+def _dask_audit(
+    manifests: list[Path],
+    policy: Policy,
+    target: Path,
+    *,
+    started: datetime,
+    formats: Sequence[str],
+    fail_on: str,
+    refused: Sequence[tuple[str, object]],
+    fmt: str | None,
+    columns: ColumnOptions,
+    waivers: tuple[list[Waiver], list[WaiverProblem]],
+    scheduler: str | None,
+    workers: int | None,
+    skip_bad_shards: bool,
+) -> int:
+    """`audit --engine dask`: the shards judged on a Dask cluster (`auditor.dask_audit`)."""
+    for what, given in refused:
+        if given:
+            raise AuditorError(
+                f"--engine dask judges the recorded licences and writes audit.json, "
+                f"findings.parquet, owners.csv and summary.md; it does not take {what}"
+            )
+    if scheduler is not None and workers is not None:
+        raise AuditorError("--workers sizes the local cluster; with --scheduler drop it")
+    piped = [path for path in manifests if is_stream(path)]
+    if piped:
+        raise AuditorError(
+            f"{piped[0]}: the Dask workers read each shard themselves, and this is a pipe; "
+            "save it to a file"
+        )
+    from auditor.dask_audit import dask_audit
+
+    where = scheduler or (
+        f"a local cluster of {workers} worker(s)" if workers else "a local cluster"
+    )
+    click.echo(f"offline audit on Dask ({where}): judged on the licences recorded", err=True)
+    done = dask_audit(
+        manifests,
+        policy,
+        target,
+        started_at=started,
+        tool_version=__version__,
+        fmt=fmt,
+        columns=columns,
+        waivers=waivers[0],
+        waiver_problems=waivers[1],
+        scheduler=scheduler,
+        workers=workers,
+        skip_bad_shards=skip_bad_shards,
+    )
+    table = ManifestTable(photos=empty_photo_table(), files=done.files)
+    for problem in done.skipped:
+        click.echo(f"skipped shard: {problem}", err=True)
+    for line in [*_file_lines(table), *summary_lines(done.document)]:
+        click.echo(line, err=True)
+    names = ", ".join(path.name for path in done.paths)
+    click.echo(f"reports: {target}/ ({names}; {done.partitions} partition(s))", err=True)
+    failing = _failing(done.document["summary"]["findings"], fail_on)
+    if failing:
+        click.echo(f"{failing} finding(s) at or above --fail-on {fail_on}: exit 1", err=True)
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
 @cli.command()
 @click.argument("who")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -850,8 +1033,9 @@ def owner(
 
     WHO is a Flickr NSID (12345678@N01), a path alias, a username, or a profile or photostream
     URL. With a Flickr API key, WHO is resolved on Flickr and the owner's public photos are
-    listed and matched by photo id in every manifest (COCO included); without one, or with
-    --offline, rows are matched on the manifests' owner fields only.
+    listed and matched by photo id in every manifest (COCO included), through --state (a re-run
+    within --max-age asks Flickr nothing); without one, or with --offline, rows are matched on
+    the manifests' owner fields only.
     """
     parsed = parse_who(who)
     chosen = load_policy(policy)
@@ -867,11 +1051,26 @@ def owner(
         exposure = find_offline(photos, offline_identities(parsed))
     else:
         with flickr_client(key, live_options) as client, StateStore(live_options.state) as store:
+            run_id = store.start_run(
+                api_url=live_options.api_url,
+                manifests=[str(path) for path in files],
+                policy=chosen.id,
+                photos=len(photos),
+            )
+            fetch = _fetch_options(chosen, live_options)
+            since = fresh_cutoff(fetch.max_age) if not fetch.refresh else iso(now_utc())
+            outcome = "interrupted"
             try:
-                identities = resolve_identities(parsed, client)
-                exposure = find_live(photos, identities, client, store)
+                identities = resolve_identities(parsed, KeptUserApi(client, store, since))
+                exposure = find_live(
+                    photos, identities, client, store, options=fetch, run_id=run_id
+                )
+                outcome = "ok"
             except InvalidKey:
+                outcome = "invalid key"
                 raise invalid_key(live_options) from None
+            finally:
+                store.finish_run(run_id, outcome=outcome, api_calls=client.calls_by_method())
     live = exposure.live and not exposure.rows.empty
     grounds = evaluate(exposure.rows, chosen, live=live) if not exposure.rows.empty else None
     document = exposure_document(

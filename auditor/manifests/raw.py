@@ -63,33 +63,28 @@ class RawManifest:
             column.append(source_row if name == "source_row" else values.get(name))
         self._hand_on()
 
-    def extend(self, source_rows: list[int], values: dict[str, list[object]]) -> None:
-        """Append rows given column by column (each list as long as `source_rows`); fields
-        not given are empty. Pieces are handed on as by `add`."""
-        blank: list[object] = [None] * len(source_rows)
-        for name, column in self.columns.items():
-            column.extend(source_rows if name == "source_row" else values.get(name, blank))
+    def add_columns(self, source_rows: list[int], values: dict[str, list[Any]]) -> None:
+        """Append rows given column by column (`values`: field -> one value per row; fields
+        not given are empty). Faster than `add` row by row for readers that batch rows."""
+        count = len(source_rows)
+        if not count:
+            return
+        self.columns["source_row"].extend(source_rows)
+        for name in RAW_FIELDS[1:]:
+            given = values.get(name)
+            self.columns[name].extend([None] * count if given is None else given)
         self._hand_on()
 
     def _hand_on(self) -> None:
         hand_on: tuple[Callable[[RawManifest], None], int] | None = getattr(
             _PIECES, "hand_on", None
         )
-        if hand_on is None:
-            return
-        give, rows = hand_on
-        while len(self.columns["source_row"]) >= rows:
-            whole = len(self.columns["source_row"]) == rows
-            taken = {name: column[:rows] for name, column in self.columns.items()}
-            piece = RawManifest(self.path, self.format, self.columns if whole else taken)
+        if hand_on is not None and len(self.columns["source_row"]) >= hand_on[1]:
+            piece = RawManifest(self.path, self.format, self.columns)
             piece.numeric_names = self.numeric_names
             piece.counts_not_ids = self.counts_not_ids
-            self.columns = (
-                {name: [] for name in RAW_FIELDS}
-                if whole
-                else {name: column[rows:] for name, column in self.columns.items()}
-            )
-            give(piece)
+            self.columns = {name: [] for name in RAW_FIELDS}
+            hand_on[0](piece)
 
     @property
     def rows(self) -> int:
@@ -100,3 +95,9 @@ def hand_on_pieces(hand_on: Callable[[RawManifest], None] | None, rows: int = 0)
     """In this thread, make `RawManifest.add` call `hand_on(piece)` with every `rows` rows
     (None: stop). The reader's own RawManifest keeps what is left, its notes and skips."""
     _PIECES.hand_on = None if hand_on is None else (hand_on, rows)
+
+
+def piece_rows() -> int | None:
+    """The rows of a piece in this thread (`hand_on_pieces`), None when not reading in pieces."""
+    hand_on = getattr(_PIECES, "hand_on", None)
+    return None if hand_on is None else int(hand_on[1])

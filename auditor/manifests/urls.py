@@ -79,5 +79,5 @@ def read_urls(path: Path, ids_from_filenames: bool = False) -> RawManifest:
                 image_names.append(None)
                 problems.append(None)
         numbers = [number for number, _ in batch]
-        raw.extend(numbers, {"photo_ref": refs, "image_name": image_names, "notes": problems})
+        raw.add_columns(numbers, {"photo_ref": refs, "image_name": image_names, "notes": problems})
     return raw
