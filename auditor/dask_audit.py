@@ -72,7 +72,7 @@ from auditor.report.findings_parquet import (
     FINDINGS_PARQUET,
     FindingsPart,
     commit_dataset,
-    read_findings,
+    iter_findings,
     staging_folder,
 )
 from auditor.report.markdown import WorstOwnersFindings, render_summary
@@ -545,7 +545,8 @@ def dask_audit(
         }
         document["waiver_problems"] = problems
         worst = WorstOwnersFindings(document)
-        worst.add(read_findings(staging, [owner["owner"] for owner in worst.worst]))
+        for part in iter_findings(staging, [owner["owner"] for owner in worst.worst]):
+            worst.add(part)
         paths = write_summary_reports(
             out_dir,
             document,

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -104,13 +105,13 @@ def commit_dataset(staging: Path, out_dir: Path) -> Path:
     return target
 
 
-def read_findings(path: Path, owners: list[str | None] | None = None) -> pa.Table:
-    """The findings of a dataset (a folder of parts, or one file), in report order, with plain
-    string columns (`encode.findings_arrow`'s types); only `owners`' findings when given."""
+def iter_findings(path: Path, owners: list[str | None] | None = None) -> Iterator[pa.Table]:
+    """The findings of a dataset (a folder of parts, or one file), part by part in report
+    order, with plain string columns (`encode.findings_arrow`'s types); only `owners'`
+    findings when given. One part is in memory at a time."""
     path = Path(path)
     files = sorted(path.glob("part-*.parquet")) if path.is_dir() else [path]
     named = pa.array([owner for owner in owners or [] if owner is not None], pa.string())
-    parts: list[pa.Table] = []
     for file in files:
         table = pq.read_table(file, schema=SCHEMA)
         if owners is not None:
@@ -119,13 +120,29 @@ def read_findings(path: Path, owners: list[str | None] | None = None) -> pa.Tabl
             if None in owners:
                 picked = pc.or_(picked, pc.is_null(owner))
             table = table.filter(picked)
-        parts.append(table)
-    table = pa.concat_tables(parts) if parts else SCHEMA.empty_table()
+        yield pa.table(
+            {
+                name: table.column(name).cast(pa.large_string())
+                if SCHEMA.field(name).type == TEXT
+                else table.column(name)
+                for name in SCHEMA.names
+            }
+        )
+
+
+def read_findings(path: Path, owners: list[str | None] | None = None) -> pa.Table:
+    """`iter_findings` as one table."""
+    parts = list(iter_findings(path, owners))
+    if not parts:
+        return typed_findings_empty()
+    return pa.concat_tables(parts)
+
+
+def typed_findings_empty() -> pa.Table:
+    """An empty findings table with `encode.findings_arrow`'s types."""
     return pa.table(
         {
-            name: table.column(name).cast(pa.large_string())
-            if SCHEMA.field(name).type == TEXT
-            else table.column(name)
-            for name in SCHEMA.names
+            field.name: pa.array([], pa.large_string() if field.type == TEXT else field.type)
+            for field in SCHEMA
         }
     )
