@@ -10,16 +10,19 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import math
 import os
 import re
 import sys
 import tempfile
+import traceback
+import urllib.parse
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 import pandas as pd
@@ -67,7 +70,13 @@ from auditor.manifests.columns import ColumnOptions
 from auditor.manifests.hosts import split_other_hosts
 from auditor.manifests.read import FORMATS, ManifestTable, read_manifests
 from auditor.manifests.shards import expand_shards
-from auditor.outputs import check_folder, check_outputs, describe_os_error
+from auditor.outputs import (
+    check_folder,
+    check_not_inside,
+    check_outputs,
+    describe_os_error,
+    same_file,
+)
 from auditor.photo_table import OUTPUT_SUFFIXES, empty_photo_table, write_photo_table
 from auditor.pipeline import offline_audit
 from auditor.release import clean_manifests, credits_table, write_credits
@@ -320,7 +329,52 @@ def parse_age(text: str) -> timedelta:
     match = _AGE_RE.fullmatch(text.strip().lower())
     if match is None:
         raise click.BadParameter(f"{text!r} is not an age; write e.g. 7d, 12h, 30m or 0")
-    return timedelta(seconds=float(match[1]) * _AGE_UNITS[match[2]])
+    try:
+        return timedelta(seconds=float(match[1]) * _AGE_UNITS[match[2]])
+    except OverflowError:
+        raise click.BadParameter(f"{text!r} is longer than any age can be") from None
+
+
+def _check_rate_limit(per_hour: float) -> None:
+    """At least one call an hour, and a number (nan and inf are floats too)."""
+    if not math.isfinite(per_hour) or per_hour < 1:
+        raise click.BadParameter(
+            "must be a number of calls per hour, at least 1", param_hint="--rate-limit"
+        )
+
+
+def _check_state_path(state: Path, arguments: Mapping[str, Any]) -> None:
+    """The state file is read and rewritten by every live run: it may be none of the command's
+    other files (a manifest, waivers, credits...) and may not sit in its report folder."""
+    for name, value in arguments.items():
+        for path in value if isinstance(value, tuple | list) else [value]:
+            if isinstance(path, Path) and same_file(state, path):
+                option = "a manifest" if name == "files" else "--" + name.removesuffix("_path")
+                option = option.replace("_", "-")
+                raise click.BadParameter(
+                    f"{state} is also {option}; keep the state file apart", param_hint="--state"
+                )
+    output_dir = arguments.get("output_dir")
+    if isinstance(output_dir, Path) and same_file(state.parent, output_dir):
+        raise click.BadParameter(
+            f"{state} is in the report folder {output_dir}; keep the state file outside it",
+            param_hint="--state",
+        )
+
+
+def _check_api_url(url: str | None) -> None:
+    """An http(s) URL with a host and a valid port (None: Flickr's own endpoint)."""
+    if url is None:
+        return
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError as exc:  # an unclosed IPv6 bracket, a port out of range
+        raise click.BadParameter(f"{url!r} is not a URL ({exc})", param_hint="--api-url") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+        raise click.BadParameter(
+            f"{url!r} is not an http(s) URL with a host", param_hint="--api-url"
+        )
 
 
 @contextmanager
@@ -347,10 +401,7 @@ def _live_options(func: Callable[..., Any]) -> Callable[..., Any]:
     def command(*args: Any, **kwargs: Any) -> Any:
         given = {name: kwargs.pop(name) for name in names}
         url = given["api_url"] or os.environ.get("FLICKR_API_URL") or DEFAULT_API_URL
-        if given["rate_limit"] <= 0:
-            raise click.BadParameter(
-                "must be a positive number of calls per hour", param_hint="--rate-limit"
-            )
+        _check_rate_limit(given["rate_limit"])
         options = LiveOptions(
             api_url=url,
             api_key_file=given["api_key_file"],
@@ -360,6 +411,8 @@ def _live_options(func: Callable[..., Any]) -> Callable[..., Any]:
             rate_limit=given["rate_limit"],
             verbose=given["verbose"],
         )
+        _check_api_url(options.api_url)
+        _check_state_path(options.state, kwargs)
         if not options.verbose:
             return func(*args, live_options=options, **kwargs)
         with _api_log():
@@ -1165,6 +1218,7 @@ def publish_lookup(
     """
     check_out_dir(out)  # before reading big manifests, so a wrong --out fails at once
     check_folder(out.parent, "--out", target=out)
+    check_not_inside(out, files, "--out")  # the site folder is replaced whole
     table = read_manifests(list(files), fmt=fmt, columns=columns)
     site = build_lookup_site(table.photos, out, salt if salt is not None else random_salt())
     unfindable = (
@@ -1209,6 +1263,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.stderr, sys.stdout = stderr, stdout
 
 
+def _internal_error(exc: BaseException, debug: bool) -> NoReturn:
+    """A bug in the auditor: one line (the traceback with --debug), exit 3 either way."""
+    if debug:
+        traceback.print_exception(exc)
+    else:
+        click.echo(
+            f"{PROG}: internal error: {type(exc).__name__}: {single_line(exc)} "
+            "(rerun with --debug for the traceback, and please report it)",
+            err=True,
+        )
+    sys.exit(EXIT_INTERNAL)
+
+
 def _main(argv: Sequence[str] | None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     _prefer_jemalloc(os.environ)
@@ -1231,16 +1298,9 @@ def _main(argv: Sequence[str] | None) -> None:
         # folder should be, permissions): their input, so exit 2 and one line, not exit 3.
         line = describe_os_error(exc)
         if line is None or debug:
-            raise
+            _internal_error(exc, debug)
         click.echo(f"{PROG}: error: {single_line(line)}", err=True)
         sys.exit(EXIT_USAGE)
     except Exception as exc:
-        if debug:
-            raise
-        click.echo(
-            f"{PROG}: internal error: {type(exc).__name__}: {single_line(exc)} "
-            "(rerun with --debug for the traceback, and please report it)",
-            err=True,
-        )
-        sys.exit(EXIT_INTERNAL)
+        _internal_error(exc, debug)
     sys.exit(code if isinstance(code, int) else EXIT_OK)

@@ -17,8 +17,9 @@ from pathlib import Path
 
 from auditor.errors import AuditorError
 
-# Inputs that are streams, not files: nothing can be written over them.
-_STREAMS = frozenset({"-", "/dev/stdin"})
+# Standard input, named as the tool takes it: compared as the file behind fd 0, which may be
+# a regular file (`< manifest.csv`) that an output must not replace.
+_STDIN = "-"
 
 
 def same_file(a: Path, b: Path) -> bool:
@@ -40,7 +41,7 @@ def check_outputs(
     `outputs` are (path, what it is, e.g. "--credits") pairs; `inputs` every file the run reads
     (manifests, waivers, baseline, policy, opt-out lists, key file).
     """
-    sources = [Path(path) for path in inputs if str(path) not in _STREAMS]
+    sources = [Path("/dev/stdin" if str(path) == _STDIN else path) for path in inputs]
     seen: list[tuple[Path, str]] = []
     for raw, what in outputs:
         path = Path(raw)
@@ -57,6 +58,23 @@ def check_outputs(
                 )
         seen.append((path, what))
         check_writable(path, what)
+
+
+def check_not_inside(folder: Path, inputs: Iterable[str | Path], what: str) -> None:
+    """Raise `AuditorError` when an input lies in `folder`, which the run replaces whole."""
+    try:
+        root = folder.resolve()
+        for raw in inputs:
+            if str(raw) == _STDIN:
+                continue
+            source = Path(raw).resolve()
+            if source == root or root in source.parents:
+                raise AuditorError(
+                    f"{folder}: {what} would replace the folder holding the input {raw}; "
+                    "write it somewhere else"
+                )
+    except (OSError, RuntimeError):  # unresolvable (a symlink loop): nothing to compare
+        return
 
 
 def check_writable(path: Path, what: str) -> None:
@@ -82,11 +100,18 @@ def check_folder(folder: Path, what: str, *, target: Path | None = None) -> None
         )
 
 
+_STORAGE_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO})
+
+
 def describe_os_error(exc: OSError) -> str | None:
     """One line for an `OSError` about a path the user gave (None when it names no path):
     what went wrong, and what to do."""
     if exc.filename is None:
-        return None
+        if exc.errno not in _STORAGE_ERRORS:
+            return None
+        # Writing to a stream (stdout on a full disk, /dev/full): no path to name.
+        problem = exc.strerror or type(exc).__name__
+        return f"{problem} while writing; free some space or write elsewhere"
     where = str(exc.filename)
     hints = {
         errno.ENOSPC: "free some space or write somewhere else",

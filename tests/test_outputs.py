@@ -6,6 +6,8 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -213,3 +215,103 @@ def test_publish_lookup_out_under_a_file(
     (tmp_path / "afile").write_text("x")
     args = ["publish-lookup", str(manifest), "--out", str(tmp_path / "afile" / "site")]
     one_line_exit_2(args, capsys, "is a file, not a folder")
+
+
+@pytest.mark.parametrize("name", ["-", "/dev/stdin"])
+def test_standard_input_that_is_a_file_is_not_overwritten(
+    manifest: Path, tmp_path: Path, name: str
+) -> None:
+    before = manifest.read_bytes()
+    with manifest.open("rb") as stdin:
+        done = subprocess.run(
+            [sys.executable, "-m", "auditor", "manifest", name, "-o", str(manifest)],
+            stdin=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    assert done.returncode == EXIT_USAGE, done.stderr
+    assert "would overwrite the input" in done.stderr
+    assert manifest.read_bytes() == before
+
+
+def test_the_state_file_is_kept_apart(
+    manifest: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text("")
+    out = tmp_path / "out"
+    args = audit_args(manifest, out, "--waivers", str(waivers), "--state", str(waivers))
+    option_error(args, capsys, "is also --waivers")
+    assert waivers.read_text() == ""
+    option_error(audit_args(manifest, out, "--state", str(manifest)), capsys, "a manifest")
+    out.mkdir()
+    args = audit_args(manifest, out, "--state", str(out / "state.sqlite"))
+    option_error(args, capsys, "in the report folder")
+
+
+def test_publish_lookup_never_replaces_a_folder_holding_an_input(
+    manifest: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = tmp_path / "site"
+    code, _, err = run_cli(["publish-lookup", str(manifest), "--out", str(site)], capsys)
+    assert code == 0, err
+    kept = site / "photos" / "keep" / "manifest.csv"  # an input kept inside the built site
+    kept.parent.mkdir(parents=True)
+    shutil.copyfile(manifest, kept)
+    args = ["publish-lookup", str(kept), "--out", str(site)]
+    one_line_exit_2(args, capsys, "would replace the folder holding the input")
+    assert kept.read_bytes() == manifest.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "fragment"),
+    [
+        ("--rate-limit", "nan", "at least 1"),
+        ("--rate-limit", "inf", "at least 1"),
+        ("--rate-limit", "1e-300", "at least 1"),
+        ("--max-age", "99999999999d", "longer than any age"),
+        ("--api-url", "ftp://example.org/", "http(s) URL"),
+        ("--api-url", "http://[::1", "is not a URL"),
+        ("--api-url", "http://127.0.0.1:99999/x", "is not a URL"),
+    ],
+)
+def test_live_options_that_cannot_work_are_usage_errors(
+    manifest: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    option: str,
+    value: str,
+    fragment: str,
+) -> None:
+    option_error(audit_args(manifest, tmp_path / "out", option, value), capsys, fragment)
+
+
+def option_error(args: list[str], capsys: pytest.CaptureFixture[str], fragment: str) -> None:
+    """click's usage error: exit 2, "Error: Invalid value for --option: ...", no traceback."""
+    code, _, err = run_cli(args, capsys)
+    assert code == EXIT_USAGE and fragment in err, err
+    assert "Traceback" not in err and "internal error" not in err
+
+
+def test_a_full_disk_without_a_path_is_one_line(
+    manifest: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def full(table: object, target: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")  # writing to stdout: no path
+
+    monkeypatch.setattr(cli, "write_photo_table", full)
+    one_line_exit_2(["manifest", str(manifest)], capsys, "No space left on device while writing")
+
+
+def test_debug_shows_the_traceback_and_still_exits_3(
+    manifest: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def bug(*args: object, **kwargs: object) -> None:
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(cli, "read_manifests", bug)
+    code, _, err = run_cli(["--debug", "manifest", str(manifest)], capsys)
+    assert code == 3 and "Traceback" in err and "KeyError" in err
