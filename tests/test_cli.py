@@ -195,8 +195,9 @@ def test_internal_error_is_one_line_exit_3(
             "(rerun with --debug for the traceback, and please report it)"
         )
     ]
-    with pytest.raises(RuntimeError):
-        cli.main(["--debug", "manifest", str(example_manifest())])
+    # --debug shows the traceback, and still exits 3 (1 would read as "findings").
+    code, _, err = run_cli(["--debug", "manifest", str(example_manifest())], capsys)
+    assert code == EXIT_INTERNAL and "Traceback" in err and "RuntimeError: boom" in err
 
 
 def test_licences_lists_the_catalogue(capsys: pytest.CaptureFixture[str]) -> None:

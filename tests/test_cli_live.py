@@ -407,7 +407,7 @@ def test_api_key_file_and_bad_options(
     for args, fragment in [
         (["--api-key-file", str(tmp_path / "missing.txt")], "cannot read the API key"),
         (["--max-age", "soon"], "is not an age"),
-        (["--rate-limit", "0"], "positive"),
+        (["--rate-limit", "0"], "at least 1"),
     ]:
         with pytest.raises(SystemExit) as exited:
             cli.main(["audit", "--api-url", standin.url, *args])
