@@ -93,7 +93,7 @@ from auditor.report.pause import gc_paused
 from auditor.resources import example_manifest
 from auditor.safe_text import TerminalStream, single_line
 from auditor.state import StateStore, fresh_cutoff, iso, now_utc
-from auditor.waivers import apply_waivers, load_waivers
+from auditor.waivers import Waiver, WaiverProblem, apply_waivers, load_waivers
 
 PROG = "flickr-audit"
 
@@ -670,6 +670,34 @@ def _failing(counts: Mapping[str, int], fail_on: str) -> int:
     help="Write the attribution of every kept photo whose licence requires credit: .csv or .md.",
 )
 @click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="local: this process streams the manifests. dask: the shards are read and judged by "
+    "the workers of a Dask cluster (offline only; pip install 'flickr-licence-auditor[dask]'); "
+    "findings go to the findings.parquet dataset, which audit.json names, not findings.csv.",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="With --engine dask: the scheduler of an existing Dask cluster (tcp://HOST:PORT), whose "
+    "workers see the manifests and the report folder at the same paths [default: a local "
+    "cluster started and stopped by this run].",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="With --engine dask and no --scheduler: worker processes of the local cluster "
+    "[default: the CPU count, at most 8].",
+)
+@click.option(
+    "--skip-bad-shards",
+    is_flag=True,
+    help="List a manifest (shard) that cannot be read and audit the others, instead of "
+    "stopping with exit 2 (the streaming offline audit and --engine dask).",
+)
+@click.option(
     "--plan",
     "plan_only",
     is_flag=True,
@@ -690,6 +718,10 @@ def audit(
     baseline: Path | None,
     clean_manifest: Path | None,
     credits_path: Path | None,
+    engine: str,
+    scheduler: str | None,
+    workers: int | None,
+    skip_bad_shards: bool,
     plan_only: bool,
     fmt: str | None,
     columns: ColumnOptions,
@@ -721,6 +753,12 @@ def audit(
     if credits_path is not None:
         check_credits_path(credits_path)
     target = output_dir or Path("reports") / Path(manifests[0]).name.split(".")[0]
+    for folder in (Path(name) for name in files if Path(name).is_dir()):
+        if target.resolve().is_relative_to(folder.resolve()):
+            raise AuditorError(
+                f"{target}: the report folder is inside the shard folder {folder}, so its "
+                "findings.parquet would be read as shards next time; write the reports elsewhere"
+            )
     _check_audit_outputs(
         target,
         manifests,
@@ -737,6 +775,31 @@ def audit(
         photos, _ = split_other_hosts(read_manifests(manifests, fmt=fmt, columns=columns).photos)
         click.echo(plan_line(photos, chosen, live_options), err=True)
         return EXIT_OK
+    if engine == "dask":
+        return _dask_audit(
+            manifests,
+            chosen,
+            target,
+            started=started,
+            formats=formats,
+            fail_on=fail_on,
+            refused=[
+                ("--baseline", baseline is not None),
+                ("--clean-manifest", clean_manifest is not None),
+                ("--credits", credits_path is not None),
+                ("--format", needs_whole_tables(formats)),
+                ("a Flickr API key (add --offline)", not offline and api_key(live_options)),
+            ],
+            fmt=fmt,
+            columns=columns,
+            waivers=(loaded_waivers, waiver_problems),
+            scheduler=scheduler,
+            workers=workers,
+            skip_bad_shards=skip_bad_shards,
+        )
+    for option, given in [("--scheduler", scheduler), ("--workers", workers)]:
+        if given is not None:
+            raise AuditorError(f"{option} applies to --engine dask; add it or drop {option}")
     key = None if offline else api_key(live_options)
     if key is None:
         reason = "--offline" if offline else "no FLICKR_API_KEY"
@@ -745,7 +808,13 @@ def audit(
         )
     result: AuditResult | None = None
     release = clean_manifest is not None or credits_path is not None
-    if key is None and not needs_whole_tables(formats) and known is None and not release:
+    streaming = key is None and not needs_whole_tables(formats) and known is None and not release
+    if skip_bad_shards and not streaming:
+        raise AuditorError(
+            "--skip-bad-shards applies to the streaming offline audit and to --engine dask, not "
+            "to a live audit, --format beyond json/md, --baseline, --clean-manifest or --credits"
+        )
+    if streaming:
         # One pass over the manifests in chunks: memory stays bounded however large they are.
         done = offline_audit(
             manifests,
@@ -757,7 +826,10 @@ def audit(
             columns=columns,
             waivers=loaded_waivers,
             waiver_problems=waiver_problems,
+            skip_bad_shards=skip_bad_shards,
         )
+        for problem in done.skipped:
+            click.echo(f"skipped shard: {problem}", err=True)
         table = ManifestTable(photos=empty_photo_table(), files=done.files)  # for _file_lines
         document, live_lines = done.document, []
         counts = document["summary"]["findings"]  # findings not waived, by severity
@@ -821,6 +893,71 @@ def audit(
     if failing:
         new = " new" if known is not None else ""
         click.echo(f"{failing}{new} finding(s) at or above --fail-on {fail_on}: exit 1", err=True)
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _dask_audit(
+    manifests: list[Path],
+    policy: Policy,
+    target: Path,
+    *,
+    started: datetime,
+    formats: Sequence[str],
+    fail_on: str,
+    refused: Sequence[tuple[str, object]],
+    fmt: str | None,
+    columns: ColumnOptions,
+    waivers: tuple[list[Waiver], list[WaiverProblem]],
+    scheduler: str | None,
+    workers: int | None,
+    skip_bad_shards: bool,
+) -> int:
+    """`audit --engine dask`: the shards judged on a Dask cluster (`auditor.dask_audit`)."""
+    for what, given in refused:
+        if given:
+            raise AuditorError(
+                f"--engine dask judges the recorded licences and writes audit.json, "
+                f"findings.parquet, owners.csv and summary.md; it does not take {what}"
+            )
+    if scheduler is not None and workers is not None:
+        raise AuditorError("--workers sizes the local cluster; with --scheduler drop it")
+    piped = [path for path in manifests if is_stream(path)]
+    if piped:
+        raise AuditorError(
+            f"{piped[0]}: the Dask workers read each shard themselves, and this is a pipe; "
+            "save it to a file"
+        )
+    from auditor.dask_audit import dask_audit
+
+    where = scheduler or (
+        f"a local cluster of {workers} worker(s)" if workers else "a local cluster"
+    )
+    click.echo(f"offline audit on Dask ({where}): judged on the licences recorded", err=True)
+    done = dask_audit(
+        manifests,
+        policy,
+        target,
+        started_at=started,
+        tool_version=__version__,
+        fmt=fmt,
+        columns=columns,
+        waivers=waivers[0],
+        waiver_problems=waivers[1],
+        scheduler=scheduler,
+        workers=workers,
+        skip_bad_shards=skip_bad_shards,
+    )
+    table = ManifestTable(photos=empty_photo_table(), files=done.files)
+    for problem in done.skipped:
+        click.echo(f"skipped shard: {problem}", err=True)
+    for line in [*_file_lines(table), *summary_lines(done.document)]:
+        click.echo(line, err=True)
+    names = ", ".join(path.name for path in done.paths)
+    click.echo(f"reports: {target}/ ({names}; {done.partitions} partition(s))", err=True)
+    failing = _failing(done.document["summary"]["findings"], fail_on)
+    if failing:
+        click.echo(f"{failing} finding(s) at or above --fail-on {fail_on}: exit 1", err=True)
         return EXIT_FINDINGS
     return EXIT_OK
 
