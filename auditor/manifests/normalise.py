@@ -53,6 +53,11 @@ _NAME_RE = (
     r"^(?:.*[/\\])?(?P<id>[1-9][0-9]{5,19})_[0-9a-f]{10}(?:_(?:[a-z]|[0-9]k))?(?:_d)?"
     r"\.(?i:jpg|jpeg|png|gif|tif|tiff|bmp|webp)(?:#[0-9]+)?$"
 )
+# NUS-WIDE's `{n}_{id}.jpg`: a counter of at most 5 digits, then the id.
+_COUNTER_NAME_RE = (
+    r"^(?:.*[/\\])?[0-9]{1,5}_(?P<id>[1-9][0-9]{5,19})"
+    r"\.(?i:jpg|jpeg|png|gif|tif|tiff|bmp|webp)(?:#[0-9]+)?$"
+)
 _NSID_RE = r"^[0-9]+@[Nn][0-9]{2}$"
 # An NSID short enough to be the `who` of a page URL (`_PAGE_RE` allows 64 characters).
 _FAST_NSID_RE = r"^[0-9]{1,60}@[Nn][0-9]{2}$"
@@ -251,13 +256,15 @@ class _NameRefs:
         todo = np.flatnonzero(self.present)
         if not len(todo):
             return
-        # Flickr's own `{id}_{secret}.jpg` names, the bulk of large file-name manifests, in RE2.
-        fast = pc.extract_regex(texts.take(pa.array(todo)), _NAME_RE)
-        hit = _numpy(pc.is_valid(fast))
-        self.photo_id[todo[hit]] = _numpy(pc.struct_field(fast, "id").filter(pa.array(hit)))
-        todo = todo[~hit]
-        if not len(todo):
-            return
+        # Flickr's own `{id}_{secret}.jpg` names and NUS-WIDE's `{n}_{id}.jpg`, the bulk of
+        # large file-name manifests, in RE2.
+        for pattern in (_NAME_RE, _COUNTER_NAME_RE):
+            fast = pc.extract_regex(texts.take(pa.array(todo)), pattern)
+            hit = _numpy(pc.is_valid(fast))
+            self.photo_id[todo[hit]] = _numpy(pc.struct_field(fast, "id").filter(pa.array(hit)))
+            todo = todo[~hit]
+            if not len(todo):
+                return
         encoded = texts.take(pa.array(todo)).dictionary_encode()
         parsed = [parse_image_name(v, numeric) for v in encoded.dictionary.to_pylist()]
         at = encoded.indices.to_numpy(zero_copy_only=False)
