@@ -28,7 +28,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections import Counter
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -47,7 +47,7 @@ from auditor.manifests.normalise import LicenceJudge
 from auditor.manifests.raw import RawManifest
 from auditor.manifests.read import iter_manifest
 from auditor.photo_table import FileReport, build_photo_table
-from auditor.report.document import RunInfo, tally_document
+from auditor.report.document import AuditDocument, RunInfo, tally_document
 from auditor.report.encode import findings_arrow
 from auditor.report.markdown import WorstOwnersFindings, render_summary
 from auditor.report.spool import FindingSpool
@@ -62,7 +62,7 @@ CHUNK_ROWS = 200_000
 class OfflineAudit:
     """What an offline audit wrote and read."""
 
-    document: dict[str, Any]  # audit.json's content but its findings
+    document: AuditDocument  # audit.json's content but its findings
     files: list[FileReport]  # one per manifest, in the order given
     paths: list[Path]  # the reports written
 
@@ -110,6 +110,51 @@ def _photo_tables(
 
 
 _Item = TypeVar("_Item")
+
+_COMPRESSED_MAGIC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")
+_SAMPLE_BYTES = 1 << 20
+
+
+class _BytesRead:
+    """How far into the manifests a chunk reaches, in bytes, for a progress display: files
+    before the chunk's last file whole, and that one up to its last row, estimated from the
+    average line length of its first MiB (line-oriented, uncompressed files; others count
+    once read whole)."""
+
+    def __init__(self, manifests: Sequence[Path]) -> None:
+        self.names = [str(Path(path)) for path in manifests]
+        self.sizes = [_size(Path(path)) for path in manifests]
+        self.total = sum(self.sizes)
+        self._line_bytes: dict[int, float | None] = {}
+
+    def at(self, source_file: str, source_row: int, whole: bool) -> int:
+        index = self.names.index(source_file) if source_file in self.names else 0
+        done = sum(self.sizes[:index])
+        if whole:
+            return done + self.sizes[index]
+        per_line = self._per_line(index)
+        if per_line is None:
+            return done
+        return done + min(self.sizes[index], int(source_row * per_line))
+
+    def _per_line(self, index: int) -> float | None:
+        if index not in self._line_bytes:
+            try:
+                with Path(self.names[index]).open("rb") as handle:
+                    head = handle.read(_SAMPLE_BYTES)
+            except OSError:
+                head = b""
+            lines = head.count(b"\n")
+            plain = lines and not head.startswith(_COMPRESSED_MAGIC)
+            self._line_bytes[index] = len(head) / lines if plain else None
+        return self._line_bytes[index]
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _read_ahead(items: Iterator[_Item]) -> Iterator[_Item]:
@@ -174,14 +219,16 @@ def offline_audit(
     catalogue: LicenceCatalogue | None = None,
     chunk_rows: int | None = None,
     spool: FindingSpool | None = None,
+    progress: Callable[[int, int, int], None] | None = None,
 ) -> OfflineAudit:
     """Audit `manifests` against `policy` on the licences they record, and write the four
     reports into `out_dir`.
 
     `waiver_problems` are those found loading the waivers; the ones found applying them are
-    added. `chunk_rows` defaults to `CHUNK_ROWS`. Raises `ManifestError` for a manifest that
-    cannot be used at all (before any report is written) and `AuditorError` when the reports
-    cannot be written.
+    added. `chunk_rows` defaults to `CHUNK_ROWS`. `progress(rows, bytes_read, total_bytes)` is
+    called after each chunk (bytes estimated within a file read in pieces). Raises
+    `ManifestError` for a manifest that cannot be used at all (before any report is written)
+    and `AuditorError` when the reports cannot be written.
     """
     catalogue = catalogue or load_catalogue()
     judge = LicenceJudge(catalogue)
@@ -191,6 +238,8 @@ def offline_audit(
     waiving = any(not waiver.expired(book.today) for waiver in waivers)
     spool = spool or FindingSpool()
     files: list[FileReport] = []
+    reach = _BytesRead(manifests) if progress is not None else None
+    rows_done = 0
     # Chunks come in report order when the manifests are named in sorted order, once each
     # (reports list findings by file name, then row): then findings.csv is written as they
     # come, while the next chunk is being read. Otherwise it waits for the spool's order.
@@ -211,11 +260,23 @@ def offline_audit(
             if waiving:
                 findings = book.apply(findings)
             tally.add_findings(findings, owners[rows])
+            # The photos with errors, for the usable photos: flagged where first listed.
+            erring = findings["severity"].to_numpy() == "error"
+            if waiving:
+                erring &= ~findings["waived"].to_numpy(dtype=bool)
+            listings.flag(listed, rows[erring])
             table = findings_arrow(findings)
             if writer is not None:
                 writer.add(table)
             # Kept for audit.json, whose header (the counts) comes first.
             spool.add(table)
+            if progress is not None and reach is not None and len(photos):
+                rows_done += len(photos)
+                source = str(photos["source_file"].iloc[-1])
+                whole = len(files) > 0 and files[-1].path == source
+                where = reach.at(source, int(photos["source_row"].iloc[-1]), whole)
+                progress(rows_done, where, reach.total)
+        tally.set_photos_with_errors(*listings.flagged(tally.codes))
         run = RunInfo(
             policy=policy.id,
             mode="offline",

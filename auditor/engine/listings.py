@@ -35,23 +35,27 @@ class Observation:
     first_listed_at: pd.Series  # for repeated rows, `source_file:source_row` of the first
     new_photo: npt.NDArray[np.bool_]  # the first row of its photo id
     new_pair: npt.NDArray[np.bool_]  # the first row of its (owner, photo id) pair
+    # How `FirstListings` keyed each row, for `flag`: its id as uint64 where `numeric`.
+    keys: npt.NDArray[np.uint64] | None = None
+    numeric: npt.NDArray[np.bool_] | None = None
+    ids: pa.Array | None = None
 
 
 class _Runs:
-    """Sorted (key, location, owner) runs; lookups search each, merges keep them few."""
+    """Sorted (key, location, owner, flagged) runs; lookups search each, merges keep them few."""
 
     def __init__(self) -> None:
-        self.runs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.runs: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
 
     def __len__(self) -> int:
-        return sum(len(keys) for keys, _, _ in self.runs)
+        return sum(len(run[0]) for run in self.runs)
 
     def find(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(found, location, owner) for distinct `keys`."""
         found = np.zeros(len(keys), dtype=bool)
         where = np.zeros(len(keys), dtype=np.int64)
         owner = np.zeros(len(keys), dtype=np.int64)
-        for run_keys, run_where, run_owner in self.runs:
+        for run_keys, run_where, run_owner, _ in self.runs:
             at = np.searchsorted(run_keys, keys)
             inside = at < len(run_keys)
             hit = np.zeros(len(keys), dtype=bool)
@@ -61,17 +65,36 @@ class _Runs:
             found |= hit
         return found, where, owner
 
+    def flag(self, keys: np.ndarray) -> None:
+        """Flag the stored `keys` (distinct; keys not stored are ignored)."""
+        for run_keys, _, _, run_flags in self.runs:
+            at = np.searchsorted(run_keys, keys)
+            inside = at < len(run_keys)
+            at = at[inside]
+            run_flags[at[run_keys[at] == keys[inside]]] = True
+
+    def flagged(self, keys: np.ndarray) -> np.ndarray:
+        """Whether each of the stored `keys` is flagged."""
+        out = np.zeros(len(keys), dtype=bool)
+        for run_keys, _, _, run_flags in self.runs:
+            at = np.searchsorted(run_keys, keys)
+            inside = np.flatnonzero(at < len(run_keys))
+            hit = inside[run_keys[at[inside]] == keys[inside]]
+            out[hit] = run_flags[at[hit]]
+        return out
+
     def add(self, keys: np.ndarray, where: np.ndarray, owner: np.ndarray) -> None:
-        runs = [(keys, where, owner.astype(np.int32))]
+        flags = np.zeros(len(keys), dtype=bool)
+        runs = [(keys, where, owner.astype(np.int32), flags)]
         # Merge while the newest run is at least as large as the one before it.
         while self.runs and len(self.runs[-1][0]) <= sum(len(run[0]) for run in runs):
             runs.insert(0, self.runs.pop())
         # Sorted runs back to back: the stable sort (timsort) merges them in a few passes.
         # One column at a time, so at most one extra column is alive besides the runs.
         order = np.argsort(np.concatenate([run[0] for run in runs]), kind="stable")
-        merged = tuple(np.concatenate([run[i] for run in runs])[order] for i in range(3))
+        merged = tuple(np.concatenate([run[i] for run in runs])[order] for i in range(4))
         del runs, order
-        self.runs.append((merged[0], merged[1], merged[2]))
+        self.runs.append((merged[0], merged[1], merged[2], merged[3]))
 
 
 class FirstListings:
@@ -81,6 +104,7 @@ class FirstListings:
         self._runs = _Runs()
         self._others: dict[str, tuple[int, int]] = {}  # ids that are not uint64 keys
         self._extra_pairs: set[tuple[str, int]] = set()  # (id, owner) pairs beyond the first
+        self._flagged_others: set[str] = set()  # flagged ids that are not uint64 keys
         self._files: list[str] = []
         self._file_numbers: dict[str, int] = {}
 
@@ -167,7 +191,50 @@ class FirstListings:
             first_listed_at=first_listed_at,
             new_photo=new_photo,
             new_pair=self._new_pairs(ids, owners, new_photo, first_owner),
+            keys=keys,
+            numeric=numeric_np,
+            ids=ids,
         )
+
+    def flag(self, observed: Observation, rows: npt.NDArray[np.intp]) -> None:
+        """Flag the photo ids of these rows of the chunk `observe` gave `observed` for (the
+        photos with an error finding not waived): `flagged` counts them."""
+        if not len(rows) or observed.keys is None or observed.numeric is None:
+            return
+        numeric = observed.numeric[rows]
+        if numeric.any():
+            self._runs.flag(np.unique(observed.keys[rows[numeric]]))
+        others = rows[~numeric]
+        if len(others) and observed.ids is not None:
+            texts = observed.ids.take(pa.array(others)).to_pylist()
+            self._flagged_others.update(text for text in texts if text is not None)
+
+    def flagged(self, owners: int) -> tuple[int, npt.NDArray[np.int64]]:
+        """(distinct photo ids flagged, per owner code below `owners` the (owner, photo id)
+        pairs whose photo is flagged)."""
+        total = len(self._flagged_others)
+        per_owner = np.zeros(owners, dtype=np.int64)
+        for _, _, run_owner, run_flags in self._runs.runs:
+            total += int(np.count_nonzero(run_flags))
+            per_owner += np.bincount(run_owner[run_flags], minlength=owners)[:owners]
+        for text in self._flagged_others:
+            per_owner[self._others[text][1]] += 1
+        if self._extra_pairs:
+            extra = sorted(self._extra_pairs)
+            numeric = decimal_strings(
+                pa.array([text for text, _ in extra]), 1, 19, leading_zero=False
+            )
+            is_key = numeric.to_numpy(zero_copy_only=False)
+            keys = np.zeros(len(extra), dtype=np.uint64)
+            if is_key.any():
+                texts = pa.array([text for text, _ in extra]).filter(numeric)
+                keys[is_key] = pc.cast(texts, pa.uint64()).to_numpy()
+            hit = np.zeros(len(extra), dtype=bool)
+            hit[is_key] = self._runs.flagged(keys[is_key])
+            for i, (text, owner) in enumerate(extra):
+                if hit[i] or (not is_key[i] and text in self._flagged_others):
+                    per_owner[owner] += 1
+        return total, per_owner
 
     def _new_pairs(
         self,

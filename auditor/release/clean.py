@@ -40,7 +40,6 @@ import csv
 import gzip
 import json
 import lzma
-import secrets
 import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -52,6 +51,7 @@ import pandas as pd
 from auditor.errors import AuditorError
 from auditor.manifests.read import delimiter_of, detect_format
 from auditor.manifests.source import compression_of, iter_lines, load_json, open_binary
+from auditor.outputs import atomic_path
 from auditor.safe_csv import write_csv
 
 REMOVAL_COLUMNS: tuple[str, ...] = (
@@ -149,14 +149,8 @@ def _open_compressed(path: Path, compression: str | None) -> IO[bytes]:
 def _atomic(path: Path, compression: str | None = None) -> Iterator[IO[bytes]]:
     """A binary handle (compressed like the input) on a temporary file renamed to `path` when the
     block ends without an error."""
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        with _open_compressed(temp, compression) as handle:
-            yield handle
-        temp.replace(path)
-    finally:
-        with contextlib.suppress(OSError):
-            temp.unlink()
+    with atomic_path(path) as temp, _open_compressed(temp, compression) as handle:
+        yield handle
 
 
 def _record_spans(path: Path, delimiter: str) -> Iterator[tuple[int, int]]:
@@ -330,13 +324,8 @@ def clean_manifest(path: Path, fmt: str, rows: set[int], output: Path) -> None:
             f"{', '.join(sorted(FORMATS))}"
         )
     if not rows:
-        temp = output.with_name(f".{output.name}.{secrets.token_hex(6)}.tmp")
-        try:
+        with atomic_path(output) as temp:
             shutil.copyfile(path, temp)
-            temp.replace(output)
-        finally:
-            with contextlib.suppress(OSError):
-                temp.unlink()
     elif fmt == "parquet":
         _clean_parquet(path, rows, output)
     elif fmt in JSON_FORMATS:

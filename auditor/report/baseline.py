@@ -28,7 +28,7 @@ import pandas as pd
 
 from auditor.errors import AuditorError
 from auditor.findings import BASELINE_COLUMN
-from auditor.report.document import SCHEMA_VERSION
+from auditor.report.document import SCHEMA_VERSION, BaselineSection
 
 _SEP = "\x1f"  # between the parts of a key: never in a rule id, photo id or file name
 
@@ -51,7 +51,7 @@ class BaselineSummary:
     unchanged: int
     fixed: int
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> BaselineSection:
         return {
             "file": self.file,
             "new": self.new,

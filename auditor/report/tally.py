@@ -10,7 +10,7 @@ them, so a chunk costs a few vectorised passes and a loop over its distinct owne
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -20,6 +20,9 @@ import pyarrow.compute as pc
 
 from auditor.findings import SEVERITIES
 from auditor.report.pause import gc_paused
+
+if TYPE_CHECKING:
+    from auditor.report.document import OwnerRecord
 
 _RANK = {severity: i for i, severity in enumerate(SEVERITIES)}
 
@@ -58,6 +61,7 @@ class AuditTally:
         self._known = pa.array([], pa.string())  # `_owners` as Arrow, each at its code
         self._owners: list[str | None] = []
         self._photos = np.zeros(0, dtype=np.int64)  # distinct (owner, photo id) pairs
+        self._with_errors = np.zeros(0, dtype=np.int64)  # of those, photos with errors
         self._in_photos = np.zeros(0, dtype=bool)
         self._named = np.zeros(0, dtype=bool)  # the photo table gave the owner a name
         self._by_severity = np.zeros((0, len(SEVERITIES)), dtype=np.int64)
@@ -67,6 +71,8 @@ class AuditTally:
         self._finding_names: list[str | None] = []
         self.rows = 0
         self.photo_ids = 0  # distinct photo ids
+        # Distinct photo ids with an error finding not waived (`set_photos_with_errors`).
+        self.photos_with_errors = 0
         # Per rule, in order of first appearance: severity, findings not waived, waived.
         self.rules: dict[str, list[Any]] = {}
 
@@ -108,6 +114,7 @@ class AuditTally:
     def _grow_all(self) -> None:
         size = len(self._owners)
         self._photos = _grow(self._photos, size)
+        self._with_errors = _grow(self._with_errors, size)
         self._in_photos = _grow(self._in_photos, size)
         self._named = _grow(self._named, size)
         self._by_severity = _grow(self._by_severity, size)
@@ -185,6 +192,13 @@ class AuditTally:
         if unnamed.any():
             self._names(self._finding_names, codes[unnamed], findings["owner_name"][unnamed])
 
+    def set_photos_with_errors(self, total: int, per_owner: npt.NDArray[np.int64]) -> None:
+        """The photos with an error finding not waived, once every chunk is in: `total`
+        distinct photo ids, and per owner code its (owner, photo id) pairs among them
+        (`engine.listings.FirstListings.flagged`)."""
+        self.photos_with_errors = int(total)
+        self._with_errors[: len(per_owner)] = per_owner
+
     def add_table(self, photos: pd.DataFrame, findings: pd.DataFrame) -> None:
         """Count a whole photo table and its findings as one chunk."""
         codes = self.owner_codes(photos["owner"])
@@ -195,8 +209,24 @@ class AuditTally:
         new_pair = has_id & ~pairs.duplicated().to_numpy()
         self.add_photos(photos, codes, new_photo, new_pair)
         self.add_findings(findings, self.owner_codes(findings["owner"]))
+        # Photos with errors: ids of error findings not waived, then the pairs listing them.
+        erring = (
+            (findings["severity"].astype("str") == "error").to_numpy()
+            & ~findings["waived"].fillna(False).astype(bool).to_numpy()
+            & findings["photo_id"].notna().to_numpy()
+        )
+        flagged = set(findings["photo_id"].astype("str")[erring].tolist())
+        hit = new_pair & ids.isin(flagged).to_numpy()
+        self.set_photos_with_errors(
+            len(flagged), np.bincount(codes[hit], minlength=len(self._owners)).astype(np.int64)
+        )
 
     # -- results --------------------------------------------------------------------------------
+
+    @property
+    def codes(self) -> int:
+        """Owner codes given so far (the null owner's included)."""
+        return len(self._owners)
 
     @property
     def owners(self) -> int:
@@ -235,6 +265,8 @@ class AuditTally:
                 "owner": pd.array(self._owners, dtype="str"),
                 "owner_name": pd.array(self._owner_names(), dtype="str"),
                 "photos": self._photos[:size].astype("int64"),
+                "usable_photos": (self._photos[:size] - self._with_errors[:size]).astype("int64"),
+                "photos_with_errors": self._with_errors[:size].astype("int64"),
                 **{s: by_severity[:, i].astype("int64") for i, s in enumerate(SEVERITIES)},
                 "waived": self._waived[:size].astype("int64"),
             }
@@ -256,6 +288,10 @@ class AuditTally:
                 "owner": pa.array(self._owners, pa.string()).take(rows),
                 "owner_name": pa.array(self._owner_names(), pa.string()).take(rows),
                 "photos": pa.array(self._photos[:size][order].astype(np.int64)),
+                "usable_photos": pa.array(
+                    (self._photos[:size] - self._with_errors[:size])[order].astype(np.int64)
+                ),
+                "photos_with_errors": pa.array(self._with_errors[:size][order].astype(np.int64)),
                 **{
                     s: pa.array(by_severity[:, i].astype(np.int64))
                     for i, s in enumerate(SEVERITIES)
@@ -276,7 +312,7 @@ class AuditTally:
             )
         ]
 
-    def owner_records(self) -> list[dict[str, Any]]:
+    def owner_records(self) -> list[OwnerRecord]:
         """`owner_table`'s rows as JSON-safe dicts (audit.json's `owners`), built straight
         from the counts."""
         size = len(self._owners)
@@ -285,7 +321,13 @@ class AuditTally:
         with gc_paused():
             rules = self._owner_rules(size)
         counts = np.column_stack(
-            [self._photos[:size], self._by_severity[:size], self._waived[:size]]
+            [
+                self._photos[:size],
+                self._photos[:size] - self._with_errors[:size],
+                self._with_errors[:size],
+                self._by_severity[:size],
+                self._waived[:size],
+            ]
         )[order].tolist()
         with gc_paused():
             return self._records(order, counts, names, rules)
@@ -296,20 +338,22 @@ class AuditTally:
         counts: list[list[int]],
         names: list[str | None],
         rules: list[dict[str, int]],
-    ) -> list[dict[str, Any]]:
+    ) -> list[OwnerRecord]:
         owners = self._owners
         return [
             {
                 "owner": owners[code],
                 "owner_name": names[code],
                 "photos": photos,
+                "usable_photos": usable,
+                "photos_with_errors": with_errors,
                 "error": error,
                 "warning": warning,
                 "note": note,
                 "waived": waived,
                 "rules": rules[code],
             }
-            for code, (photos, error, warning, note, waived) in zip(
+            for code, (photos, usable, with_errors, error, warning, note, waived) in zip(
                 order.tolist(), counts, strict=True
             )
         ]

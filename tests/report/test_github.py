@@ -16,7 +16,7 @@ from ci_cases import (
 )
 from cli_run import run_cli
 
-from auditor.report.formats import AuditResult
+from auditor.report.formats import AuditTables
 from auditor.report.github import (
     command,
     escape_data,
@@ -51,7 +51,7 @@ def parse(line: str) -> tuple[str, dict[str, str], str]:
 
 
 @pytest.fixture
-def result() -> AuditResult:
+def result() -> AuditTables:
     return build_result(sample_findings(), sample_photos())
 
 
@@ -64,7 +64,7 @@ def test_escaping() -> None:
     )
 
 
-def test_annotations_per_rule_and_owner(result: AuditResult) -> None:
+def test_annotations_per_rule_and_owner(result: AuditTables) -> None:
     lines = github_annotations(result)
     parsed = [parse(line) for line in lines]
     # Waived findings get none; notes are notices.
@@ -87,7 +87,7 @@ def test_annotations_per_rule_and_owner(result: AuditResult) -> None:
     assert parsed[1][1]["title"] == "no-photo-id: 2 photos of unknown owner"
 
 
-def test_baseline_findings_get_no_annotation(result: AuditResult) -> None:
+def test_baseline_findings_get_no_annotation(result: AuditTables) -> None:
     findings = sample_findings()
     findings["baseline"] = [True, True, False, False, False, False, False]
     lines = github_annotations(build_result(findings, sample_photos()))
@@ -127,9 +127,10 @@ def test_annotations_are_capped_per_type() -> None:
     assert message.startswith("7 more annotation(s) not shown (4 error(s), 3 notice(s))")
 
 
-def test_step_summary_has_the_summary_and_the_full_table(result: AuditResult) -> None:
+def test_step_summary_has_the_summary_and_the_full_table(result: AuditTables) -> None:
     text = step_summary(result)
-    assert text.startswith("# Licence audit: policy commercial-training")
+    assert text.startswith("# ") and "photos usable for commercial-training" in text.split("\n")[0]
+    assert "Licence audit: policy commercial-training" in text
     assert "## All findings by rule, owner and manifest (5)" in text
     table = [line for line in text.splitlines() if line.startswith("| non-commercial | error | 1")]
     assert len(table) == 1 and "12345678@N01 \\(Alice\\)" in table[0]
@@ -163,5 +164,5 @@ def test_cli_prints_annotations_and_appends_the_summary(
     assert sum(line.startswith("::error ") for line in lines) == 8
     assert all("file=example.csv" in line for line in lines)
     text = summary.read_text(encoding="utf-8")
-    assert text.startswith("earlier step\n# Licence audit")
+    assert text.startswith("earlier step\n# ") and "photos usable for" in text.splitlines()[1]
     assert "## All findings by rule, owner and manifest (11)" in text

@@ -1,0 +1,373 @@
+"""One audit, from manifest files to a report folder: `run_audit`.
+
+`run_audit(manifests, policy, options) -> AuditResult` is what the CLI, the notebooks, the
+benchmarks and the tests call. It chooses the path:
+
+- **streaming** (`auditor.pipeline.offline_audit`): offline, and nothing asked for that needs the
+  whole tables (formats beyond the record, a baseline, cleaned manifests, credits). The
+  manifests are read in chunks, so memory stays bounded however large they are;
+- **whole tables** otherwise: `read_manifests`, then (live) `fetch.fetch_status` and
+  `fetch.with_live_status`, `engine.evaluate`, `waivers.apply_waivers`, `report.baseline`,
+  `report.build_audit_document`, `report.write_reports` and each chosen format's writer.
+
+Both write the same record for the same input. The reports of a run are written into a staging
+folder and moved into the output folder at once (`auditor.outputs.OutputSet`): the folder then
+holds exactly this run's reports, and an error or an interruption before that leaves the earlier
+run's set as it was. Cleaned manifests and credits are written after the reports, each whole.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from auditor import __version__
+from auditor.engine import Policy, evaluate, load_policy
+from auditor.engine.evaluate import annotate
+from auditor.errors import AuditorError
+from auditor.fetch import FetchOptions, FetchReport, fetch_status, with_live_status
+from auditor.flickr import FlickrClient, InvalidKey, TokenBucket
+from auditor.licences import load_catalogue
+from auditor.manifests.columns import ColumnOptions
+from auditor.manifests.read import read_manifests
+from auditor.outputs import OutputSet, check_outputs
+from auditor.photo_table import FileReport
+from auditor.pipeline import offline_audit
+from auditor.report.baseline import apply_baseline, counted, load_baseline
+from auditor.report.document import AuditDocument, RunInfo, build_audit_document
+from auditor.report.formats import (
+    DEFAULT_FORMATS,
+    AuditTables,
+    Written,
+    chosen,
+    needs_whole_tables,
+    report_files,
+    write_files,
+)
+from auditor.report.groups import manifest_formats
+from auditor.report.text import usable_sentence
+from auditor.report.write import write_reports
+from auditor.resources import example_manifest
+from auditor.state import StateStore
+from auditor.waivers import apply_waivers, load_waivers
+
+if TYPE_CHECKING:
+    from auditor.release import CleanResult
+
+DEFAULT_RATE_LIMIT = 3600.0  # Flickr calls per hour: Flickr's documented budget per key
+RETRY_BACKOFF = (1.0, 60.0)  # tenacity's random exponential (multiplier, maximum), seconds
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    """How to ask Flickr for the photos' live status."""
+
+    api_key: str = field(repr=False)  # never shown, logged or written
+    api_url: str
+    state: Path  # the SQLite store of statuses, reused across runs
+    max_age: timedelta = timedelta(days=7)  # stored statuses younger than this are reused
+    refresh: bool = False  # fetch every status again, however fresh
+    rate_limit: float = DEFAULT_RATE_LIMIT  # calls per hour
+
+
+@dataclass(frozen=True)
+class AuditProgress:
+    """Callbacks for a progress display (the CLI draws a bar; a library caller may log)."""
+
+    # Offline, after each chunk: rows read so far, bytes of the manifests read so far
+    # (estimated inside a file read in pieces), bytes of all the manifests.
+    rows: Callable[[int, int, int], None] | None = None
+    # Live, as answers arrive: Flickr calls done, calls planned so far.
+    flickr: Callable[[int, int], None] | None = None
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    """Everything about an audit but its manifests and policy."""
+
+    # The report folder [default: reports/<first manifest's name up to its first dot>/].
+    out_dir: Path | None = None
+    formats: Sequence[str] = DEFAULT_FORMATS  # `auditor.report.formats.REGISTRY` names
+    manifest_format: str | None = None  # read every manifest as this format (else detected)
+    columns: ColumnOptions | None = None  # column names/positions for generic tables
+    waivers: Path | None = None  # YAML of accepted findings
+    baseline: Path | None = None  # audit.json of an earlier run: only new findings count
+    clean_manifest: Path | None = None  # write the manifests without rows with errors here
+    credits: Path | None = None  # write the credits of kept photos here (.csv or .md)
+    live: LiveSettings | None = None  # None: offline, judged on the recorded licences
+    started_at: datetime | None = None  # [default: now]
+    today: date | None = None  # for waiver expiry [default: the day the run started]
+    progress: AuditProgress | None = None
+    chunk_rows: int | None = None  # streaming path: rows per chunk [default: pipeline's]
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    """What an audit found and wrote."""
+
+    document: AuditDocument  # audit.json's content but its findings
+    files: list[FileReport]  # one per manifest read, in the order given
+    out_dir: Path
+    written: list[Path]  # the report files now in `out_dir`
+    # Findings that count for an exit code, by severity: not waived, and (with a baseline) new.
+    counted: dict[str, int]
+    tables: AuditTables | None = None  # the whole tables (None when streamed)
+    live: FetchReport | None = None  # what the Flickr fetch did (live audits)
+    outputs: list[Written] = field(default_factory=list)  # formats' stdout and step summary
+    cleaned: CleanResult | None = None
+    credits: tuple[Path, int] | None = None  # the credits file and the photos it lists
+
+    @property
+    def usable_photos(self) -> int:
+        return self.document["summary"]["usable_photos"]
+
+    @property
+    def photos(self) -> int:
+        return self.document["summary"]["photos"]
+
+    @property
+    def headline(self) -> str:
+        """`N of M photos usable for POLICY …`: the answer, first."""
+        return usable_sentence(self.document)
+
+
+def default_out_dir(manifests: Sequence[Path]) -> Path:
+    """reports/<the first manifest's name up to its first dot>/."""
+    return Path("reports") / Path(manifests[0]).name.split(".")[0]
+
+
+def flickr_client(settings: LiveSettings) -> FlickrClient:
+    return FlickrClient(
+        settings.api_key,
+        api_url=settings.api_url,
+        limiter=TokenBucket(settings.rate_limit),
+        backoff=RETRY_BACKOFF,
+    )
+
+
+def invalid_key(api_url: str) -> AuditorError:
+    return AuditorError(
+        f"{api_url}: Flickr rejected the API key (code 100, invalid key); "
+        "check FLICKR_API_KEY or --api-key-file"
+    )
+
+
+def fetch_live(
+    photos: object,
+    policy: Policy,
+    settings: LiveSettings,
+    manifests: Sequence[str],
+    progress: Callable[[int, int], None] | None = None,
+) -> FetchReport:
+    """Fetch the live status of the photos (a photo table); `AuditorError` on an invalid key.
+    The run is logged in the state store, with its outcome."""
+    import pandas as pd
+
+    assert isinstance(photos, pd.DataFrame)
+    with flickr_client(settings) as client, StateStore(settings.state) as store:
+        run_id = store.start_run(
+            api_url=settings.api_url, manifests=manifests, policy=policy.id, photos=len(photos)
+        )
+        fetch = FetchOptions(
+            max_age=settings.max_age,
+            refresh=settings.refresh,
+            history_for_collection=policy.needs_licence_at_collection,
+        )
+        outcome = "interrupted"
+        try:
+            report = fetch_status(
+                photos, client, store, options=fetch, progress=progress, run_id=run_id
+            )
+            outcome = "ok"
+        except InvalidKey:
+            outcome = "invalid key"
+            raise invalid_key(settings.api_url) from None
+        finally:
+            store.finish_run(run_id, outcome=outcome, api_calls=client.calls_by_method())
+    return report
+
+
+def _run_info(
+    policy: Policy, started: datetime, manifests: Sequence[Path], live: FetchReport | None
+) -> RunInfo:
+    """The run section of audit.json for an audit over whole tables."""
+    run = RunInfo(
+        policy=policy.id,
+        mode="offline" if live is None else "live",
+        started_at=started,
+        finished_at=datetime.now(UTC),
+        manifests=tuple(str(path) for path in manifests),
+    )
+    if live is None:
+        return run
+    return replace(
+        run,
+        api_calls=live.api_calls,
+        status_as_of=live.status_as_of,
+        photos_fetched=live.fetched,
+        photos_reused=live.reused,
+        unverified=live.unverified,
+        warnings=tuple(live.warnings),
+    )
+
+
+def streams(options: AuditOptions) -> bool:
+    """Whether `run_audit` takes the streaming path for these options."""
+    release = options.clean_manifest is not None or options.credits is not None
+    return (
+        options.live is None
+        and not needs_whole_tables(options.formats)
+        and options.baseline is None
+        and not release
+    )
+
+
+def run_audit(
+    manifests: Sequence[str | os.PathLike[str]],
+    policy: Policy | str | os.PathLike[str],
+    options: AuditOptions | None = None,
+) -> AuditResult:
+    """Audit `manifests` (none: the example manifest) against `policy` (a `Policy`, or a
+    shipped policy's name or a policy file) and write the reports (see the module docstring).
+
+    Raises `AuditorError` (one line naming the file and what to do) for unusable input,
+    configuration or output folder, before the earlier reports are touched.
+    """
+    options = options or AuditOptions()
+    started = options.started_at or datetime.now(UTC)
+    paths = [Path(path) for path in manifests] or [example_manifest()]
+    chosen_policy = (
+        policy
+        if isinstance(policy, Policy)
+        else load_policy(policy if isinstance(policy, str) else Path(policy))
+    )
+    formats = tuple(entry.name for entry in chosen(options.formats))
+    if options.credits is not None:
+        from auditor.release.credits import check_credits_path
+
+        check_credits_path(options.credits)
+    target = Path(options.out_dir) if options.out_dir is not None else default_out_dir(paths)
+    inputs = [*paths, *([options.waivers] if options.waivers is not None else [])]
+    # The baseline may be the audit.json this run replaces: it is read whole first.
+    check_outputs([target / name for name in sorted(report_files())], inputs)
+    known = load_baseline(options.baseline) if options.baseline is not None else None
+    loaded_waivers, waiver_problems = (
+        load_waivers(options.waivers, [rule.id for rule in chosen_policy.rules])
+        if options.waivers is not None
+        else ([], [])
+    )
+    progress = options.progress or AuditProgress()
+    tables: AuditTables | None = None
+    live: FetchReport | None = None
+    outputs: list[Written] = []
+    with OutputSet(target, report_files()) as staged:
+        if streams(options):
+            done = offline_audit(
+                paths,
+                chosen_policy,
+                staged.staging,
+                started_at=started,
+                tool_version=__version__,
+                fmt=options.manifest_format,
+                columns=options.columns,
+                waivers=loaded_waivers,
+                waiver_problems=waiver_problems,
+                today=options.today,
+                chunk_rows=options.chunk_rows,
+                progress=progress.rows,
+            )
+            document, files = done.document, done.files
+            # Findings not waived, by severity.
+            counts = dict(document["summary"]["findings"])
+        else:
+            table = read_manifests(paths, fmt=options.manifest_format, columns=options.columns)
+            files = table.files
+            photos = table.photos
+            if options.live is not None:
+                live = fetch_live(
+                    photos,
+                    chosen_policy,
+                    options.live,
+                    [str(path) for path in paths],
+                    progress=progress.flickr,
+                )
+                photos = with_live_status(photos, live.statuses)
+            catalogue = load_catalogue()
+            findings = evaluate(photos, chosen_policy, live=live is not None, catalogue=catalogue)
+            findings, applied = apply_waivers(
+                findings, loaded_waivers, options.today or started.date()
+            )
+            compared = None
+            if known is not None:
+                findings, compared = apply_baseline(findings, known)
+            document = build_audit_document(
+                photos,
+                findings,
+                _run_info(chosen_policy, started, paths, live),
+                waiver_problems=[*waiver_problems, *applied],
+                tool_version=__version__,
+                include_findings=False,  # written from the table: half the memory
+            )
+            if compared is not None:
+                document["summary"]["baseline"] = compared.as_json()
+            write_reports(staged.staging, photos, findings, document)
+            counts = {
+                str(severity): int(count)
+                for severity, count in findings.loc[counted(findings), "severity"]
+                .value_counts()
+                .items()
+            }
+            tables = AuditTables(
+                document=document,
+                findings=findings,
+                photos=annotate(
+                    photos,
+                    catalogue,
+                    licence_basis=chosen_policy.licence_basis,
+                    opt_out_tags=chosen_policy.opt_out_tags,
+                ),
+                policy=chosen_policy,
+                catalogue=catalogue,
+                manifests=tuple(paths),
+            )
+            outputs = write_files(tables, formats, staged.staging)
+        staged.commit()
+    written = [target / name for entry in chosen(("json", "md", *formats)) for name in entry.files]
+    result = AuditResult(
+        document=document,
+        files=files,
+        out_dir=target,
+        written=written,
+        counted=counts,
+        tables=tables,
+        live=live,
+        outputs=[replace(out, paths=[target / path.name for path in out.paths]) for out in outputs],
+    )
+    if tables is not None:
+        result = _release(result, tables, options)
+    return result
+
+
+def _release(result: AuditResult, tables: AuditTables, options: AuditOptions) -> AuditResult:
+    """Write the cleaned manifests and the credits asked for."""
+    cleaned = None
+    credits = None
+    if options.clean_manifest is not None:
+        from auditor.release import clean_manifests
+
+        cleaned = clean_manifests(
+            tables.manifests,
+            tables.findings,
+            options.clean_manifest,
+            formats=manifest_formats(tables.photos),
+        )
+    if options.credits is not None:
+        from auditor.release import credits_table, write_credits
+
+        table = credits_table(tables.photos, tables.findings, tables.catalogue)
+        credits = (write_credits(table, options.credits), len(table))
+    return replace(result, cleaned=cleaned, credits=credits)
