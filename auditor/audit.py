@@ -103,6 +103,10 @@ class AuditOptions:
     today: date | None = None  # for waiver expiry [default: the day the run started]
     progress: AuditProgress | None = None
     chunk_rows: int | None = None  # streaming path: rows per chunk [default: pipeline's]
+    # Files the caller reads or writes for this run besides these (an API key file, the step
+    # summary): checked with the run's own paths, so no output is an input (`check_outputs`).
+    extra_inputs: Sequence[Path] = ()
+    extra_outputs: Sequence[tuple[Path, str]] = ()  # (path, what it is, e.g. "--credits")
 
 
 @dataclass(frozen=True)
@@ -215,6 +219,30 @@ def _run_info(
     )
 
 
+def _check_outputs(
+    target: Path, manifests: Sequence[Path], policy: object, options: AuditOptions
+) -> None:
+    """Refuse, before any work, an audit whose outputs would replace an input or each other,
+    or could not be written (`auditor.outputs.check_outputs`). Every file any format may write
+    in the folder is checked, whichever formats this run asked for: an input by one of those
+    names there is refused, so no run can replace it."""
+    from auditor.release.clean import cleaned_paths
+
+    outputs: list[tuple[str | Path, str]] = [
+        (target / name, "--output-dir") for name in sorted(report_files())
+    ]
+    if options.clean_manifest is not None:
+        cleaned, removals_csv = cleaned_paths(list(manifests), Path(options.clean_manifest))
+        outputs += [(path, "--clean-manifest") for path in [*cleaned, removals_csv]]
+    if options.credits is not None:
+        outputs.append((Path(options.credits), "--credits"))
+    outputs += [(Path(path), what) for path, what in options.extra_outputs]
+    policy_file = [Path(policy)] if isinstance(policy, str | os.PathLike) else []
+    others = [options.waivers, options.baseline, *options.extra_inputs, *policy_file]
+    read = [*manifests, *(Path(p) for p in others if p is not None and Path(p).is_file())]
+    check_outputs(outputs, read)
+
+
 def streams(options: AuditOptions) -> bool:
     """Whether `run_audit` takes the streaming path for these options."""
     release = options.clean_manifest is not None or options.credits is not None
@@ -251,9 +279,7 @@ def run_audit(
 
         check_credits_path(options.credits)
     target = Path(options.out_dir) if options.out_dir is not None else default_out_dir(paths)
-    inputs = [*paths, *([options.waivers] if options.waivers is not None else [])]
-    # The baseline may be the audit.json this run replaces: it is read whole first.
-    check_outputs([target / name for name in sorted(report_files())], inputs)
+    _check_outputs(target, paths, policy, options)
     known = load_baseline(options.baseline) if options.baseline is not None else None
     loaded_waivers, waiver_problems = (
         load_waivers(options.waivers, [rule.id for rule in chosen_policy.rules])

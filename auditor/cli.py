@@ -53,7 +53,9 @@ from auditor import __version__  # noqa: E402
 from auditor.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, AuditorError  # noqa: E402
 from auditor.manifests.columns import ColumnOptions  # noqa: E402
 from auditor.manifests.format_names import FORMATS  # noqa: E402
+from auditor.outputs import check_folder, check_outputs, describe_os_error  # noqa: E402
 from auditor.report.formats import DEFAULT_FORMATS, REGISTRY  # noqa: E402
+from auditor.report.text import plain  # noqa: E402
 
 if TYPE_CHECKING:
     from auditor.audit import AuditResult, LiveSettings
@@ -207,6 +209,8 @@ def manifest(
             f"{output}: unknown suffix; use one of {', '.join(OUTPUT_SUFFIXES)}",
             param_hint="-o/--output",
         )
+    if output is not None:
+        check_outputs([(output, "-o/--output")], files)  # before reading big manifests
     table = read_manifests(files, fmt=fmt, columns=columns)
     if output is None:
         _to_stdout(lambda: write_photo_table(table.photos, sys.stdout))
@@ -584,6 +588,13 @@ def audit(
         credits=credits_path,
         live=None if key is None else live_settings(key, live_options),
         progress=AuditProgress(rows=progress.rows, flickr=progress.flickr),
+        # What the command itself reads and writes, checked with the run's own paths.
+        extra_inputs=tuple(p for p in (live_options.api_key_file,) if p is not None),
+        extra_outputs=tuple(
+            (Path(path), "$GITHUB_STEP_SUMMARY")
+            for path in (os.environ.get("GITHUB_STEP_SUMMARY"),)
+            if path and "github" in formats
+        ),
     )
     try:
         result = run_audit(list(files), policy, options)
@@ -656,6 +667,7 @@ def owner(
 
     from auditor.engine import evaluate, load_policy
     from auditor.exposure import (
+        EXPOSURE_FILES,
         exposure_document,
         find_live,
         find_offline,
@@ -671,6 +683,9 @@ def owner(
 
     parsed = parse_who(who)
     chosen = load_policy(policy)
+    slug = re.sub(r"[^A-Za-z0-9@._-]+", "-", parsed.value).strip("-") or "owner"
+    target = output_dir or Path("reports") / f"owner-{slug}"
+    check_outputs([(target / name, "--output-dir") for name in EXPOSURE_FILES], files)
     key = None if offline else api_key(live_options)
     table = read_manifests(list(files), fmt=fmt, columns=columns)
     photos = table.photos
@@ -692,8 +707,6 @@ def owner(
         grounds if grounds is not None else pd.DataFrame({"photo_id": [], "rule": []}),
         policy=chosen,
     )
-    slug = re.sub(r"[^A-Za-z0-9@._-]+", "-", parsed.value).strip("-") or "owner"
-    target = output_dir or Path("reports") / f"owner-{slug}"
     write_exposure(target, document, chosen)
     for line in exposure_summary_lines(document):
         click.echo(line, err=True)
@@ -788,6 +801,7 @@ def publish_lookup(
     from auditor.manifests.read import read_manifests
 
     check_out_dir(out)  # before reading big manifests, so a wrong --out fails at once
+    check_folder(out.parent, "--out", target=out)
     table = read_manifests(list(files), fmt=fmt, columns=columns)
     site = build_lookup_site(table.photos, out, salt if salt is not None else random_salt())
     unfindable = (
@@ -825,7 +839,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except AuditorError as exc:
-        click.echo(f"{PROG}: error: {exc}", err=True)
+        click.echo(f"{PROG}: error: {plain(exc)}", err=True)
+        sys.exit(EXIT_USAGE)
+    except OSError as exc:
+        # A path the user gave that cannot be written or read (full disk, a file where a
+        # folder should be, permissions): their input, so exit 2 and one line, not exit 3.
+        line = describe_os_error(exc)
+        if line is None or debug:
+            raise
+        click.echo(f"{PROG}: error: {plain(line)}", err=True)
         sys.exit(EXIT_USAGE)
     except Exception as exc:
         if debug:

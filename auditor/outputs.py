@@ -1,23 +1,29 @@
-"""Writing output files: each appears whole or not at all, and a report folder holds one run.
+"""Writing output files: every path checked before any work, each file whole or not at all,
+and a report folder holding one run.
 
-Every file the auditor writes goes through here:
+Checked up front, so a twenty-minute audit never ends in "cannot write" or in a manifest
+replaced by its own report: each command lists the files it will write and the files it reads,
+and `check_outputs` refuses the run in one line (exit 2) when an output is an input (the same
+file by any name: a symlink, a hard link, `./x` and `x`), when two outputs are one file, or when
+an output's folder cannot be made or written (under a file, read-only, missing permission).
 
-- `atomic_file(path)` / `atomic_text(path)`: a handle on a temporary file beside `path`,
-  flushed to disk and renamed over `path` only when the block ends without an error. The file
-  gets the permissions the umask gives any file the user writes (0666 & ~umask), never
+Then every file the auditor writes goes through here:
+
+- `atomic_file(path)` / `atomic_text(path)` / `atomic_path(path)`: a temporary file beside
+  `path`, flushed to disk and renamed over `path` only when the block ends without an error.
+  The file gets the permissions the umask gives any file the user writes (0666 & ~umask), never
   tempfile's 0600.
 - `OutputSet(out_dir, names)`: the files of one run written into a hidden staging folder
-  inside `out_dir`, then moved in by `commit`, which also removes the files among `names`
-  (every file a report format can write) that this run did not write: the folder then holds
-  exactly one run's reports. SIGINT and SIGTERM are held while the files are moved
-  (`signals_held`), so an interruption leaves either the earlier set or the new one, whole.
-- `check_outputs(outputs, inputs)`: the one place that refuses a planned output path that is
-  also an input (writing it would destroy the input before it is read, or while).
+  inside `out_dir`, then moved in by `commit`, which also removes the entries among `names`
+  (for a report folder, every file a report format can write) that this run did not write: the
+  folder then holds exactly one run's reports. SIGINT and SIGTERM are held while the files are
+  moved (`signals_held`), so an interruption leaves either the earlier set or the new one, whole.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
 import secrets
@@ -32,6 +38,91 @@ from typing import IO, Any
 from auditor.errors import AuditorError
 
 STAGING_PREFIX = ".flickr-audit-run-"  # the staging folder of an OutputSet, inside out_dir
+
+# Inputs that are streams, not files: nothing can be written over them.
+_STREAMS = frozenset({"-", "/dev/stdin"})
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """Whether `a` and `b` name one file: by inode when both exist, else by resolved path."""
+    try:
+        if a.exists() and b.exists():
+            return a.samefile(b)
+        return a.resolve() == b.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop
+        return False
+
+
+def check_outputs(
+    outputs: Iterable[tuple[str | Path, str]],
+    inputs: Iterable[str | Path],
+) -> None:
+    """Raise `AuditorError` unless every output may be written.
+
+    `outputs` are (path, what it is, e.g. "--credits") pairs; `inputs` every file the run reads
+    (manifests, waivers, baseline, policy, opt-out lists, key file).
+    """
+    sources = [Path(path) for path in inputs if str(path) not in _STREAMS]
+    seen: list[tuple[Path, str]] = []
+    for raw, what in outputs:
+        path = Path(raw)
+        for source in sources:
+            if same_file(path, source):
+                raise AuditorError(
+                    f"{path}: {what} would overwrite the input {source}; write it somewhere else"
+                )
+        for other, other_what in seen:
+            if same_file(path, other):
+                raise AuditorError(
+                    f"{path}: {what} and {other_what} would be the same file; give them "
+                    "different paths"
+                )
+        seen.append((path, what))
+        check_writable(path, what)
+
+
+def check_writable(path: Path, what: str) -> None:
+    """Raise `AuditorError` when `path` (a file to write) cannot be created or replaced."""
+    if path.is_dir():
+        raise AuditorError(f"{path}: is a folder; give {what} a file name")
+    check_folder(path.parent, what, target=path)
+
+
+def check_folder(folder: Path, what: str, *, target: Path | None = None) -> None:
+    """Raise `AuditorError` when files cannot be written in `folder` (made if missing)."""
+    shown = target if target is not None else folder
+    ancestor = folder
+    while not ancestor.exists():
+        if ancestor.parent == ancestor:
+            break
+        ancestor = ancestor.parent
+    if ancestor.exists() and not ancestor.is_dir():
+        raise AuditorError(f"{shown}: {ancestor} is a file, not a folder; give {what} another path")
+    if ancestor.exists() and not os.access(ancestor, os.W_OK | os.X_OK):
+        raise AuditorError(
+            f"{shown}: cannot write in {ancestor} (permission denied); give {what} another path"
+        )
+
+
+def describe_os_error(exc: OSError) -> str | None:
+    """One line for an `OSError` about a path the user gave (None when it names no path):
+    what went wrong, and what to do."""
+    if exc.filename is None:
+        return None
+    where = str(exc.filename)
+    hints = {
+        errno.ENOSPC: "free some space or write somewhere else",
+        errno.EDQUOT: "free some space or write somewhere else",
+        errno.EACCES: "check the permissions, or use another path",
+        errno.EPERM: "check the permissions, or use another path",
+        errno.EROFS: "the file system is read-only; use another path",
+        errno.ENOTDIR: "a part of the path is a file, not a folder",
+        errno.EISDIR: "it is a folder; give a file name",
+        errno.ENOENT: "check the path",
+        errno.ENAMETOOLONG: "use a shorter path",
+    }
+    hint = hints.get(exc.errno or 0, "check the path")
+    return f"{where}: {exc.strerror or type(exc).__name__}; {hint}"
 
 
 def temporary_name(path: Path) -> Path:
@@ -97,27 +188,6 @@ def atomic_path(path: Path) -> Iterator[Path]:
     finally:
         with contextlib.suppress(OSError):
             temp.unlink()
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
-    except OSError:
-        return False
-
-
-def check_outputs(outputs: Iterable[Path], inputs: Iterable[Path]) -> None:
-    """Raise `AuditorError` when a planned output path is one of the inputs (the same file,
-    whatever the spelling or link). Callers pass every path a run will write before it reads
-    anything."""
-    sources = [Path(path) for path in inputs]
-    for output in outputs:
-        for source in sources:
-            if _same_file(Path(output), source):
-                raise AuditorError(
-                    f"{output}: this output would overwrite an input of the run ({source}); "
-                    "write it somewhere else"
-                )
 
 
 @contextlib.contextmanager

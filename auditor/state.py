@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -141,6 +141,11 @@ class StateStore:
 
     def __init__(self, path: str | Path, *, timeout: float = 60.0) -> None:
         self.path = Path(path)
+        # Once a write fails (disk full, I/O error, lock held too long), the rest of the run is
+        # kept here instead, so its answers still reach the reports: `unsaved` says why.
+        self.unsaved: str | None = None
+        self._unsaved_photos: dict[str, dict[str, Any]] = {}
+        self._unsaved_owners: dict[str, tuple[str | None, str]] = {}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE in `transaction`).
@@ -188,10 +193,29 @@ class StateStore:
             return self._db
 
         def __exit__(self, kind: object, value: object, traceback: object) -> None:
-            self._db.execute("COMMIT" if kind is None else "ROLLBACK")
+            if kind is None:
+                self._db.execute("COMMIT")
+            elif self._db.in_transaction:  # SQLite may have rolled back itself (disk full)
+                self._db.execute("ROLLBACK")
 
     def transaction(self) -> StateStore._Transaction:
         return StateStore._Transaction(self._db)
+
+    def _write(self, work: Callable[[sqlite3.Connection], object]) -> bool:
+        """Run `work` in one transaction; False (and `unsaved` set) when the file cannot take
+        it. After one failure no further write is tried: the file stays as it was."""
+        if self.unsaved is not None:
+            return False
+        try:
+            with self.transaction() as db:
+                work(db)
+        except sqlite3.DatabaseError as exc:  # OperationalError: full, I/O, locked, read-only
+            self.unsaved = (
+                f"{self.path}: the state file could not be written ({exc}); this run's answers "
+                "are in its reports but not saved, and will be asked of Flickr again next run"
+            )
+            return False
+        return True
 
     def close(self) -> None:
         self._db.close()
@@ -238,7 +262,8 @@ class StateStore:
             for name in PHOTO_FIELDS
             if name not in ("photo_id", "history", "history_fetched_at")
         )
-        with self.transaction() as db:
+
+        def write(db: sqlite3.Connection) -> None:
             db.executemany(
                 f"INSERT INTO photos ({', '.join(PHOTO_FIELDS)}) VALUES ({placeholders}) "
                 f"ON CONFLICT (photo_id) DO UPDATE SET {updates}, "
@@ -252,17 +277,48 @@ class StateStore:
                 "run_id) VALUES (?, ?, ?, ?, ?, ?)",
                 [(row[0], row[9], row[1], row[2], row[8], run_id) for row in rows],
             )
+
+        if not self._write(write):
+            for row in rows:
+                record: dict[str, Any] = dict(zip(PHOTO_FIELDS, row, strict=True))
+                before = self._unsaved_photo(record["photo_id"])
+                if before is not None and record["history"] is None:
+                    record["history"] = before["history"]
+                    record["history_fetched_at"] = before["history_fetched_at"]
+                self._unsaved_photos[record["photo_id"]] = record
         return len(rows)
+
+    def _unsaved_photo(self, photo_id: str) -> dict[str, Any] | None:
+        """The photo's row as this run knows it: kept in memory, else as stored."""
+        if photo_id in self._unsaved_photos:
+            return self._unsaved_photos[photo_id]
+        row = self._db.execute(
+            f"SELECT {', '.join(PHOTO_FIELDS)} FROM photos WHERE photo_id = ?", (photo_id,)
+        ).fetchone()
+        return None if row is None else dict(zip(PHOTO_FIELDS, row, strict=True))
 
     def save_history(self, histories: Mapping[str, tuple[str, str]]) -> None:
         """Store licence histories: photo id → (history JSON, fetched_at)."""
         if not histories:
             return
-        with self.transaction() as db:
-            db.executemany(
+        rows = [(text, when, photo_id) for photo_id, (text, when) in histories.items()]
+        unsaved = set(self._unsaved_photos) & set(histories)
+        saved = self._write(
+            lambda db: db.executemany(
                 "UPDATE photos SET history = ?, history_fetched_at = ? WHERE photo_id = ?",
-                [(text, when, photo_id) for photo_id, (text, when) in histories.items()],
+                [row for row in rows if row[2] not in unsaved],
             )
+        )
+        for text, when, photo_id in rows:
+            if saved and photo_id not in unsaved:
+                continue
+            record = self._unsaved_photo(photo_id)
+            if record is not None:
+                self._unsaved_photos[photo_id] = {
+                    **record,
+                    "history": text,
+                    "history_fetched_at": when,
+                }
 
     def load_photos(self, photo_ids: Sequence[str] | None = None) -> pd.DataFrame:
         """Stored statuses (columns `PHOTO_FIELDS`), for the given ids or all of them."""
@@ -274,6 +330,14 @@ class StateStore:
             for chunk in _chunks(list(dict.fromkeys(photo_ids)), 900):
                 marks = ", ".join("?" * len(chunk))
                 rows.extend(self._db.execute(f"{query} WHERE photo_id IN ({marks})", chunk))
+        if self._unsaved_photos:
+            wanted = None if photo_ids is None else set(photo_ids)
+            kept = {
+                photo_id: tuple(record[name] for name in PHOTO_FIELDS)
+                for photo_id, record in self._unsaved_photos.items()
+                if wanted is None or photo_id in wanted
+            }
+            rows = [row for row in rows if row[0] not in kept] + list(kept.values())
         frame = pd.DataFrame.from_records(rows, columns=list(PHOTO_FIELDS))
         for name in ("licence_id", "uploaded_at", "run_id"):
             frame[name] = frame[name].astype("Int64")
@@ -293,36 +357,49 @@ class StateStore:
 
     def save_owner(self, alias: str, nsid: str | None, username: str | None, when: str) -> None:
         """Remember what a path alias resolved to (nsid None: no such user)."""
-        with self.transaction() as db:
-            db.execute(
+        saved = self._write(
+            lambda db: db.execute(
                 "INSERT INTO owners (alias, nsid, username, fetched_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (alias) DO UPDATE SET nsid = excluded.nsid, "
                 "username = excluded.username, fetched_at = excluded.fetched_at",
                 (alias.lower(), nsid, username, when),
             )
+        )
+        if not saved:
+            self._unsaved_owners[alias.lower()] = (nsid, when)
 
     def load_owners(self, since: str) -> dict[str, str | None]:
         """Path alias (lower case) → NSID (None: no such user), resolved at or after `since`."""
         rows = self._db.execute("SELECT alias, nsid FROM owners WHERE fetched_at >= ?", (since,))
-        return dict(rows)
+        known: dict[str, str | None] = dict(rows)
+        known.update(
+            (alias, nsid) for alias, (nsid, when) in self._unsaved_owners.items() if when >= since
+        )
+        return known
 
     # -- runs ---------------------------------------------------------------------------------
 
     def start_run(self, *, api_url: str, manifests: Sequence[str], policy: str, photos: int) -> int:
-        with self.transaction() as db:
+        """The new run's id; 0 when the file cannot record it (see `unsaved`)."""
+        ids: list[int] = []
+
+        def write(db: sqlite3.Connection) -> None:
             cursor = db.execute(
                 "INSERT INTO runs (started_at, api_url, manifests, policy, photos) "
                 "VALUES (?, ?, ?, ?, ?)",
                 (iso(now_utc()), api_url, json.dumps(list(manifests)), policy, photos),
             )
-        return int(cursor.lastrowid or 0)
+            ids.append(int(cursor.lastrowid or 0))
+
+        return ids[0] if self._write(write) else 0
 
     def finish_run(self, run_id: int, *, outcome: str, api_calls: Mapping[str, int]) -> None:
-        with self.transaction() as db:
-            db.execute(
+        self._write(
+            lambda db: db.execute(
                 "UPDATE runs SET finished_at = ?, outcome = ?, api_calls = ? WHERE run_id = ?",
                 (iso(now_utc()), outcome, json.dumps(dict(api_calls), sort_keys=True), run_id),
             )
+        )
 
     def runs(self) -> list[dict[str, Any]]:
         cursor = self._db.execute("SELECT * FROM runs ORDER BY run_id")

@@ -112,7 +112,9 @@ HISTORY_NAMES: dict[int, tuple[str, str]] = {
 }
 
 TRANSIENT_KINDS = ("html429", "http500", "http503", "code105", "code201", "truncated")
-FAULT_KINDS = frozenset({*TRANSIENT_KINDS, "slow", "code100", "ok"})
+# echo503: a 503 whose reason phrase echoes the request's query string, api_key included, as
+# some proxies do ("503 Busy /services/rest/?...&api_key=..."): the client must redact it.
+FAULT_KINDS = frozenset({*TRANSIENT_KINDS, "echo503", "slow", "code100", "ok"})
 
 HTML_429 = (
     "<html><body><h1>429 Too Many Requests</h1>"
@@ -157,6 +159,10 @@ class Photo:
     # Licence changes (date_change, old_licence_id, new_licence_id), oldest first; a None new id
     # is Flickr's "never changed" entry. history=None: one such entry at upload time.
     history: list[tuple[int, int, int | None]] | None = None
+    # Misbehaviour, for hardening tests: getInfo and listings answer `ispublic: 0` (a key-only
+    # caller should never see such a photo); getInfo answers with another photo's id.
+    answers_not_public: bool = False
+    answered_as: str | None = None
 
 
 @dataclass
@@ -166,7 +172,8 @@ class Faults:
     Order: `photo_faults` (every request naming that photo_id, every time), then `script` (one
     entry consumed per request), then a random draw with probability `rate` from `kinds`. Only
     requests for `methods` are faulted when it is set (and only they consume the script).
-    Kinds: html429, http500, http503, code105, code201, truncated, plus slow, code100 and ok.
+    Kinds: html429, http500, http503, code105, code201, truncated, plus echo503, slow, code100
+    and ok.
     """
 
     rate: float = 0.0
@@ -434,7 +441,7 @@ class _Api:
         ]
         icon = _digest(owner.nsid)
         info: Json = {
-            "id": photo.photo_id,
+            "id": photo.answered_as or photo.photo_id,
             **self._image_fields(photo),
             "dateuploaded": posted,
             "isfavorite": 0,
@@ -452,7 +459,11 @@ class _Api:
             },
             "title": {"_content": html.escape(photo.title, quote=False)},
             "description": {"_content": ""},
-            "visibility": {"ispublic": 1, "isfriend": 0, "isfamily": 0},
+            "visibility": {
+                "ispublic": 0 if photo.answers_not_public else 1,
+                "isfriend": 0,
+                "isfamily": 0,
+            },
             "dates": {
                 "posted": posted,
                 "taken": _taken(photo.uploaded_at),
@@ -487,7 +498,7 @@ class _Api:
             "owner": photo.owner,
             **self._image_fields(photo),
             "title": photo.title,
-            "ispublic": 1,
+            "ispublic": 0 if photo.answers_not_public else 1,
             "isfriend": 0,
             "isfamily": 0,
         }
@@ -754,9 +765,14 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve(self.rfile.read(length) if length > 0 else b"")
 
     def _send(
-        self, status: int, content_type: str, body: bytes, headers: Iterable[tuple[str, str]] = ()
+        self,
+        status: int,
+        content_type: str,
+        body: bytes,
+        headers: Iterable[tuple[str, str]] = (),
+        reason: str | None = None,
     ) -> None:
-        self.send_response(status)
+        self.send_response(status, reason)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         for name, value in headers:
@@ -767,7 +783,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self, form: bytes) -> None:
         parts = urllib.parse.urlsplit(self.path)
         reply = self.server.standin.reply(parts.path, _params(parts.query, form))
-        self._send(reply.status, reply.content_type, reply.body, reply.headers)
+        self._send(reply.status, reply.content_type, reply.body, reply.headers, reply.reason)
 
 
 @dataclass(frozen=True)
@@ -778,6 +794,7 @@ class Reply:
     content_type: str
     body: bytes
     headers: tuple[tuple[str, str], ...] = ()
+    reason: str | None = None  # the HTTP reason phrase; the status's standard one when None
 
 
 def _params(query: str, form: bytes | str) -> dict[str, str]:
@@ -906,6 +923,9 @@ class FlickrStandIn:
             retry = (("Retry-After", str(faults.retry_after)),) if status == 429 else ()
             body = (HTML_429 if status == 429 else HTML_ERRORS[status]).encode()
             return Reply(status, "text/html; charset=utf-8", body, retry)
+        if fault == "echo503":
+            reason = f"Busy {path}?{urllib.parse.urlencode(params)}"
+            return Reply(503, "text/plain; charset=utf-8", reason.encode(), reason=reason)
         if fault == "slow":
             self._sleep(faults.slow_seconds)
         if fault in ("code100", "code105", "code201"):
@@ -983,7 +1003,7 @@ class _InMemoryAdapter(requests.adapters.BaseAdapter):
         reply = self.standin.reply(parts.path, _params(parts.query, request.body or b""))
         response = requests.Response()
         response.status_code = reply.status
-        response.reason = http.HTTPStatus(reply.status).phrase
+        response.reason = reply.reason or http.HTTPStatus(reply.status).phrase
         response.headers = CaseInsensitiveDict(
             {
                 "Content-Type": reply.content_type,

@@ -141,7 +141,7 @@ def test_an_output_that_is_an_input_is_refused_before_anything_is_written(
     out.mkdir()
     manifest = out / "findings.csv"
     manifest.write_bytes(example_manifest().read_bytes())
-    with pytest.raises(AuditorError, match="overwrite an input"):
+    with pytest.raises(AuditorError, match="would overwrite the input"):
         run_audit([manifest], "commercial-training", AuditOptions(out_dir=out))
     assert manifest.read_bytes() == example_manifest().read_bytes()
 

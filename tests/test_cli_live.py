@@ -22,6 +22,7 @@ from flickr_standin import VALID_KEY, Faults, FlickrStandIn, Owner, Photo, World
 import auditor.audit
 from auditor import cli
 from auditor.errors import EXIT_FINDINGS, EXIT_USAGE
+from auditor.flickr.parse import LICENCES
 
 Standin = Callable[..., FlickrStandIn]
 T0 = 1_200_000_000
@@ -76,6 +77,7 @@ COCO_CASES: list[tuple[str, int, int, set[str]]] = [
     ("3005", 4, 4, {"unverified"}),  # getInfo always fails for it
 ]
 UNVERIFIABLE = "3005"
+CASES_IDS = [photo_id for photo_id, owner, *_ in CASES if owner is ALICE]
 
 
 def make_world(extra_alice: int = 700) -> World:
@@ -285,6 +287,78 @@ def test_the_key_is_never_written(
     for path in live_env.rglob("*"):
         if path.is_file():
             assert VALID_KEY.encode() not in path.read_bytes(), path
+
+
+def test_a_reason_phrase_echoing_the_key_is_never_written(
+    live_env: Path, flickr_standin: Standin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A proxy answering "503 Busy /services/rest/?...&api_key=..." for one photo, every time:
+    # the reason reaches the warning on stderr, the state file's error column and photos.csv.
+    # Random faults could hit one photo five times in a row; a script cannot: the first three
+    # requests (licenses.getInfo, then its retries) get the echo too.
+    faults = Faults(retry_after=0, photo_faults={UNVERIFIABLE: "echo503"}, script=["echo503"] * 3)
+    standin = flickr_standin(make_world(), faults=faults)
+    code, err, findings = audit(capsys, standin, live_env, "--verbose", "--format", "csv")
+    assert code == EXIT_FINDINGS
+    assert fired(findings) == expected()
+    assert "HTTP 503 Busy /services/rest/?..." in err  # the reason is kept, its query dropped
+    assert VALID_KEY not in err
+    for path in live_env.rglob("*"):
+        if path.is_file():
+            assert VALID_KEY.encode() not in path.read_bytes(), path
+    with sqlite3.connect(live_env / "state.sqlite") as db:
+        errors = [row[0] for row in db.execute("SELECT error FROM photos WHERE error != ''")]
+    assert errors and all(VALID_KEY not in error for error in errors)
+
+
+def test_odd_answers_end_unverified_or_not_public_never_clean(
+    live_env: Path, flickr_standin: Standin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A misbehaving Flickr: photos answered `ispublic: 0` (in a listing and by getInfo), a
+    getInfo answering another photo, a licence id no SQLite integer holds, and a licence table
+    that never comes. The audit finishes with reports; no such photo passes."""
+    world = make_world()
+    for photo in (
+        Photo("4001", ALICE.nsid, 4, T0 + 51, answers_not_public=True),  # listed ispublic 0
+        Photo("4002", COCO_OWNER.nsid, 4, T0 + 52, answers_not_public=True),  # by getInfo
+        Photo("4003", COCO_OWNER.nsid, 4, T0 + 53, answered_as="3001"),
+        Photo("4004", COCO_OWNER.nsid, 2**70, T0 + 54),
+    ):
+        world.add_photo(photo)
+    faults = Faults(rate=1.0, kinds=("http503",), methods=frozenset({LICENCES}))
+    standin = flickr_standin(world, faults=faults)
+    manifest = live_env / "odd.csv"
+    rows = [f"https://www.flickr.com/photos/{ALICE.nsid}/{p}/,{ALICE.nsid}" for p in CASES_IDS]
+    rows.append(f"https://www.flickr.com/photos/{ALICE.nsid}/4001/,{ALICE.nsid}")
+    rows += [f"https://live.staticflickr.com/1/{p}_abcdef1234.jpg," for p in ("4002", "4003")]
+    rows.append("https://live.staticflickr.com/1/4004_abcdef1234.jpg,")
+    manifest.write_text("photo_url,owner\n" + "\n".join(rows) + "\n")
+    out = live_env / "out"
+    with pytest.raises(SystemExit) as exited:
+        cli.main(
+            [
+                "audit",
+                str(manifest),
+                "--api-url",
+                standin.url,
+                "--state",
+                str(live_env / "state.sqlite"),
+                "--rate-limit",
+                "3600000",
+                "--output-dir",
+                str(out),
+            ]
+        )
+    _, err = capsys.readouterr()
+    assert exited.value.code == EXIT_FINDINGS, err
+    assert "Traceback" not in err
+    assert "licence table could not be fetched" in err
+    findings = pd.read_csv(out / "findings.csv", dtype=str, keep_default_na=False)
+    rules = findings.groupby("photo_id")["rule"].agg(set).to_dict()
+    assert "not-public" in rules["4001"] and "not-public" in rules["4002"]
+    assert "unverified" in rules["4003"] and "unverified" in rules["4004"]
+    # The answer about 3001 was not filed under 4003, nor under 3001 (not in this manifest).
+    assert "3001" not in rules
 
 
 def test_invalid_key_exits_2_with_one_line(

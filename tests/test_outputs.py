@@ -1,15 +1,20 @@
-"""auditor.outputs: files written whole, one report set per folder, outputs that are inputs."""
+"""No output path may be an input, and a path the user got wrong is one line and exit 2, checked
+before any work: the guard itself, then every command that writes."""
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 import signal
 import stat
 from pathlib import Path
 
 import pytest
+from cli_run import run_cli
 
-from auditor.errors import AuditorError
+import auditor.photo_table
+from auditor.errors import EXIT_USAGE, AuditorError
 from auditor.outputs import (
     STAGING_PREFIX,
     OutputSet,
@@ -17,8 +22,213 @@ from auditor.outputs import (
     atomic_path,
     atomic_text,
     check_outputs,
+    describe_os_error,
+    same_file,
     signals_held,
 )
+from auditor.resources import example_manifest
+
+ROOT = os.geteuid() == 0 if hasattr(os, "geteuid") else False
+
+
+@pytest.fixture
+def manifest(tmp_path: Path) -> Path:
+    path = tmp_path / "in" / "manifest.csv"
+    path.parent.mkdir()
+    shutil.copyfile(example_manifest(), path)
+    return path
+
+
+# -- the guard ----------------------------------------------------------------------------------
+
+
+def test_same_file_by_any_name(tmp_path: Path) -> None:
+    real = tmp_path / "a.csv"
+    real.write_text("x")
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    hard = tmp_path / "hard.csv"
+    os.link(real, hard)
+    assert same_file(real, link) and same_file(real, hard)
+    assert same_file(tmp_path / "new.csv", tmp_path / "." / "new.csv")  # neither exists yet
+    assert not same_file(real, tmp_path / "b.csv")
+
+
+def test_an_output_that_is_an_input_is_refused(tmp_path: Path) -> None:
+    source = tmp_path / "m.csv"
+    source.write_text("x")
+    link = tmp_path / "alias.csv"
+    link.symlink_to(source)
+    with pytest.raises(AuditorError, match="would overwrite the input"):
+        check_outputs([(link, "--credits")], [source])
+    check_outputs([(tmp_path / "other.csv", "--credits")], [source, "-"])
+
+
+def test_two_outputs_that_are_one_file_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(AuditorError, match="--credits and --output-dir would be the same file"):
+        check_outputs(
+            [(tmp_path / "findings.csv", "--output-dir"), (tmp_path / "findings.csv", "--credits")],
+            [],
+        )
+
+
+def test_an_output_under_a_file_or_a_folder_as_a_file(tmp_path: Path) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    with pytest.raises(AuditorError, match=r"afile is a file, not a folder; give -o"):
+        check_outputs([(afile / "deeper" / "x.csv", "-o")], [])
+    with pytest.raises(AuditorError, match="is a folder; give -o a file name"):
+        check_outputs([(tmp_path, "-o")], [])
+
+
+@pytest.mark.skipif(ROOT, reason="root may write in any folder: permissions cannot be tested")
+def test_a_read_only_folder(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    try:
+        with pytest.raises(AuditorError, match="permission denied"):
+            check_outputs([(locked / "credits.csv", "--credits")], [])
+    finally:
+        locked.chmod(0o700)
+
+
+def test_os_errors_read_as_one_line() -> None:
+    full = OSError(errno.ENOSPC, "No space left on device", "/data/x.csv")
+    assert describe_os_error(full) == (
+        "/data/x.csv: No space left on device; free some space or write somewhere else"
+    )
+    assert describe_os_error(OSError("no path")) is None
+
+
+# -- every command that writes ------------------------------------------------------------------
+
+
+def one_line_exit_2(args: list[str], capsys: pytest.CaptureFixture[str], fragment: str) -> None:
+    code, _, err = run_cli(args, capsys)
+    assert code == EXIT_USAGE, err
+    errors = [line for line in err.splitlines() if line.startswith("flickr-audit: error:")]
+    assert len(errors) == 1 and fragment in errors[0], err
+    assert "Traceback" not in err and "internal error" not in err
+
+
+def test_manifest_output_under_a_file(
+    manifest: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "afile").write_text("x")
+    target = tmp_path / "afile" / "x.csv"
+    one_line_exit_2(["manifest", str(manifest), "-o", str(target)], capsys, "is a file")
+
+
+def test_manifest_output_on_a_full_disk(
+    manifest: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def full(table: object, path: Path) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    # The command imports its writer when it runs (the CLI loads pandas only when needed).
+    monkeypatch.setattr(auditor.photo_table, "write_photo_table", full)
+    target = tmp_path / "out" / "x.parquet"
+    one_line_exit_2(["manifest", str(manifest), "-o", str(target)], capsys, "No space left")
+    assert not target.exists() and list(target.parent.iterdir()) == []  # no temporary left
+
+
+def test_manifest_output_is_the_input(manifest: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = manifest.read_bytes()
+    one_line_exit_2(
+        ["manifest", str(manifest), "-o", str(manifest)], capsys, "would overwrite the input"
+    )
+    assert manifest.read_bytes() == before
+
+
+def audit_args(manifest: Path, out: Path, *extra: str) -> list[str]:
+    return ["audit", str(manifest), "--offline", "--output-dir", str(out), *extra]
+
+
+def test_credits_naming_the_input_manifest(
+    manifest: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = manifest.read_bytes()
+    args = audit_args(manifest, tmp_path / "out", "--credits", str(manifest))
+    one_line_exit_2(args, capsys, "would overwrite the input")
+    assert manifest.read_bytes() == before
+
+
+def test_credits_under_a_file(
+    manifest: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "afile").write_text("x")
+    args = audit_args(manifest, tmp_path / "out", "--credits", str(tmp_path / "afile/c.csv"))
+    one_line_exit_2(args, capsys, "is a file, not a folder")
+
+
+def test_an_output_folder_holding_the_input_under_a_report_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    source = out / "findings.csv"
+    shutil.copyfile(example_manifest(), source)
+    before = source.read_bytes()
+    one_line_exit_2(audit_args(source, out), capsys, "would overwrite the input")
+    assert source.read_bytes() == before
+
+
+def test_a_manifest_named_removals_csv_in_the_clean_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    first, second = data / "removals.csv", tmp_path / "other.csv"
+    shutil.copyfile(example_manifest(), first)
+    shutil.copyfile(example_manifest(), second)
+    args = [
+        "audit",
+        str(first),
+        str(second),
+        "--offline",
+        "--output-dir",
+        str(tmp_path / "out"),
+        "--clean-manifest",
+        str(tmp_path / "clean"),
+    ]
+    one_line_exit_2(args, capsys, "rename that manifest")
+    # With one manifest, removals.csv beside the cleaned file would be the manifest itself.
+    args = audit_args(first, tmp_path / "out", "--clean-manifest", str(data / "clean.csv"))
+    one_line_exit_2(args, capsys, "would overwrite the input")
+
+
+def test_step_summary_naming_a_folder(
+    manifest: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path))
+    args = audit_args(manifest, tmp_path / "out", "--format", "github")
+    one_line_exit_2(args, capsys, "$GITHUB_STEP_SUMMARY")
+
+
+def test_owner_output_dir_under_a_file(
+    manifest: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "afile").write_text("x")
+    args = ["owner", "24681357@N02", str(manifest), "--offline"]
+    args += ["--output-dir", str(tmp_path / "afile" / "me")]
+    one_line_exit_2(args, capsys, "is a file, not a folder")
+
+
+def test_publish_lookup_out_under_a_file(
+    manifest: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "afile").write_text("x")
+    args = ["publish-lookup", str(manifest), "--out", str(tmp_path / "afile" / "site")]
+    one_line_exit_2(args, capsys, "is a file, not a folder")
+
+
+# -- writing: whole files, one report set per folder ---------------------------------------------
 
 
 def test_atomic_file_replaces_whole_or_not_at_all(tmp_path: Path) -> None:
@@ -98,16 +308,3 @@ def test_signals_are_held_while_the_set_moves_in(tmp_path: Path) -> None:
         assert delivered == [signal.SIGTERM]  # delivered when the block ends
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-def test_an_output_that_is_an_input_is_refused(tmp_path: Path) -> None:
-    manifest = tmp_path / "data" / "findings.csv"
-    manifest.parent.mkdir()
-    manifest.write_text("photo_id\n1\n", encoding="utf-8")
-    link = tmp_path / "link.csv"
-    link.symlink_to(manifest)
-    check_outputs([tmp_path / "out" / "findings.csv"], [manifest])  # another file: fine
-    with pytest.raises(AuditorError, match="overwrite an input"):
-        check_outputs([tmp_path / "data" / "." / "findings.csv"], [manifest])
-    with pytest.raises(AuditorError, match="overwrite an input"):
-        check_outputs([manifest], [link])

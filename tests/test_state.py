@@ -108,3 +108,34 @@ def test_timestamps() -> None:
     moment = now_utc().replace(microsecond=0)
     assert parse_iso(iso(moment)) == moment
     assert fresh_cutoff(timedelta(days=1), moment) < iso(moment)
+
+
+def fill_disk(store: StateStore) -> None:
+    """From now on the file cannot grow by a page: SQLite's "database or disk is full"."""
+    db = store._db
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.execute(f"PRAGMA max_page_count = {pages}")
+
+
+def test_a_full_disk_keeps_the_run_in_memory(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    with StateStore(path) as store:
+        store.save_photos([record("1")])
+        fill_disk(store)
+        run = store.start_run(api_url="http://x/", manifests=["m.csv"], policy="p", photos=3)
+        big = "x" * 20_000  # more than a page, whatever is free in the last one
+        store.save_photos([record("2", evidence=big), record("1", licence_id=2, evidence=big)])
+        store.save_history({"2": ("[]", "2026-11-20T10:00:01Z"), "1": ("[[1]]", "t")})
+        store.save_owner("Alias", "9@N01", "u", "2026-11-20T10:00:00Z")
+        store.finish_run(run, outcome="ok", api_calls={})
+        assert store.unsaved is not None and "database or disk is full" in store.unsaved
+        frame = store.load_photos(["1", "2"]).set_index("photo_id")
+        assert frame.loc["1", "licence_id"] == 2 and frame.loc["1", "history"] == "[[1]]"
+        assert frame.loc["2", "history"] == "[]"
+        assert store.load_owners("2026-01-01T00:00:00Z") == {"alias": "9@N01"}
+    with StateStore(path) as again:  # the file is as it was before the disk filled up
+        frame = again.load_photos()
+        assert list(frame["photo_id"]) == ["1"] and frame.loc[0, "licence_id"] == 4
+        assert [run["outcome"] for run in again.runs()] in ([], [None])  # start, maybe
+        assert again.unsaved is None

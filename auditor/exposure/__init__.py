@@ -6,7 +6,12 @@ accounts; `find` matches their photos (offline by owner fields, live by listing 
 """
 
 from auditor.exposure.find import Exposure, find_live, find_offline
-from auditor.exposure.report import exposure_document, summary_lines, write_exposure
+from auditor.exposure.report import (
+    EXPOSURE_FILES,
+    exposure_document,
+    summary_lines,
+    write_exposure,
+)
 from auditor.exposure.resolve import (
     OwnerIdentity,
     OwnerNotFound,
@@ -16,6 +21,7 @@ from auditor.exposure.resolve import (
 )
 
 __all__ = [
+    "EXPOSURE_FILES",
     "Exposure",
     "OwnerIdentity",
     "OwnerNotFound",

@@ -19,7 +19,7 @@ import pandas as pd
 
 from auditor.exposure.resolve import OwnerIdentity
 from auditor.fetch.columns import with_live_status
-from auditor.fetch.run import error_record, not_public_record, statuses_table, visible_record
+from auditor.fetch.run import error_record, not_public_record, status_record, statuses_table
 from auditor.flickr.errors import FlickrError, InvalidKey, NotVisible
 from auditor.flickr.parse import PhotoPage, PhotoStatus
 from auditor.licences import LicenceCatalogue, load_catalogue
@@ -113,7 +113,7 @@ def find_live(
     by_id = photos["photo_id"].isin(list(listed))
     by_field = _field_matches(photos, owners, names=False)
     records: list[PhotoRecord] = [
-        visible_record(status)
+        status_record(status)
         for photo_id, status in listed.items()
         if photo_id in set(photos.loc[by_id, "photo_id"])
     ]
@@ -131,7 +131,7 @@ def find_live(
         except FlickrError as exc:
             records.append(error_record(photo_id, exc))
             continue
-        records.append(visible_record(status))
+        records.append(status_record(status))
         if status.owner.nsid not in nsids:
             not_theirs.add(photo_id)
     store.save_photos(records, run_id)

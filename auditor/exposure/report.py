@@ -236,18 +236,28 @@ def removal_request(document: dict[str, Any], policy: Policy) -> tuple[str, str]
     return "\n".join(md) + "\n", "\n".join(txt) + "\n"
 
 
+# What `write_exposure` writes into its folder.
+EXPOSURE_FILES: tuple[str, ...] = (
+    "exposure.json",
+    "exposure.md",
+    "removal-request.md",
+    "removal-request.txt",
+)
+
+
 def write_exposure(out_dir: Path, document: dict[str, Any], policy: Policy) -> list[Path]:
     """Write exposure.json, exposure.md, removal-request.md and removal-request.txt."""
     import json
 
     out_dir.mkdir(parents=True, exist_ok=True)
     letter_md, letter_txt = removal_request(document, policy)
-    files = {
-        "exposure.json": json.dumps(document, indent=2, ensure_ascii=False) + "\n",
-        "exposure.md": exposure_markdown(document),
-        "removal-request.md": letter_md,
-        "removal-request.txt": letter_txt,
-    }
+    texts = (
+        json.dumps(document, indent=2, ensure_ascii=False) + "\n",
+        exposure_markdown(document),
+        letter_md,
+        letter_txt,
+    )
+    files = dict(zip(EXPOSURE_FILES, texts, strict=True))
     written = []
     for name, text in files.items():
         with atomic_text(out_dir / name) as handle:

@@ -46,7 +46,13 @@ import pandas as pd
 
 from auditor.fetch import history as hist
 from auditor.fetch.targets import Target, build_targets
-from auditor.flickr.errors import FlickrApiError, FlickrError, InvalidKey, NotVisible
+from auditor.flickr.errors import (
+    FlickrApiError,
+    FlickrError,
+    InvalidKey,
+    NotVisible,
+    UnexpectedResponse,
+)
 from auditor.flickr.parse import FlickrLicence, LicenceChange, PhotoPage, PhotoStatus, UserMatch
 from auditor.licences import UNKNOWN, LicenceCatalogue, load_catalogue
 from auditor.state import (
@@ -278,7 +284,11 @@ class _Fetch:
             self._failed(task, exc)
             return
         if task.kind == "info":
-            self._record_listed(answer, answer.method)
+            if answer.photo_id != task.photo_id:
+                # Never file one photo's answer under another: this photo stays unchecked.
+                self._record_error(task.photo_id, mismatched_answer(task.photo_id, answer))
+            else:
+                self._record_listed(answer, answer.method)
         elif task.kind == "history":
             self._record_history(task.photo_id, answer)
         elif task.kind == "lookup":
@@ -376,7 +386,10 @@ class _Fetch:
         return licence.slug
 
     def _record_listed(self, status: PhotoStatus, method: str) -> None:
-        self._add(visible_record(status))
+        record = status_record(status)
+        self._add(record)
+        if record.status != STATUS_OK:
+            return
         if self._needs_history(self.targets[status.photo_id], self._slug(status.licence_id)):
             self._push(_Task("history", photo_id=status.photo_id), front=True)
 
@@ -445,12 +458,17 @@ class _Fetch:
                 self.flush()
 
 
-def visible_record(status: PhotoStatus) -> PhotoRecord:
-    """What a getInfo answer or a listing entry establishes: the photo is public, with this
-    licence, owner and tags; the photo's JSON is kept as evidence."""
+def status_record(status: PhotoStatus) -> PhotoRecord:
+    """What a getInfo answer or a listing entry establishes, the photo's JSON kept as evidence.
+
+    The one visibility rule: only an answer that says the photo is public (`ispublic` 1, or
+    absent, as in answers that only ever hold public photos) makes it `ok`; `ispublic: 0` is
+    stored `not-public`, whatever else the answer says, so it can never pass as clean.
+    """
+    public = status.public
     return PhotoRecord(
         photo_id=status.photo_id,
-        status=STATUS_OK,
+        status=STATUS_OK if public else STATUS_NOT_PUBLIC,
         method=status.method,
         fetched_at=iso(now_utc()),
         licence_id=status.licence_id,
@@ -459,7 +477,15 @@ def visible_record(status: PhotoStatus) -> PhotoRecord:
         owner_alias=status.owner.alias,
         tags=" ".join(status.tags),
         uploaded_at=status.uploaded_at,
+        error=None if public else f"{status.method}: the answer says the photo is not public",
         evidence=json.dumps(status.raw, separators=(",", ":"), ensure_ascii=False),
+    )
+
+
+def mismatched_answer(photo_id: str, status: PhotoStatus) -> UnexpectedResponse:
+    """getInfo for `photo_id` answered about another photo."""
+    return UnexpectedResponse(
+        status.method, f"asked about photo {photo_id}, answered about photo {status.photo_id}"
     )
 
 
@@ -527,9 +553,23 @@ def _stale_and_history(
 
 
 def _check_licences(client: FlickrApi, catalogue: LicenceCatalogue) -> list[str]:
-    """Flickr's licence table against the catalogue: a loud warning for each id it lacks."""
+    """Flickr's licence table against the catalogue: a loud warning for each id it lacks.
+
+    The table only adds warnings: photos are judged by the catalogue, and an id it lacks is
+    `unknown-licence` either way, so a table Flickr will not give is a warning, not the end.
+    """
+    try:
+        licences = client.licences()
+    except InvalidKey:
+        raise
+    except FlickrError as exc:
+        warning = (
+            f"Flickr's licence table could not be fetched ({exc}): licence ids the catalogue "
+            "does not know are judged as unknown-licence, but could not be named"
+        )
+        return [warning]
     warnings = []
-    for licence in client.licences():
+    for licence in licences:
         if catalogue.by_flickr_id(licence.id) is None:
             warnings.append(
                 f"Flickr offers licence id {licence.id} ({licence.name!r}) that the catalogue "
@@ -606,6 +646,8 @@ def fetch_status(
     if missing:  # cannot happen unless the store lost rows; never let a photo pass silently
         raise RuntimeError(f"{len(missing)} photo(s) have no status after the fetch")
     warnings.extend(fetch.warnings)
+    if store.unsaved is not None:
+        warnings.append(store.unsaved)
     warnings.extend(
         f"Flickr answered licence id {licence_id}, which the catalogue does not know: "
         "judged as unknown-licence"

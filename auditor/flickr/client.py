@@ -8,8 +8,10 @@ is transient, what is permanent and what stops the run.
 
 The API key travels only in the query string to `api_url` (never followed through redirects),
 and never leaves this module in an exception, a repr or a log record: `requests`' exceptions, which
-embed the full URL, are replaced by redacted `FlickrError`s with no link back to them, and
-urllib3's debug log of request lines is filtered while the client is open.
+embed the full URL, are replaced by redacted `FlickrError`s with no link back to them, every
+string read from an answer (reason phrase, headers, body, JSON-escaped text) is scrubbed in one
+place (`_receive`) before anything uses it, and urllib3's debug log of request lines is filtered
+while the client is open.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import time
 import urllib.parse
 from collections import Counter
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
@@ -70,6 +73,7 @@ MAX_PER_PAGE = 500  # Flickr's cap for list methods; larger values are silently 
 MAX_RETRY_AFTER = 3600.0  # never wait longer than the hour the budget is counted over
 POOL_SIZE = 16  # connections kept per host: room for the fetcher's ~8 threads
 _RESERVED = frozenset({"method", "api_key", "format", "nojsoncallback"})
+_QUERY = re.compile(r"\?[^\s'\")]*")  # a URL's query string, up to a space or a quote
 
 # Which method-specific codes (below 95) mean "no such photo/user to a key-only caller".
 _NOT_VISIBLE_METHODS = frozenset({parse.GET_INFO, parse.LICENCE_HISTORY})
@@ -324,22 +328,21 @@ class FlickrClient:
         raise failure
 
     def _answer(self, method: str, response: requests.Response) -> dict[str, Any]:
-        status = response.status_code
+        received = self._receive(response)
+        status = received.status
         if is_transient_status(status):
-            retry_after = _retry_after(response.headers.get("Retry-After"))
+            retry_after = _retry_after(received.retry_after)
             if retry_after:
                 self._limiter.hold_for(retry_after)  # every thread waits, not only this one
-            reason = f" {response.reason}" if response.reason else ""
+            reason = f" {received.reason}" if received.reason else ""
             raise TransientError(f"{method}: HTTP {status}{reason}", retry_after=retry_after)
         if status != 200:
             detail = f"HTTP {status}"
-            location = response.headers.get("Location")
-            if location and 300 <= status < 400:
-                host = urllib.parse.urlsplit(location).hostname or location
-                detail += f" redirecting to {redact(host, self._key)} (not followed)"
+            if received.location and 300 <= status < 400:
+                host = urllib.parse.urlsplit(received.location).hostname or received.location
+                detail += f" redirecting to {host} (not followed)"
             raise UnexpectedResponse(method, detail)
-        # Redacted before decoding, so nothing built from the body can carry the key.
-        text = redact(response.content.decode("utf-8", errors="replace"), self._key).strip()
+        text = received.text
         if text.startswith("jsonFlickrApi(") and text.endswith(")"):
             text = text[len("jsonFlickrApi(") : -1]  # JSONP, should nojsoncallback be ignored
         body = _json_object(text)
@@ -347,8 +350,11 @@ class FlickrClient:
             snippet = " ".join(text[:80].split())
             raise TransientError(
                 f"{method}: the answer is not a JSON object "
-                f"({len(response.content)} bytes, starting {snippet!r})"
+                f"({received.size} bytes, starting {snippet!r})"
             )
+        if "\\" in text:
+            # JSON escapes ("\u0061...") can spell the key where the raw text did not.
+            body = self._scrub_tree(body)
         stat = body.get("stat")
         if stat == "ok":
             return body
@@ -362,15 +368,54 @@ class FlickrClient:
             raise TransientError(f"{method}: Flickr error {code}: {message}", code=code)
         raise _api_error(method, code, message)
 
+    def _receive(self, response: requests.Response) -> _Received:
+        """The only reading of `response`: every string in it that the client uses (reason
+        phrase, headers, body) passes through `_scrub` here, so no message, stored error or
+        report built from an answer can carry the key, whatever the server echoes."""
+        return _Received(
+            status=response.status_code,
+            reason=self._scrub(response.reason or ""),
+            retry_after=response.headers.get("Retry-After"),
+            location=self._scrub(response.headers.get("Location") or ""),
+            text=self._scrub(response.content.decode("utf-8", errors="replace")).strip(),
+            size=len(response.content),
+        )
+
+    def _scrub(self, text: str) -> str:
+        """`text` without the key in any form, and without URL query strings (where a key
+        would sit, in a form `redact` might not know)."""
+        text = redact(text, self._key)
+        return _QUERY.sub("?...", text) if "?" in text and "api_key" in text else text
+
+    def _scrub_tree(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self._scrub(value)
+        if isinstance(value, dict):
+            return {key: self._scrub_tree(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self._scrub_tree(item) for item in value]
+        return value
+
     def _describe(self, exc: requests.RequestException) -> str:
         """The exception in one short line, without the key or the query string."""
         reason: object = exc.args[0] if exc.args else exc
         inner = getattr(reason, "reason", None)  # urllib3's MaxRetryError wraps the real cause
         if isinstance(inner, BaseException):
             reason = inner
-        text = redact(str(reason), self._key)
-        text = re.sub(r"\?[^\s'\")]*", "?...", text)  # URLs' query strings add only noise
+        text = _QUERY.sub("?...", self._scrub(str(reason)))  # query strings add only noise
         return f"{type(exc).__name__}: {text[:300]}"
+
+
+@dataclass(frozen=True)
+class _Received:
+    """What the client reads of one HTTP answer, already scrubbed of the key."""
+
+    status: int
+    reason: str
+    retry_after: str | None  # parsed as a number or date only: never shown
+    location: str
+    text: str
+    size: int  # bytes of the body as received
 
 
 def _api_error(method: str, code: int, message: str) -> FlickrApiError:

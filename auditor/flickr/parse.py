@@ -253,6 +253,9 @@ def _kind(value: object) -> str:
     }.get(type(value), type(value).__name__)
 
 
+_INT64 = 2**63
+
+
 class _Where:
     """Typed field access that fails with `UnexpectedResponse` naming the method and field."""
 
@@ -330,9 +333,13 @@ class _Where:
         if isinstance(value, bool) or not isinstance(value, str | int):
             raise self.error(f"{path}.{key} is {_kind(value)}, not a number")
         try:
-            return int(str(value))
+            number = int(str(value))
         except ValueError:
             raise self.error(f"{path}.{key} is {str(value)[:40]!r}, not a number") from None
+        if not -_INT64 <= number < _INT64:
+            # No id, count or time Flickr sends is this large; SQLite could not store it.
+            raise self.error(f"{path}.{key} is {str(value)[:40]!r}, out of range")
+        return number
 
     def flag(self, parent: Mapping[str, Any], key: str, path: str, *, default: bool) -> bool:
         value = self.opt_number(parent, key, path)

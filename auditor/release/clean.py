@@ -51,7 +51,7 @@ import pandas as pd
 from auditor.errors import AuditorError
 from auditor.manifests.read import delimiter_of, detect_format
 from auditor.manifests.source import compression_of, iter_lines, load_json, open_binary
-from auditor.outputs import atomic_path
+from auditor.outputs import atomic_path, atomic_text, check_outputs
 from auditor.safe_csv import write_csv
 
 REMOVAL_COLUMNS: tuple[str, ...] = (
@@ -334,15 +334,9 @@ def clean_manifest(path: Path, fmt: str, rows: set[int], output: Path) -> None:
         _clean_text(path, fmt, rows, output)
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.exists() and b.exists() and a.samefile(b)
-    except OSError:
-        return False
-
-
-def _outputs(manifests: Sequence[Path], out: Path) -> tuple[list[Path], Path]:
-    """The cleaned file of each manifest, and removals.csv."""
+def cleaned_paths(manifests: Sequence[Path], out: Path) -> tuple[list[Path], Path]:
+    """The cleaned file of each manifest, and removals.csv; `AuditorError` when `out` is the
+    wrong kind of path or two of them would be one file."""
     if len(manifests) == 1:
         if out.is_dir():
             raise AuditorError(
@@ -360,6 +354,11 @@ def _outputs(manifests: Sequence[Path], out: Path) -> tuple[list[Path], Path]:
         raise AuditorError(
             f"{repeated[0]}: two manifests have this name, and their cleaned copies would share "
             f"{out}/{repeated[0]}; clean them in separate runs"
+        )
+    if REMOVALS_FILE in names:
+        raise AuditorError(
+            f"{out}/{REMOVALS_FILE}: the cleaned copy of the manifest named {REMOVALS_FILE} "
+            "would be replaced by the table of removed rows; rename that manifest"
         )
     return [out / name for name in names], out / REMOVALS_FILE
 
@@ -382,12 +381,8 @@ def clean_manifests(
     """
     paths = [Path(path) for path in manifests]
     out = Path(out)
-    targets, removals_path = _outputs(paths, out)
-    for target in [*targets, removals_path]:
-        if any(_same_file(source, target) for source in paths):
-            raise AuditorError(
-                f"{target}: is an input manifest; write the cleaned manifests somewhere else"
-            )
+    targets, removals_path = cleaned_paths(paths, out)
+    check_outputs([(target, "--clean-manifest") for target in [*targets, removals_path]], paths)
     table = removals(findings)
     by_file: dict[str, set[int]] = {}
     for file, row in zip(table["source_file"], table["source_row"], strict=True):
@@ -401,7 +396,8 @@ def clean_manifests(
             rows = by_file.get(key, set())
             clean_manifest(source, fmt, rows, target)
             written.append(CleanedManifest(source, target, fmt, len(rows)))
-        write_csv(table, removals_path)
+        with atomic_text(removals_path) as handle:
+            write_csv(table, handle)
     except OSError as error:
         where = error.filename or out
         raise AuditorError(

@@ -231,11 +231,6 @@ def build_audit_document(
     return document
 
 
-def severity_counts(owner: OwnerRecord) -> dict[str, int]:
-    """An owner record's findings not waived, by severity (`SEVERITIES` order)."""
-    return {"error": owner["error"], "warning": owner["warning"], "note": owner["note"]}
-
-
 def tally_document(
     tally: AuditTally,
     run: RunInfo,

@@ -20,11 +20,10 @@ from auditor.findings import (
 from auditor.report.document import (
     AuditDocument,
     format_rules,
-    severity_counts,
 )
 from auditor.report.encode import findings_arrow
 from auditor.report.tally import AuditTally
-from auditor.report.text import plain, usable_sentence
+from auditor.report.text import plain, severity_counts, usable_sentence
 
 OWNER_ROWS = 50  # owners in the table; the rest are in owners.csv
 DETAIL_OWNERS = 10  # worst owners whose findings are listed

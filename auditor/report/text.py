@@ -7,10 +7,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from auditor.findings import SEVERITIES
-from auditor.report.document import severity_counts
 
 if TYPE_CHECKING:
-    from auditor.report.document import AuditDocument
+    from auditor.report.document import AuditDocument, OwnerRecord
 
 NAME_CHARS = 40  # owner names and rule lists are cut to keep one owner per line
 
@@ -25,6 +24,11 @@ def plain(text: object, limit: int | None = None) -> str:
     if limit is not None and len(out) > limit:
         out = out[: max(limit - 1, 0)] + "…"
     return out
+
+
+def severity_counts(owner: OwnerRecord) -> dict[str, int]:
+    """An owner record's findings not waived, by severity (`SEVERITIES` order)."""
+    return {"error": owner["error"], "warning": owner["warning"], "note": owner["note"]}
 
 
 def _plural(count: int, word: str) -> str:

@@ -224,3 +224,44 @@ def test_a_one_page_listing_is_complete(tmp_path: Path, flickr_standin: Standin)
     assert statuses.loc["690001", "visibility"] == "public"
     assert report.api_calls["flickr.people.getPublicPhotos"] == 1
     assert report.api_calls["flickr.photos.getInfo"] == 1
+
+
+def test_status_record_never_files_a_not_public_answer_as_ok() -> None:
+    from auditor.fetch.run import status_record
+    from auditor.flickr.parse import Owner as FlickrOwner
+    from auditor.flickr.parse import PhotoStatus
+    from auditor.state import STATUS_NOT_PUBLIC, STATUS_OK
+
+    def answer(public: bool) -> PhotoStatus:
+        owner = FlickrOwner("1@N01", "u", None)
+        return PhotoStatus("7", owner, 4, public, (), None, None, None, "m", raw={"id": "7"})
+
+    assert status_record(answer(True)).status == STATUS_OK
+    hidden = status_record(answer(False))
+    assert hidden.status == STATUS_NOT_PUBLIC
+    assert hidden.error and "not public" in hidden.error
+
+
+def test_a_state_file_that_fills_up_mid_run_loses_no_answer(
+    tmp_path: Path, flickr_standin: Standin
+) -> None:
+    """The disk holding the state is full when the first answers are saved: the fetch goes on,
+    every photo gets the same status as with room to spare, and a warning says so."""
+    standin = flickr_standin(make_world())
+    expected, _ = run(tmp_path / "roomy", standin)
+    photos = read_manifests([manifest(tmp_path)]).photos
+
+    class FillingStore(StateStore):
+        def save_photos(self, records: object, run_id: int | None = None) -> int:
+            pages = self._db.execute("PRAGMA page_count").fetchone()[0]
+            self._db.execute(f"PRAGMA max_page_count = {pages}")
+            return super().save_photos(records, run_id)  # type: ignore[arg-type]
+
+    with client_for(standin) as client, FillingStore(tmp_path / "state.sqlite") as store:
+        report = fetch_status(photos, client, store)
+    assert any("could not be written" in warning for warning in report.warnings)
+    statuses = report.statuses.set_index("photo_id")
+    columns = ["status", "licence", "visibility", "owner_nsid", "tags", "history"]
+    pd.testing.assert_frame_equal(
+        statuses.loc[expected.index, columns], expected[columns], check_dtype=False
+    )

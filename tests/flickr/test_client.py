@@ -463,7 +463,9 @@ class _Canned(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         status, headers, body = self.server.answers.pop(0)
         self.server.paths.append(self.path)
-        self.send_response(status)
+        # A "X-Reason: echo" header asks for a reason phrase echoing the request line.
+        reason = f"Busy {self.path}" if headers.get("X-Reason") == "echo" else None
+        self.send_response(status, reason)
         for name, value in {"Content-Length": str(len(body)), **headers}.items():
             self.send_header(name, value)
         self.end_headers()
@@ -563,6 +565,30 @@ def test_an_answer_echoing_the_key_is_redacted(canned: Callable[..., _CannedServ
     assert caught.value.message == "Insufficient permissions for ***"
     assert_key_absent(caught.value)
     assert f"api_key={VALID_KEY}" in server.paths[0]  # sent, as Flickr needs it
+
+
+def test_a_reason_phrase_echoing_the_key_is_redacted(
+    canned: Callable[..., _CannedServer], caplog: pytest.LogCaptureFixture
+) -> None:
+    echo = (503, {"X-Reason": "echo"}, b"busy")
+    server = canned([echo, echo])
+    client = FlickrClient(VALID_KEY, api_url=url_of(server), max_attempts=2, sleep=Sleeps())
+    with caplog.at_level(logging.DEBUG), client, pytest.raises(FetchFailed) as caught:
+        client.licences()
+    assert "HTTP 503 Busy /services/rest/?..." in str(caught.value)
+    assert_key_absent(caught.value)
+    assert VALID_KEY not in caplog.text
+
+
+def test_a_key_spelled_in_json_escapes_is_redacted(canned: Callable[..., _CannedServer]) -> None:
+    # Redacting the raw text is not enough: "\u0073tandin..." decodes to the key.
+    spelled = "".join(f"\\u{ord(char):04x}" for char in VALID_KEY)
+    licence = '{"id": 0, "name": "' + spelled + '", "url": ""}'
+    body = '{"stat": "ok", "licenses": {"license": [' + licence + "]}}"
+    server = canned([(200, {}, body.encode())])
+    with FlickrClient(VALID_KEY, api_url=url_of(server), sleep=Sleeps()) as client:
+        (licence,) = client.licences()
+    assert licence.name == "***"
 
 
 def test_debug_log_of_urllib3_is_redacted(

@@ -133,6 +133,20 @@ def test_photo_info_private_visibility_and_missing_optional_fields() -> None:
     assert status.title is None
 
 
+@pytest.mark.parametrize("licence", [2**63, -(2**63) - 1, "1" + "0" * 30])
+def test_numbers_no_integer_column_holds_are_unexpected(licence: object) -> None:
+    body = load("getinfo_2013_joi.json")
+    body["photo"]["license"] = licence
+    with pytest.raises(UnexpectedResponse, match="out of range"):
+        parse.photo_info(body)
+
+
+def test_the_largest_int64_still_parses() -> None:
+    body = load("getinfo_2013_joi.json")
+    body["photo"]["license"] = 2**63 - 1
+    assert parse.photo_info(body).licence_id == 2**63 - 1
+
+
 # -- listings -----------------------------------------------------------------------------
 
 

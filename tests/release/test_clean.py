@@ -279,7 +279,7 @@ def test_output_collisions_are_usage_errors(write: Write, tmp_path: Path) -> Non
     empty = findings_for(first, [])
     with pytest.raises(AuditorError, match="two manifests have this name"):
         clean_manifests([first, second], empty, tmp_path / "out")
-    with pytest.raises(AuditorError, match="is an input manifest"):
+    with pytest.raises(AuditorError, match="would overwrite the input"):
         clean_manifests([first], empty, first)
     with pytest.raises(AuditorError, match="is a file"):
         clean_manifests([first, write("c.csv", "photo_id\n3\n")], empty, first)
