@@ -829,7 +829,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     except (Interrupted, KeyboardInterrupt, click.Abort):
         # Every report set is written aside and moved in at once: nothing is half-written.
         click.echo(
-            f"{PROG}: interrupted; earlier reports are left whole and nothing half-written remains",
+            f"{PROG}: interrupted; no report is half-written: the earlier reports stay, unless "
+            "this run had already put its own in place",
             err=True,
         )
         sys.exit(_SIGNAL_EXIT)
