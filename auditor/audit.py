@@ -278,6 +278,15 @@ def run_audit(
         from auditor.release.credits import check_credits_path
 
         check_credits_path(options.credits)
+    if options.clean_manifest is not None:
+        from auditor.inputs import is_stream
+
+        piped = [path for path in paths if is_stream(path)]
+        if piped:
+            raise AuditorError(
+                f"{piped[0]}: --clean-manifest rewrites each manifest, and this one is a pipe "
+                "that can be read only once; save it to a file and audit that"
+            )
     target = Path(options.out_dir) if options.out_dir is not None else default_out_dir(paths)
     _check_outputs(target, paths, policy, options)
     known = load_baseline(options.baseline) if options.baseline is not None else None

@@ -51,11 +51,21 @@ import click  # noqa: E402
 
 from auditor import __version__  # noqa: E402
 from auditor.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, AuditorError  # noqa: E402
+from auditor.limits import (  # noqa: E402
+    DESCRIPTIONS,
+    InputLimits,
+    current,
+    option_name,
+    read_small_file,
+    shown,
+    using,
+    with_settings,
+)
 from auditor.manifests.columns import ColumnOptions  # noqa: E402
 from auditor.manifests.format_names import FORMATS  # noqa: E402
 from auditor.outputs import check_folder, check_outputs, describe_os_error  # noqa: E402
 from auditor.report.formats import DEFAULT_FORMATS, REGISTRY  # noqa: E402
-from auditor.report.text import plain  # noqa: E402
+from auditor.safe_text import TerminalStream, single_line  # noqa: E402
 
 if TYPE_CHECKING:
     from auditor.audit import AuditResult, LiveSettings
@@ -69,8 +79,19 @@ PROG = "flickr-audit"
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name=PROG)
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
+@click.option(
+    "--limit",
+    "limit_settings",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Change an input limit (repeatable): "
+    + ", ".join(
+        f"{option_name(name)} [{shown(getattr(InputLimits(), name))}]" for name in DESCRIPTIONS
+    )
+    + ". Sizes take KiB/MiB/GiB. See docs/security.md.",
+)
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, debug: bool, limit_settings: tuple[str, ...]) -> None:
     """Audit image datasets built from Flickr photos: which photos may be used for a purpose
     today, and whose are they.
 
@@ -81,6 +102,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
     they are read into.
     """
     ctx.obj = {"debug": debug}
+    if limit_settings:
+        ctx.with_resource(using(with_settings(current(), list(limit_settings))))
 
 
 def _column_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -176,10 +199,12 @@ def _uses_arrow(func: Callable[..., Any]) -> Callable[..., Any]:
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
+    "--manifest-format",
     "--format",
     "fmt",
     type=click.Choice(list(FORMATS)),
-    help="Read every FILE as this format instead of detecting it from the content.",
+    help="Read every FILE as this format instead of detecting it from the content "
+    "(--format is the old name).",
 )
 @_column_options
 @click.option(
@@ -353,7 +378,7 @@ def api_key(options: LiveOptions) -> str | None:
     if options.api_key_file is not None:
         path = options.api_key_file
         try:
-            key = path.read_text(encoding="utf-8").strip()
+            key = read_small_file(path, "key_file", "API key file").decode("utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
             raise AuditorError(
@@ -819,9 +844,25 @@ def publish_lookup(
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point of the `flickr-audit` console script and `python -m auditor`."""
+    """Entry point of the `flickr-audit` console script and `python -m auditor`.
+
+    Everything written to stderr (and to stdout when it is a terminal) passes through
+    `auditor.safe_text.TerminalStream`: manifest text quoted in a message cannot send terminal
+    escapes or reorder the line with bidi overrides.
+    """
     global _main_running
     _main_running = True
+    stderr, stdout = sys.stderr, sys.stdout
+    sys.stderr = TerminalStream(stderr)
+    if stdout.isatty():
+        sys.stdout = TerminalStream(stdout)
+    try:
+        _main(argv)
+    finally:
+        sys.stderr, sys.stdout = stderr, stdout
+
+
+def _main(argv: Sequence[str] | None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     try:
@@ -840,7 +881,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except AuditorError as exc:
-        click.echo(f"{PROG}: error: {plain(exc)}", err=True)
+        click.echo(f"{PROG}: error: {single_line(exc)}", err=True)
         sys.exit(EXIT_USAGE)
     except OSError as exc:
         # A path the user gave that cannot be written or read (full disk, a file where a
@@ -848,13 +889,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         line = describe_os_error(exc)
         if line is None or debug:
             raise
-        click.echo(f"{PROG}: error: {plain(line)}", err=True)
+        click.echo(f"{PROG}: error: {single_line(line)}", err=True)
         sys.exit(EXIT_USAGE)
     except Exception as exc:
         if debug:
             raise
         click.echo(
-            f"{PROG}: internal error: {type(exc).__name__}: {exc} "
+            f"{PROG}: internal error: {type(exc).__name__}: {single_line(exc)} "
             "(rerun with --debug for the traceback, and please report it)",
             err=True,
         )

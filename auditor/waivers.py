@@ -99,7 +99,7 @@ def _compose(path: Path) -> Node | None:
     def fail(line: int, column: int, problem: str, fix: str) -> AuditorError:
         return AuditorError(f"{path}:{line}:{column}: {problem}; {fix}")
 
-    return compose_file(path, "waiver file", fail)
+    return compose_file(path, "waiver file", fail, "waiver_file")
 
 
 def _scalar_text(node: Node, field: str) -> str | None:

@@ -50,13 +50,39 @@ def _yfcc(path: Path, ids: list[int]) -> Path:
     return path
 
 
+NC = "http://creativecommons.org/licenses/by-nc/2.0/"
+FARM = "http://farm1.staticflickr.com/1/{}_abc.jpg"
+
+
 @pytest.fixture
 def manifests(tmp_path: Path) -> list[Path]:
     b = _yfcc(tmp_path / "b.tsv", [5000 + i % 40 for i in range(60)])  # repeats within
     a = _yfcc(tmp_path / "a.tsv", [5030 + i for i in range(30)])  # repeats b's photos
     urls = tmp_path / "urls.txt"
     urls.write_text("https://www.flickr.com/photos/someone/5001/\nhttp://example.com/x.jpg\n")
-    return [b, a, urls, b]  # b twice: its rows interleave with themselves in the reports
+    # Formats read row by row come in pieces too (`read._in_pieces`).
+    csv = tmp_path / "c.csv"
+    csv.write_text(
+        "photo_id,owner,license\n"
+        + "".join(f"{5020 + i},{1000 + i % 3}@N02,{i % 9}\n" for i in range(40))
+    )
+    jsonl = tmp_path / "d.jsonl"
+    jsonl.write_text(
+        "".join(f'{{"photo_id": "{6000 + i}", "license": "4"}}\n' for i in range(19)) + "{bad\n"
+    )
+    coco = tmp_path / "e.json"
+    coco.write_text(
+        json.dumps(
+            {
+                "licenses": [{"id": 2, "name": "Attribution-NonCommercial License", "url": NC}],
+                "images": [
+                    {"id": i, "license": 2, "flickr_url": FARM.format(5010 + i)} for i in range(30)
+                ],
+            }
+        )
+    )
+    # b twice: its rows interleave with themselves in the reports
+    return [b, a, urls, csv, jsonl, coco, b]
 
 
 @pytest.fixture
@@ -138,7 +164,7 @@ def test_chunks_give_the_same_reports(
     audit = json.loads(done.paths[0].read_text("utf-8"))
     assert audit["summary"]["by_rule"]["duplicate"] > 0
     # The line with two fields is a row with a note.
-    rows = {"b.tsv": 61, "a.tsv": 31, "urls.txt": 2}
+    rows = {"b.tsv": 61, "a.tsv": 31, "urls.txt": 2, "c.csv": 40, "d.jsonl": 20, "e.json": 30}
     assert [f.rows for f in done.files] == [rows[m.name] for m in manifests]
     assert done.document["summary"]["rows"] == sum(rows[m.name] for m in manifests)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("flickr-audit-")]

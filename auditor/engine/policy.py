@@ -378,7 +378,8 @@ def load_policy(name_or_path: str | Path) -> Policy:
     if isinstance(name_or_path, str) and text in shipped:
         return _load_file(shipped[text])
     path = Path(name_or_path)
-    if not path.is_file():
+    # Not only regular files: a FIFO or /dev/fd/N is read too (within the size limit).
+    if not path.exists() or path.is_dir():
         raise AuditorError(
             f"{text}: no shipped policy by that name and no such file; use one of "
             f"{one_of(shipped)}, or the path of a policy YAML file"

@@ -89,7 +89,7 @@ class Source:
         def fail(line: int, column: int, problem: str, fix: str) -> PolicyError:
             return PolicyError(self.shown, line, column, problem, fix)
 
-        node = compose_file(self.path, "policy file", fail)
+        node = compose_file(self.path, "policy file", fail, "policy_file")
         if node is None:
             raise PolicyError(
                 self.shown,

@@ -28,7 +28,20 @@ def _licence_table(path: Path, document: dict[str, Any]) -> dict[str, dict[str, 
         return None
     if not isinstance(table, list):
         raise ManifestError(path, "COCO `licenses` is not a list; fix the file")
-    return {str(entry.get("id")): entry for entry in table if isinstance(entry, dict)}
+    entries: dict[str, dict[str, Any]] = {}
+    for position, entry in enumerate(table, start=1):
+        if not isinstance(entry, dict):
+            continue
+        key = str(entry.get("id"))
+        if key in entries and entries[key] != entry:
+            # Which of the two licences the photos carry is a guess: refuse rather than pick.
+            raise ManifestError(
+                path,
+                f"COCO `licenses` gives id {key} twice, differently (entries "
+                f"{list(entries).index(key) + 1} and {position}); keep one",
+            )
+        entries[key] = entry
+    return entries
 
 
 def read_coco(path: Path, document: Any) -> RawManifest:

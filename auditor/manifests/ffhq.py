@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.errors import ManifestError
+from auditor.jsonstream import value_list
 from auditor.manifests.raw import RawManifest
 
 
@@ -18,7 +19,7 @@ def _records(document: Any) -> list[Any] | None:
     if isinstance(document, dict) and set(document) == {"metadata"}:
         document = document["metadata"]
     if isinstance(document, dict):
-        document = list(document.values())
+        document = value_list(document)
     return document if isinstance(document, list) else None
 
 

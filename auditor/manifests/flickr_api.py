@@ -25,7 +25,7 @@ def _photos(document: Any) -> list[Any] | None:
         return None
     photos = document.get("photos")
     if isinstance(photos, dict) and isinstance(photos.get("photo"), list):
-        return list(photos["photo"])
+        return photos["photo"]  # type: ignore[no-any-return]  # (a streamed list stays one)
     if isinstance(photos, list):
         return photos
     photo = document.get("photo")

@@ -16,8 +16,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from auditor.errors import ManifestError
+from auditor.jsonstream import JsonProblem
 from auditor.manifests.raw import RawManifest
-from auditor.manifests.source import iter_lines
+from auditor.manifests.source import iter_lines, loads_line
 from auditor.manifests.tabular import header_and_records
 
 # The provider TSV's columns (CC catalog's `provider_image_data` table definition).
@@ -49,9 +50,9 @@ def _row_fields(row: Mapping[str, str | None]) -> dict[str, object]:
     blob = row.get("meta_data")
     if blob and blob != "\\N":
         try:
-            parsed = json.loads(blob)
+            parsed = loads_line(blob)
             meta = parsed if isinstance(parsed, dict) else {}
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, JsonProblem):
             notes.append("meta_data is not valid JSON")
     collected = next(
         (

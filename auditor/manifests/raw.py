@@ -7,7 +7,9 @@ the same rules.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,10 @@ RAW_FIELDS: tuple[str, ...] = (
 )
 
 
+# Set by `hand_on_pieces` in the thread running a reader: rows are handed on in pieces.
+_PIECES = threading.local()
+
+
 @dataclass
 class RawManifest:
     """Rows read from one manifest file, column by column, plus what the reader skipped."""
@@ -44,10 +50,24 @@ class RawManifest:
     notes: list[str] = field(default_factory=list)  # file-level remarks for the summary
 
     def add(self, source_row: int, **values: object) -> None:
-        """Append one row; fields not given are empty."""
+        """Append one row; fields not given are empty. In a thread that reads in pieces
+        (`hand_on_pieces`), every `rows` rows are handed on as a piece of their own."""
         for name, column in self.columns.items():
             column.append(source_row if name == "source_row" else values.get(name))
+        hand_on: tuple[Callable[[RawManifest], None], int] | None = getattr(
+            _PIECES, "hand_on", None
+        )
+        if hand_on is not None and len(self.columns["source_row"]) >= hand_on[1]:
+            piece = RawManifest(self.path, self.format, self.columns)
+            self.columns = {name: [] for name in RAW_FIELDS}
+            hand_on[0](piece)
 
     @property
     def rows(self) -> int:
         return len(self.columns["source_row"])
+
+
+def hand_on_pieces(hand_on: Callable[[RawManifest], None] | None, rows: int = 0) -> None:
+    """In this thread, make `RawManifest.add` call `hand_on(piece)` with every `rows` rows
+    (None: stop). The reader's own RawManifest keeps what is left, its notes and skips."""
+    _PIECES.hand_on = None if hand_on is None else (hand_on, rows)

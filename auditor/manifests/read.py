@@ -9,16 +9,21 @@ JSON Lines; the header of a CSV (Open Images, Openverse) or the shape of a heade
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from queue import Empty, Full, Queue
 from typing import Any
 
 import pandas as pd
 
 from auditor.errors import ManifestError
+from auditor.inputs import release
+from auditor.jsonstream import JsonProblem
 from auditor.licences import LicenceCatalogue
 from auditor.manifests.coco import looks_like_coco, read_coco
 from auditor.manifests.columns import ColumnOptions
@@ -32,8 +37,8 @@ from auditor.manifests.openimages import read_openimages
 from auditor.manifests.openverse import CSV_REQUIRED as OPENVERSE_SIGNATURE
 from auditor.manifests.openverse import TSV_COLUMNS as OPENVERSE_TSV_COLUMNS
 from auditor.manifests.openverse import read_openverse
-from auditor.manifests.raw import RawManifest
-from auditor.manifests.source import PARQUET_MAGIC, head_bytes, load_json
+from auditor.manifests.raw import RawManifest, hand_on_pieces
+from auditor.manifests.source import PARQUET_MAGIC, head_bytes, load_json_document, loads_line
 from auditor.manifests.tabular import (
     json_records,
     read_delimited,
@@ -78,9 +83,9 @@ def _sniff(path: Path) -> _Sniff:
         newline = stripped.find("\n")
         if newline != -1 and stripped[newline:].lstrip().startswith("{"):
             try:
-                if isinstance(json.loads(stripped[:newline]), dict):
+                if isinstance(loads_line(stripped[:newline]), dict):
                     return _Sniff("jsonl", "")
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, JsonProblem):
                 pass
         return _Sniff("json", "")
     return _Sniff("text", _first_data_line(text))
@@ -148,7 +153,7 @@ def _choose_format(path: Path, fmt: str | None, columns: ColumnOptions) -> tuple
     sniff = _sniff(path)
     document: Any = None
     if sniff.container == "json" and (fmt is None or fmt in JSON_DOCUMENT_FORMATS):
-        document = load_json(path)
+        document = load_json_document(path)
     if fmt is None:
         if sniff.container in ("parquet", "jsonl"):
             fmt = sniff.container
@@ -174,7 +179,10 @@ def read_manifest(
     """Read one manifest's rows as its format keeps them (see `auditor.manifests.raw`)."""
     path = Path(path)
     columns = columns or ColumnOptions()
-    return _read(path, *_choose_format(path, fmt, columns), columns)
+    try:
+        return _read(path, *_choose_format(path, fmt, columns), columns)
+    finally:
+        release(path)
 
 
 def _read(
@@ -204,20 +212,78 @@ def iter_manifest(
     columns: ColumnOptions | None = None,
     chunk_rows: int = YFCC_CHUNK_ROWS,
 ) -> Iterator[RawManifest]:
-    """Read one manifest in pieces of about `chunk_rows` rows where its format can be read
-    that way (YFCC100M, which has 100 million lines), else whole; pieces come in file order."""
+    """Read one manifest in pieces of about `chunk_rows` rows, in file order: YFCC100M by
+    Arrow in blocks, the formats read row by row through `_in_pieces`."""
     path = Path(path)
     columns = columns or ColumnOptions()
-    chosen, sniff, document = _choose_format(path, fmt, columns)
-    if chosen != "yfcc100m":
-        yield _read(path, chosen, sniff, document, columns)
-        return
-    empty = True
-    for chunk in iter_yfcc100m(path, chunk_rows=chunk_rows):
-        empty = False
-        yield chunk
-    if empty:
-        raise ManifestError(path, "is empty; give a manifest that lists photos")
+    try:
+        chosen, sniff, document = _choose_format(path, fmt, columns)
+        if chosen != "yfcc100m":
+            yield from _in_pieces(lambda: _read(path, chosen, sniff, document, columns), chunk_rows)
+            return
+        empty = True
+        for chunk in iter_yfcc100m(path, chunk_rows=chunk_rows):
+            empty = False
+            yield chunk
+        if empty:
+            raise ManifestError(path, "is empty; give a manifest that lists photos")
+    finally:
+        release(path)
+
+
+class _Stopped(Exception):
+    """The consumer of the pieces went away: the reader thread stops."""
+
+
+def _in_pieces(read: Callable[[], RawManifest], rows: int) -> Iterator[RawManifest]:
+    """The rows `read()` (a reader going row by row) adds, in pieces of `rows` rows, while it
+    reads: it runs in a thread whose `RawManifest.add` hands each piece over (one at a time,
+    so memory holds at most two pieces), and its own RawManifest, with the file's notes and
+    skips, comes last. A streamed JSON document or a large CSV is so read in bounded memory by
+    the chunked pipeline, however the format's reader is written."""
+    handed: Queue[tuple[str, Any]] = Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(entry: tuple[str, Any]) -> None:
+        while not stop.is_set():
+            try:
+                handed.put(entry, timeout=0.1)
+                return
+            except Full:
+                continue
+        raise _Stopped
+
+    def work() -> None:
+        hand_on_pieces(lambda piece: put(("piece", piece)), rows)
+        try:
+            put(("last", read()))
+        except _Stopped:
+            pass
+        except BaseException as error:  # handed to the consumer, which raises it
+            with contextlib.suppress(_Stopped):
+                put(("error", error))
+        finally:
+            hand_on_pieces(None)
+
+    thread = threading.Thread(target=work, name="flickr-audit-pieces", daemon=True)
+    thread.start()
+    try:
+        yielded = False
+        while True:
+            kind, item = handed.get()
+            if kind == "error":
+                raise item
+            if kind == "last":
+                if item.rows or item.notes or item.skipped or not yielded:
+                    yield item
+                return
+            yielded = True
+            yield item
+    finally:
+        stop.set()
+        with contextlib.suppress(Empty):
+            handed.get_nowait()
+        thread.join()
 
 
 def file_report(pieces: Sequence[RawManifest]) -> FileReport:

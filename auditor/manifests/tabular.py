@@ -10,21 +10,22 @@ from __future__ import annotations
 import csv
 import json
 import re
-import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from auditor.errors import ManifestError
+from auditor.jsonstream import JsonProblem, value_list
+from auditor.limits import current, raise_hint, shown
 from auditor.manifests.columns import ID_COLUMN_NAMES, ColumnOptions, locate_columns
 from auditor.manifests.flickr_ids import parse_flickr_ref
 from auditor.manifests.raw import RawManifest
-from auditor.manifests.source import iter_lines, load_json
-
-# Real exports carry JSON blobs in cells (Openverse's meta_data); the default 128 KiB cap is low.
-csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+from auditor.manifests.source import iter_lines, load_json_document, loads_line
 
 _RECORD_SAMPLE = 100  # records looked at to learn the keys of JSON Lines / JSON arrays
+
+
+_Row = TypeVar("_Row")
 
 
 class _BadRow:
@@ -35,7 +36,14 @@ class _BadRow:
 
 
 def iter_delimited(path: Path, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """`(first_line_number, cells)` per record (quoted fields may span lines); skips blank lines."""
+    """`(first_line_number, cells)` per record (quoted fields may span lines); skips blank lines.
+
+    A field (which may span lines) is bounded like a line, by the `line_bytes` limit.
+    """
+    # Real exports carry JSON blobs in cells (Openverse's meta_data): the csv module's default
+    # 128 KiB cap is low, so fields get the line limit instead.
+    limit = current().line_bytes
+    csv.field_size_limit(limit)
     reader = csv.reader(iter_lines(path), delimiter=delimiter, strict=False)
     start = 1
     try:
@@ -44,6 +52,14 @@ def iter_delimited(path: Path, delimiter: str) -> Iterator[tuple[int, list[str]]
                 yield start, cells
             start = reader.line_num + 1
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise ManifestError(
+                path,
+                f"a field longer than the line limit ({shown(limit)} characters); is this a "
+                "manifest? "
+                f"({raise_hint('line_bytes')})",
+                line=start,
+            ) from None
         raise ManifestError(path, f"malformed {_kind(delimiter)} ({exc})", line=start) from exc
 
 
@@ -147,10 +163,28 @@ def read_delimited(
         return raw
 
     header = first_cells
+    _refuse_duplicate_columns(path, header, first[0])
     located = locate_columns(header, options, path)
     _require_id_column(raw, header, located, first_cells, line=first[0])
     _fill(raw, located, records)
     return raw
+
+
+def _refuse_duplicate_columns(path: Path, header: Sequence[str], line: int) -> None:
+    """Two columns of one name: which one holds the photo is a guess, so it is an error."""
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header, start=1):
+        key = name.strip().lower()
+        if not key:
+            continue
+        if key in seen:
+            raise ManifestError(
+                path,
+                f"the header names column {name.strip()!r} twice (columns {seen[key]} and "
+                f"{position}); rename one, or give the column by position with --id-column N",
+                line=line,
+            )
+        seen[key] = position
 
 
 _COLUMN_NAME = re.compile(r"[A-Za-z_][\w .()-]{0,63}")
@@ -174,9 +208,7 @@ def _looks_like_header(
     return names(first) and ids(second)
 
 
-def _chain(
-    first: list[tuple[int, list[str]]], rest: Iterator[tuple[int, list[str]]]
-) -> Iterator[tuple[int, list[str]]]:
+def _chain(first: list[_Row], rest: Iterator[_Row]) -> Iterator[_Row]:
     yield from first
     yield from rest
 
@@ -189,12 +221,19 @@ def _record_keys(records: Sequence[Mapping[str, Any]]) -> list[str]:
 
 
 def _read_records(
-    raw: RawManifest, records: list[tuple[int, Any]], options: ColumnOptions
+    raw: RawManifest, records: Iterator[tuple[int, Any]], options: ColumnOptions
 ) -> RawManifest:
-    """Shared by JSON Lines and JSON arrays: `records` are `(source_row, object)` pairs."""
-    dicts = [record for _, record in records if isinstance(record, dict)]
+    """Shared by JSON Lines and JSON arrays: `records` are `(source_row, object)` pairs, read
+    once (the keys are learnt from the first objects, then every record streams through)."""
+    sample: list[tuple[int, Any]] = []
+    for item in records:
+        sample.append(item)
+        if sum(isinstance(record, dict) for _, record in sample) >= _RECORD_SAMPLE:
+            break
+    dicts = [record for _, record in sample if isinstance(record, dict)]
     if not dicts:
         raise ManifestError(raw.path, "holds no JSON objects with photo fields")
+    records = _chain(sample, records)
     header = _record_keys(dicts)
     if options.positional():
         raise ManifestError(
@@ -221,17 +260,27 @@ def _read_records(
 def read_jsonl(path: Path, options: ColumnOptions) -> RawManifest:
     """Read JSON Lines: one object per line; a line that is not JSON is kept as a bad row."""
     raw = RawManifest(path, "jsonl")
-    records: list[tuple[int, Any]] = []
-    for number, line in enumerate(iter_lines(path), start=1):
-        if not line.strip():
-            continue
-        try:
-            records.append((number, json.loads(line)))
-        except json.JSONDecodeError as exc:
-            records.append((number, _BadRow(f"not a JSON object (invalid JSON: {exc.msg})")))
-    if not records:
+
+    def records() -> Iterator[tuple[int, Any]]:
+        for number, line in enumerate(iter_lines(path), start=1):
+            if not line.strip():
+                continue
+            try:
+                yield number, loads_line(line)
+            except json.JSONDecodeError as exc:
+                yield number, _BadRow(f"not a JSON object (invalid JSON: {exc.msg})")
+            except JsonProblem as problem:
+                raise ManifestError(
+                    path,
+                    f"{problem.problem}; is this a manifest? ({raise_hint('json_depth')})",
+                    line=number,
+                ) from None
+
+    stream = records()
+    first = next(stream, None)
+    if first is None:
         raise ManifestError(path, "is empty; give a manifest that lists photos")
-    return _read_records(raw, records, options)
+    return _read_records(raw, _chain([first], stream), options)
 
 
 def json_records(document: Any) -> list[Any] | None:
@@ -240,7 +289,7 @@ def json_records(document: Any) -> list[Any] | None:
     if isinstance(document, list):
         records = document
     elif isinstance(document, dict):
-        values = list(document.values())
+        values = value_list(document)
         flat = not any(isinstance(value, dict | list) for value in values)
         if flat and not ID_COLUMN_NAMES & {str(key).lower() for key in document}:
             return None  # one object without an id or URL field is not a manifest
@@ -252,12 +301,17 @@ def json_records(document: Any) -> list[Any] | None:
 
 def read_json_records(path: Path, options: ColumnOptions, document: Any = None) -> RawManifest:
     """Read a JSON array of records (or an object whose values are records)."""
-    data = load_json(path) if document is None else document
+    data = load_json_document(path) if document is None else document
     items = json_records(data)
     if items is None:
         raise ManifestError(path, "is JSON but not a list of records; use --format to say which")
     raw = RawManifest(path, "json")
-    return _read_records(raw, list(enumerate(items, start=1)), options)
+    return _read_records(raw, enumerate(items, start=1), options)
+
+
+def _one_line(error: Exception) -> str:
+    """An exception's text on one line (Arrow's messages run over several)."""
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 def read_parquet(path: Path, options: ColumnOptions) -> RawManifest:
@@ -267,7 +321,9 @@ def read_parquet(path: Path, options: ColumnOptions) -> RawManifest:
     try:
         parquet = pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises several unrelated types for corrupt files
-        raise ManifestError(path, f"is not a readable Parquet file ({exc})") from exc
+        raise ManifestError(
+            path, f"is not a readable Parquet file ({_one_line(exc)}); re-export it"
+        ) from None
     header = list(parquet.schema_arrow.names)
     if options.positional():
         raise ManifestError(path, "Parquet columns have names; give column names, not positions")
@@ -285,5 +341,7 @@ def read_parquet(path: Path, options: ColumnOptions) -> RawManifest:
             _fill(raw, located, rows)
             row += count
     except Exception as exc:
-        raise ManifestError(path, f"Parquet data cannot be read ({exc})") from exc
+        raise ManifestError(
+            path, f"Parquet data cannot be read ({_one_line(exc)}); re-export it"
+        ) from None
     return raw

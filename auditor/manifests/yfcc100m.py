@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from auditor.errors import ManifestError
+from auditor.inputs import is_stream
 from auditor.manifests.raw import RAW_FIELDS, RawManifest
 from auditor.manifests.source import head_bytes, iter_lines, open_binary
 
@@ -210,7 +211,7 @@ def iter_yfcc100m(
             bad.append((int(row.number), int(row.actual_columns)))
         return "skip"
 
-    stream = open_binary(path)
+    stream = open_binary(path, lines=True)
     try:
         reader = _open(path, stream, names, include, invalid, block_size or BLOCK_SIZE)
         pending: list[pa.RecordBatch] = []
@@ -261,7 +262,7 @@ def _open(
 
 def _unreadable(path: Path, exc: pa.ArrowInvalid) -> ManifestError:
     """The error to raise for a file Arrow's reader refused; a bad byte is found by line."""
-    if "UTF8" in str(exc) or "UTF-8" in str(exc):
+    if ("UTF8" in str(exc) or "UTF-8" in str(exc)) and not is_stream(path):
         for _ in iter_lines(path):  # raises ManifestError naming the line of the bad byte
             pass
     return ManifestError(path, f"cannot be read as YFCC100M ({exc})")

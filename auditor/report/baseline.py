@@ -18,7 +18,7 @@ photo usable: `--clean-manifest` and `--credits` still remove photos with baseli
 
 from __future__ import annotations
 
-import json
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +28,9 @@ import pandas as pd
 
 from auditor.errors import AuditorError
 from auditor.findings import BASELINE_COLUMN
+from auditor.inputs import guard_of, is_stream, open_guarded
+from auditor.jsonstream import JsonProblem, Target, stream_values
+from auditor.limits import current
 from auditor.report.document import SCHEMA_VERSION, BaselineSection
 
 _SEP = "\x1f"  # between the parts of a key: never in a rule id, photo id or file name
@@ -107,34 +110,65 @@ def _records(path: Path, findings: Iterable[Any]) -> pd.DataFrame:
 
 def load_baseline(path: str | Path) -> Baseline:
     """Read an earlier run's audit.json; `AuditorError` (one line naming the file) when it is
-    missing, unreadable, not JSON, or not an audit.json of this schema version with findings."""
+    missing, unreadable, not JSON, or not an audit.json of this schema version with findings.
+
+    The file is read streaming (`auditor.jsonstream`) within the `baseline_file` size limit and
+    the JSON depth limit: only the four fields of a key are kept per finding.
+    """
     path = Path(path)
+    if not path.exists():
+        raise _bad(path, "no such file")
+    if path.is_dir():
+        raise _bad(path, "is a folder")
+    found: dict[str, Any] = {}
+    findings: list[Any] = []
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise _bad(path, "no such file") from None
-    except IsADirectoryError:
-        raise _bad(path, "is a folder") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise _bad(path, f"cannot be read ({reason})") from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _bad(path, f"is not JSON ({exc.msg}, line {exc.lineno})") from None
-    if not isinstance(document, dict) or "schema_version" not in document:
+        with _open(path) as stream:
+            targets = [Target("schema_version"), Target("findings.item")]
+            for index, value in stream_values(stream, targets, lambda: guard_of(stream).lines):
+                if index == 0:
+                    found["schema_version"] = value
+                else:
+                    findings.append(_key_fields(value))
+        found["findings"] = bool(findings)
+        if not findings and not is_stream(path):  # none: is there an empty list, or no list?
+            with _open(path) as stream:
+                for _, value in stream_values(stream, [Target("findings")]):
+                    found["findings"] = isinstance(value, list)
+    except OSError as exc:
+        raise _bad(path, f"cannot be read ({exc.strerror or exc})") from None
+    except JsonProblem as problem:
+        where = "" if problem.line is None else f", line {problem.line}"
+        raise _bad(path, f"is not JSON ({problem.problem}{where})") from None
+    except AuditorError as exc:  # over a limit
+        raise _bad(path, str(exc).removeprefix(f"{path}: ")) from None
+    if "schema_version" not in found:
         raise _bad(path, "is not an audit.json (no schema_version)")
-    if document["schema_version"] != SCHEMA_VERSION:
+    if found["schema_version"] != SCHEMA_VERSION:
         raise _bad(
             path,
-            f"is an audit.json of schema_version {document['schema_version']!r}, "
-            f"not {SCHEMA_VERSION}",
+            f"is an audit.json of schema_version {found['schema_version']!r}, not {SCHEMA_VERSION}",
         )
-    findings = document.get("findings")
-    if not isinstance(findings, list):
+    if not found.get("findings"):
         raise _bad(path, "is not an audit.json (no findings list)")
     table = _records(path, findings)
     return Baseline(path=path, keys=frozenset(finding_keys(table).tolist()), findings=table)
+
+
+def _open(path: Path) -> io.BufferedReader:
+    return open_guarded(
+        path, json=True, max_bytes=current().baseline_file, max_field="baseline_file"
+    )
+
+
+def _key_fields(finding: Any) -> Any:
+    """What a baseline keeps of a finding: the fields of its key and whether it was waived."""
+    if not isinstance(finding, dict):
+        return finding
+    return {key: finding.get(key) for key in _KEPT if key in finding}
+
+
+_KEPT = ("rule", "photo_id", "source_file", "source_row", "waived")
 
 
 def apply_baseline(

@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from auditor.findings import SEVERITIES
+from auditor.safe_text import one_line
 
 if TYPE_CHECKING:
     from auditor.report.document import AuditDocument, OwnerRecord
 
 NAME_CHARS = 40  # owner names and rule lists are cut to keep one owner per line
 
-# Manifest text reaches a terminal here: an ANSI escape in an owner name could recolour or rewrite
-# the screen, so control characters (and line breaks) are shown as a space.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
-
-
-def plain(text: object, limit: int | None = None) -> str:
-    """`text` on one line without control characters, cut to `limit` characters."""
-    out = _CONTROL.sub(" ", str(text)).strip()
-    if limit is not None and len(out) > limit:
-        out = out[: max(limit - 1, 0)] + "…"
-    return out
+# Manifest text reaches a terminal, CI logs and reports through here: an ANSI escape in an owner
+# name could recolour or rewrite the screen, a bidi override reorder it (`auditor.safe_text`).
+plain = one_line
 
 
 def severity_counts(owner: OwnerRecord) -> dict[str, int]:

@@ -332,7 +332,7 @@ BAD_INPUTS = [
         ),
         12,
         11,
-        "nested more than 32 deep",
+        "a YAML alias refers to a node containing it",
     ),
     (
         "unknown parent",
