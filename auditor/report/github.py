@@ -60,7 +60,11 @@ def _shown(groups: list[Group]) -> list[Group]:
 def _annotation(group: Group) -> str:
     photos = "photo" if group.new_count == 1 else "photos"
     title = f"{group.rule}: {group.new_count} {photos} of {group.owner_label}"
-    first = group.rows[0].message if group.rows else ""
+    first = group.common_message
+    if first is None and group.messages > 1:
+        # Photos judged on different licences: the rule, not one photo's reason.
+        reasons = f"{group.messages} different reasons; each is in findings.csv"
+        first = f"{group.summary or group.rule} ({reasons})"
     message = f"{first}\n{rows_text(group, LISTED)}" if first else rows_text(group, LISTED)
     if group.in_baseline:
         message += f"\n({group.in_baseline} of them already in the baseline)"

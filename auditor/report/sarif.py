@@ -128,7 +128,9 @@ def _message(group: Group, summary: str) -> str:
     head = f"{summary.rstrip('.')}: {group.count} {photos} of {group.owner_label}"
     if group.waived:
         head += " (waived)"
-    first = group.rows[0].message if group.rows else ""
+    first = group.common_message  # None when the photos' reasons (licences) differ
+    if first is None and group.messages > 1:
+        first = f"{group.messages} different reasons; each is in findings.csv"
     text = f"{head}. {sentence(first)} " if first else f"{head}. "
     return text + sentence(f"Listed: {rows_text(group, LISTED)}")
 

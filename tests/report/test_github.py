@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from ci_cases import (
+    ALICE,
     HOSTILE_OWNER,
     build_result,
     findings_frame,
@@ -24,6 +25,7 @@ from auditor.report.github import (
     github_annotations,
     step_summary,
 )
+from auditor.report.sarif import sarif_log
 
 ROOT = Path(__file__).resolve().parents[2]
 # What GitHub's runner accepts: `::name props::message` on one line.
@@ -166,3 +168,34 @@ def test_cli_prints_annotations_and_appends_the_summary(
     text = summary.read_text(encoding="utf-8")
     assert text.startswith("earlier step\n# ") and "photos usable for" in text.splitlines()[1]
     assert "## All findings by rule, owner and manifest (11)" in text
+
+
+def test_a_group_mixing_licences_quotes_no_single_photo_s_licence() -> None:
+    """Alice's non-commercial photos are under BY-NC 2.0 and BY-NC-SA 3.0: the aggregated
+    annotation (and SARIF result) must not say the first photo's licence for all of them."""
+    mixed = findings_frame(
+        [
+            {"photo_id": "1", **ALICE, "source_row": 2},
+            {
+                "photo_id": "2",
+                **ALICE,
+                "source_row": 3,
+                "message": "CC BY-NC-SA 3.0 forbids commercial use",
+                "recorded_licence": "cc-by-nc-sa-3.0",
+                "effective_licence": "cc-by-nc-sa-3.0",
+            },
+        ]
+    )
+    result = build_result(mixed, sample_photos())
+    (line,) = github_annotations(result)
+    _, _, message = parse(line)
+    assert "CC BY-NC 2.0" not in message and "CC BY-NC-SA 3.0" not in message
+    assert message.splitlines()[0] == (
+        f"{result.policy.rule('non-commercial').summary} (2 different reasons; each is in "
+        "findings.csv)"
+    )
+    (sarif_result,) = sarif_log(result)["runs"][0]["results"]
+    assert "CC BY-NC" not in sarif_result["message"]["text"]
+    # One licence for the whole group: quoted, as before.
+    same = build_result(findings_frame([{"photo_id": "1", **ALICE}]), sample_photos())
+    assert "CC BY-NC 2.0 forbids commercial use" in parse(github_annotations(same)[0])[2]
