@@ -2,7 +2,8 @@
 
 Exit codes (`auditor.errors`): 0 success; 1 findings at or above the failure threshold (audits);
 2 unusable input or configuration, with one line on stderr naming the file and what to do;
-3 an internal error (a bug: rerun with --debug for the traceback and report it).
+3 an internal error (a bug: rerun with --debug for the traceback and report it); 130
+interrupted (Ctrl-C or SIGTERM), one line, earlier reports left whole.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import os
 import signal
 import sys
 
-_SIGNAL_EXIT = 130
+_SIGNAL_EXIT = 130  # auditor.errors.EXIT_INTERRUPTED (not imported yet: nothing is, here)
 _main_running = False
 
 

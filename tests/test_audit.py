@@ -7,6 +7,7 @@ import json
 import os
 import re
 import signal
+import struct
 import subprocess
 import sys
 import time
@@ -262,3 +263,36 @@ def test_version_and_help_load_no_heavy_library() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert "HEAVY []" in done.stdout, done.stdout
     assert "--format" in done.stdout and "parquet" in done.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal (POSIX)")
+def test_an_offline_audit_shows_progress_on_a_terminal_only(tmp_path: Path) -> None:
+    import fcntl
+    import termios
+
+    manifest = _manifest(tmp_path / "m.csv", 250_000)  # two chunks
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    command = _cli("audit", str(manifest), "--offline", "--output-dir", str(tmp_path / "out"))
+    terminal, secondary = os.openpty()
+    # A terminal 120 columns wide (a new pseudo-terminal has none, and the bar would be cut).
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=secondary, env=env)
+    os.close(secondary)
+    chunks: list[bytes] = []
+    while True:
+        try:
+            chunk = os.read(terminal, 65536)
+        except OSError:  # EIO: the other end closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(terminal)
+    assert process.wait(timeout=120) == 1
+    shown = b"".join(chunks).decode("utf-8", "replace")
+    assert "reading" in shown and "rows/s" in shown, shown
+    assert "0 of 250000 photos usable" in shown  # all NonCommercial: none usable
+    # Not a terminal: no bar, only the summary.
+    quiet = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    assert "reading" not in quiet.stderr and "rows/s" not in quiet.stderr
+    assert quiet.stderr.startswith("0 of 250000 photos usable")
