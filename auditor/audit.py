@@ -33,7 +33,9 @@ from auditor.fetch import FetchOptions, FetchReport, fetch_status, with_live_sta
 from auditor.flickr import FlickrClient, InvalidKey, TokenBucket
 from auditor.licences import load_catalogue
 from auditor.manifests.columns import ColumnOptions
+from auditor.manifests.hosts import split_other_hosts
 from auditor.manifests.read import read_manifests
+from auditor.manifests.shards import expand_shards
 from auditor.outputs import OutputSet, check_outputs
 from auditor.photo_table import FileReport
 from auditor.pipeline import offline_audit
@@ -267,7 +269,8 @@ def run_audit(
     """
     options = options or AuditOptions()
     started = options.started_at or datetime.now(UTC)
-    paths = [Path(path) for path in manifests] or [example_manifest()]
+    # A folder or glob of shards is one dataset: its files, in path order.
+    paths = expand_shards([Path(path) for path in manifests]) or [example_manifest()]
     chosen_policy = (
         policy
         if isinstance(policy, Policy)
@@ -321,7 +324,7 @@ def run_audit(
         else:
             table = read_manifests(paths, fmt=options.manifest_format, columns=options.columns)
             files = table.files
-            photos = table.photos
+            photos, other_hosts = split_other_hosts(table.photos)
             if options.live is not None:
                 live = fetch_live(
                     photos,
@@ -346,6 +349,7 @@ def run_audit(
                 waiver_problems=[*waiver_problems, *applied],
                 tool_version=__version__,
                 include_findings=False,  # written from the table: half the memory
+                other_hosts=other_hosts,
             )
             if compared is not None:
                 document["summary"]["baseline"] = compared.as_json()

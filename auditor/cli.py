@@ -590,13 +590,15 @@ def audit(
 ) -> int:
     """Judge the photos in manifest FILEs against an intended use, and write the reports.
 
-    With no FILE, the example manifest that ships with the project is audited. With a Flickr
-    API key ($FLICKR_API_KEY or --api-key-file) each photo's current licence, visibility and
-    tags are fetched from Flickr (rate-limited, resumable, stored in --state); without one, or
-    with --offline, photos are judged on the licences the manifests record. Exit codes: 0 no
-    finding at or above --fail-on, 1 there are, 2 unusable input or configuration. An offline
-    audit streams its manifests in chunks, except when asked for formats beyond json and md,
-    --baseline, --clean-manifest or --credits, which read them whole.
+    A FILE may be a folder or a quoted glob of shards (Parquet, CSV, TSV, JSON Lines): its files
+    are audited as one dataset, in path order. Rows of other image hosts are counted per host,
+    not audited. With no FILE, the example manifest that ships with the project is audited.
+    With a Flickr API key ($FLICKR_API_KEY or --api-key-file) each photo's current licence,
+    visibility and tags are fetched from Flickr (rate-limited, resumable, stored in --state);
+    without one, or with --offline, photos are judged on the licences the manifests record. Exit
+    codes: 0 no finding at or above --fail-on, 1 there are, 2 unusable input or configuration.
+    An offline audit streams its manifests in chunks, except when asked for formats beyond json
+    and md, --baseline, --clean-manifest or --credits, which read them whole.
     """
     from auditor.audit import AuditOptions, AuditProgress, run_audit
     from auditor.report.text import summary_lines

@@ -35,14 +35,17 @@ from pathlib import Path
 from queue import Empty, Full, Queue
 from typing import Any, TypeVar
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
 from auditor.engine import Policy
 from auditor.engine.evaluate import evaluate_rows
-from auditor.engine.listings import FirstListings
+from auditor.engine.listings import FirstListings, Observation
 from auditor.licences import LicenceCatalogue, load_catalogue
 from auditor.manifests.columns import ColumnOptions
+from auditor.manifests.hosts import split_other_hosts
 from auditor.manifests.normalise import LicenceJudge
 from auditor.manifests.raw import RawManifest
 from auditor.manifests.read import iter_manifest
@@ -99,10 +102,11 @@ def _chunks(
 
 def _photo_tables(
     chunks: Iterator[list[RawManifest]], judge: LicenceJudge
-) -> Iterator[pd.DataFrame]:
+) -> Iterator[tuple[pd.DataFrame, Counter[str]]]:
+    """Each chunk's photo table without other hosts' rows, and those rows per host."""
     try:
         for raws in chunks:
-            yield build_photo_table(raws, judge=judge)
+            yield split_other_hosts(build_photo_table(raws, judge=judge))
     finally:
         close = getattr(chunks, "close", None)
         if close is not None:
@@ -204,6 +208,40 @@ def _read_ahead(items: Iterator[_Item]) -> Iterator[_Item]:
         thread.join()
 
 
+def judge_chunk(
+    photos: pd.DataFrame,
+    owners: npt.NDArray[np.intp],
+    listed: Observation,
+    tally: AuditTally,
+    policy: Policy,
+    catalogue: LicenceCatalogue,
+    book: WaiverBook | None,
+    *,
+    listings: FirstListings | None = None,
+) -> pa.Table:
+    """Judge one chunk of the photo table and count it: evaluate the policy, apply the waivers
+    (`book`, None when no live waiver), add the rows and findings to `tally`; the findings as
+    `encode.findings_arrow` gives them. `owners` are the rows' `tally.owner_codes`, `listed`
+    where each row's photo id was first listed in the whole audit. The local pipeline and the
+    Dask engine (`auditor.dask_audit`) judge every chunk and partition with this.
+
+    `listings` (the audit-wide `FirstListings` that gave `listed`) gets the photos with an error
+    finding not waived flagged; once every chunk is in, `tally.set_photos_with_errors(
+    *listings.flagged(tally.codes))` counts the usable photos (photos, not rows: a photo listed
+    in several chunks is one)."""
+    tally.add_photos(photos, owners, listed.new_photo, listed.new_pair)
+    findings, rows = evaluate_rows(photos, policy, catalogue=catalogue, listed=listed)
+    if book is not None:
+        findings = book.apply(findings)
+    tally.add_findings(findings, owners[rows])
+    if listings is not None:
+        erring = findings["severity"].to_numpy() == "error"
+        if book is not None:
+            erring &= ~findings["waived"].to_numpy(dtype=bool)
+        listings.flag(listed, rows[erring])
+    return findings_arrow(findings)
+
+
 def offline_audit(
     manifests: Sequence[Path],
     policy: Policy,
@@ -249,23 +287,23 @@ def offline_audit(
     try:
         chunks = _chunks(manifests, fmt, columns, chunk_rows or CHUNK_ROWS, files)
         # The thread reads and normalises the next chunk while this one is judged.
-        for photos in _read_ahead(_photo_tables(chunks, judge)):
+        for photos, hosts in _read_ahead(_photo_tables(chunks, judge)):
+            tally.add_other_hosts(hosts)
             # Owners are coded once per chunk: the findings' owners are those of their rows.
             owners = tally.owner_codes(photos["owner"])
             listed = listings.observe(
                 photos["photo_id"], owners, photos["source_file"], photos["source_row"].to_numpy()
             )
-            tally.add_photos(photos, owners, listed.new_photo, listed.new_pair)
-            findings, rows = evaluate_rows(photos, policy, catalogue=catalogue, listed=listed)
-            if waiving:
-                findings = book.apply(findings)
-            tally.add_findings(findings, owners[rows])
-            # The photos with errors, for the usable photos: flagged where first listed.
-            erring = findings["severity"].to_numpy() == "error"
-            if waiving:
-                erring &= ~findings["waived"].to_numpy(dtype=bool)
-            listings.flag(listed, rows[erring])
-            table = findings_arrow(findings)
+            table = judge_chunk(
+                photos,
+                owners,
+                listed,
+                tally,
+                policy,
+                catalogue,
+                book if waiving else None,
+                listings=listings,
+            )
             if writer is not None:
                 writer.add(table)
             # Kept for audit.json, whose header (the counts) comes first.

@@ -298,6 +298,16 @@ class WaiverBook:
         self._used |= {self._live_at[i] for i in photo_used | owner_used}
         return out
 
+    @property
+    def used(self) -> frozenset[int]:
+        """Positions (in `waivers`) of the waivers that matched a finding so far."""
+        return frozenset(self._used)
+
+    def add_used(self, used: Collection[int]) -> None:
+        """Count waivers as used that another book of the same audit applied (a partition
+        judged elsewhere)."""
+        self._used |= set(used)
+
     def problems(self) -> list[WaiverProblem]:
         """A problem for every expired waiver and every live one that matched nothing so far."""
         problems: list[WaiverProblem] = []

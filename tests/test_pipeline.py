@@ -12,6 +12,7 @@ import pytest
 from auditor.engine import evaluate, load_policy
 from auditor.errors import ManifestError
 from auditor.manifests import yfcc100m
+from auditor.manifests.hosts import split_other_hosts
 from auditor.manifests.read import read_manifests
 from auditor.pipeline import offline_audit
 from auditor.report import RunInfo, build_audit_document, write_reports
@@ -106,18 +107,19 @@ def waivers(tmp_path: Path) -> Path:
 def _whole_table(manifests: list[Path], waivers: Path, out: Path) -> list[Path]:
     policy = load_policy("commercial-release")
     loaded, problems = load_waivers(waivers, [rule.id for rule in policy.rules])
-    table = read_manifests(manifests)
-    findings, applied = apply_waivers(evaluate(table.photos, policy), loaded, TODAY)
+    photos, other_hosts = split_other_hosts(read_manifests(manifests).photos)
+    findings, applied = apply_waivers(evaluate(photos, policy), loaded, TODAY)
     run = RunInfo(policy.id, "offline", STARTED, STARTED, tuple(str(m) for m in manifests))
     document = build_audit_document(
-        table.photos,
+        photos,
         findings,
         run,
         waiver_problems=[*problems, *applied],
         tool_version="0.1.0",
         include_findings=False,
+        other_hosts=other_hosts,
     )
-    return write_reports(out, table.photos, findings, document)
+    return write_reports(out, photos, findings, document)
 
 
 def _same_run_times(text: str) -> str:
@@ -166,7 +168,9 @@ def test_chunks_give_the_same_reports(
     # The line with two fields is a row with a note.
     rows = {"b.tsv": 61, "a.tsv": 31, "urls.txt": 2, "c.csv": 40, "d.jsonl": 20, "e.json": 30}
     assert [f.rows for f in done.files] == [rows[m.name] for m in manifests]
-    assert done.document["summary"]["rows"] == sum(rows[m.name] for m in manifests)
+    # urls.txt's example.com row is another host's: counted by host, not audited.
+    assert done.document["summary"]["rows"] == sum(rows[m.name] for m in manifests) - 1
+    assert done.document["summary"]["other_hosts"] == {"example.com": 1}
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("flickr-audit-")]
 
 

@@ -8,6 +8,7 @@ The findings table has one row per finding, columns `FINDING_COLUMNS`: text colu
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from typing import Any, NotRequired, TypedDict
 import pandas as pd
 
 from auditor.findings import BOOL_COLUMNS, FINDING_COLUMNS, SEVERITIES, finding_columns
+from auditor.manifests.hosts import ranked_hosts
 from auditor.report.tally import AuditTally
 from auditor.waivers import WaiverProblem
 
@@ -71,6 +73,7 @@ class SummarySection(TypedDict):
     findings: dict[str, int]  # findings (one per row and rule) not waived, by severity
     waived: int  # findings waived
     by_rule: dict[str, int]  # findings not waived, by rule
+    other_hosts: dict[str, int]  # rows of other image hosts, not audited, by host
     baseline: NotRequired[BaselineSection]
 
 
@@ -203,8 +206,12 @@ def build_audit_document(
     waiver_problems: Sequence[WaiverProblem] = (),
     tool_version: str,
     include_findings: bool = True,
+    other_hosts: Counter[str] | None = None,
 ) -> AuditDocument:
     """The content of `audit.json`: JSON-safe types only (`json.dumps(..., allow_nan=False)`).
+
+    `other_hosts`: the rows of other image hosts left out of `photos`, by host
+    (`ManifestTable.other_hosts`).
 
     With `include_findings=False` the document lacks `findings`: one dict per finding costs
     about 1 GB per million findings, and `write_reports` writes them from the table anyway.
@@ -214,6 +221,8 @@ def build_audit_document(
     check_findings(findings)
     tally = AuditTally()
     tally.add_table(photos, findings)
+    if other_hosts:
+        tally.add_other_hosts(other_hosts)
     document = tally_document(
         tally, run, waiver_problems=waiver_problems, tool_version=tool_version
     )
@@ -266,6 +275,7 @@ def tally_document(
             "findings": tally.severity_totals(),
             "waived": tally.waived,
             "by_rule": tally.by_rule(),
+            "other_hosts": ranked_hosts(tally.other_hosts),
         },
         "owners": tally.owner_records(),
         # In file order, whichever step (loading or applying) found them; unplaced ones last.

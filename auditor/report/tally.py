@@ -3,13 +3,16 @@
 `AuditTally` is the one implementation of the per-owner summary and the summary counts of
 `audit.json`: an audit of one photo table adds it as a single chunk (`build_audit_document`,
 `owner_summary`), the offline pipeline adds the chunks of a manifest too large for memory one
-after another. Owners get integer codes on first sight; every count is a numpy array indexed by
-them, so a chunk costs a few vectorised passes and a loop over its distinct owners.
+after another, and the Dask engine (`auditor.dask_audit`) counts each partition apart and
+`merge`s the tallies in partition order. Owners get integer codes on first sight; every count
+is a numpy array indexed by them, so a chunk costs a few vectorised passes and a loop over its
+distinct owners.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -73,6 +76,7 @@ class AuditTally:
         self.photo_ids = 0  # distinct photo ids
         # Distinct photo ids with an error finding not waived (`set_photos_with_errors`).
         self.photos_with_errors = 0
+        self.other_hosts: Counter[str] = Counter()  # rows of other image hosts, by host
         # Per rule, in order of first appearance: severity, findings not waived, waived.
         self.rules: dict[str, list[Any]] = {}
 
@@ -198,6 +202,43 @@ class AuditTally:
         (`engine.listings.FirstListings.flagged`)."""
         self.photos_with_errors = int(total)
         self._with_errors[: len(per_owner)] = per_owner
+
+    def add_other_hosts(self, hosts: Counter[str]) -> None:
+        """Count rows of other image hosts (`manifests.hosts.split_other_hosts`)."""
+        self.other_hosts.update(hosts)
+
+    def merge(self, later: AuditTally) -> None:
+        """Add the counts of `later`, a tally of rows that come after this one's (the next
+        partition of the same audit: its `new_photo` and `new_pair` marks were made over the
+        whole audit). The result is the tally of the rows of both, added in order."""
+        count = len(later._owners)
+        if count:
+            codes = self.owner_codes(pa.array(later._owners, pa.string()))
+            self._photos[codes] += later._photos[:count]
+            self._in_photos[codes] |= later._in_photos[:count]
+            self._by_severity[codes] += later._by_severity[:count]
+            self._waived[codes] += later._waived[:count]
+            for rule, counts in later._rule_counts.items():
+                mine = self._rule_counts.get(rule)
+                if mine is None:
+                    mine = self._rule_counts[rule] = np.zeros(len(self._photos), dtype=np.int64)
+                mine[codes] += counts[:count]
+            # The first name each owner gets, in row order: this tally's rows come first.
+            for code, photo_name, finding_name in zip(
+                codes.tolist(), later._photo_names, later._finding_names, strict=True
+            ):
+                if photo_name is not None and self._photo_names[code] is None:
+                    self._photo_names[code] = photo_name
+                    self._named[code] = True
+                if finding_name is not None and self._finding_names[code] is None:
+                    self._finding_names[code] = finding_name
+        for rule, (severity, live, waived) in later.rules.items():
+            entry = self.rules.setdefault(rule, [severity, 0, 0])
+            entry[1] += live
+            entry[2] += waived
+        self.rows += later.rows
+        self.photo_ids += later.photo_ids
+        self.other_hosts.update(later.other_hosts)
 
     def add_table(self, photos: pd.DataFrame, findings: pd.DataFrame) -> None:
         """Count a whole photo table and its findings as one chunk."""

@@ -85,6 +85,14 @@ def summary_lines(
     )
     severities = ", ".join(_plural(findings[s], s) for s in SEVERITIES)
     lines.append(f"findings (one per row and rule): {severities}; {summary['waived']} waived")
+    hosts = summary.get("other_hosts") or {}
+    if hosts:
+        shown = ", ".join(f"{plain(host)} {count}" for host, count in list(hosts.items())[:5])
+        more = f", and {len(hosts) - 5} more host(s)" if len(hosts) > 5 else ""
+        lines.append(
+            f"not audited: {_plural(sum(hosts.values()), 'row')} of other image hosts "
+            f"({shown}{more})"
+        )
     baseline = summary.get("baseline")
     if baseline is not None:
         lines.append(

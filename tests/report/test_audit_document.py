@@ -107,6 +107,7 @@ def test_summary_counts(document: dict[str, Any]) -> None:
         "findings": {"error": 2, "warning": 2, "note": 1},
         "waived": 1,
         "by_rule": {"non-commercial": 2, "attribution": 1, "duplicate": 1, "no-photo-id": 1},
+        "other_hosts": {},
     }
     assert list(document["summary"]["by_rule"]) == [
         "non-commercial",

@@ -167,7 +167,7 @@ def test_cli_prints_annotations_and_appends_the_summary(
     assert all("file=example.csv" in line for line in lines)
     text = summary.read_text(encoding="utf-8")
     assert text.startswith("earlier step\n# ") and "photos usable for" in text.splitlines()[1]
-    assert "## All findings by rule, owner and manifest (11)" in text
+    assert "## All findings by rule, owner and manifest (10)" in text
 
 
 def test_a_group_mixing_licences_quotes_no_single_photo_s_licence() -> None:
