@@ -16,7 +16,9 @@ parameter, never part of an answer), and run rows record the endpoint, not the r
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -66,6 +68,22 @@ CREATE TABLE IF NOT EXISTS owners (
     nsid TEXT,
     username TEXT,
     fetched_at TEXT NOT NULL
+);
+-- Pages of owners' photo listings (getPublicPhotos, or photos.search over one owner), kept so
+-- another manifest or a re-audit within --max-age settles the photos they show without asking
+-- again. `query` names the page (method and parameters); `entries` is the page's photo objects
+-- as JSON, zlib-compressed. `listed_photos` says on which page a photo was last seen.
+CREATE TABLE IF NOT EXISTS listing_pages (
+    nsid TEXT NOT NULL,
+    query TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    entries BLOB NOT NULL,
+    PRIMARY KEY (nsid, query)
+);
+CREATE TABLE IF NOT EXISTS listed_photos (
+    photo_id INTEGER PRIMARY KEY,
+    nsid TEXT NOT NULL,
+    query TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS runs (
     run_id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -130,6 +148,20 @@ class PhotoRecord:
     evidence: str | None = None  # the answer's JSON (the photo object, or the error body)
     history: str | None = None  # JSON list of licence changes, when fetched
     history_fetched_at: str | None = None
+
+
+@dataclass(frozen=True)
+class ListingPage:
+    """One page of a listing of an owner's photos, as Flickr answered it."""
+
+    nsid: str
+    query: str  # the method and parameters that asked for it
+    fetched_at: str
+    entries: Sequence[Mapping[str, Any]]  # the page's photo objects
+
+
+# Photo ids SQLite can hold as an INTEGER key: decimal, no leading zero, within int64.
+_SQLITE_ID = re.compile(r"[1-9][0-9]{0,17}")
 
 
 class StateError(AuditorError):
@@ -376,6 +408,81 @@ class StateStore:
             (alias, nsid) for alias, (nsid, when) in self._unsaved_owners.items() if when >= since
         )
         return known
+
+    # -- owner listings -----------------------------------------------------------------------
+
+    def save_listing_pages(self, pages: Iterable[ListingPage]) -> None:
+        """Keep listing pages (replacing an older copy of the same page); one commit."""
+        rows = list(pages)
+        if not rows:
+            return
+
+        def write(db: sqlite3.Connection) -> None:
+            db.executemany(
+                "INSERT INTO listing_pages (nsid, query, fetched_at, entries) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (nsid, query) DO UPDATE SET fetched_at = excluded.fetched_at, "
+                "entries = excluded.entries",
+                [
+                    (
+                        p.nsid,
+                        p.query,
+                        p.fetched_at,
+                        zlib.compress(
+                            json.dumps(list(p.entries), separators=(",", ":")).encode(), 6
+                        ),
+                    )
+                    for p in rows
+                ],
+            )
+            db.executemany(
+                "INSERT INTO listed_photos (photo_id, nsid, query) VALUES (?, ?, ?) "
+                "ON CONFLICT (photo_id) DO UPDATE SET nsid = excluded.nsid, query = excluded.query",
+                [
+                    (int(photo_id), p.nsid, p.query)
+                    for p in rows
+                    for entry in p.entries
+                    if _SQLITE_ID.fullmatch(photo_id := str(entry.get("id", "")))
+                ],
+            )
+
+        # Kept only to save calls later: pages a full disk cannot take are simply not kept.
+        self._write(write)
+
+    def listed_owners(self, since: str) -> set[str]:
+        """Owners with a listing page fetched at or after `since`."""
+        rows = self._db.execute(
+            "SELECT DISTINCT nsid FROM listing_pages WHERE fetched_at >= ?", (since,)
+        )
+        return {nsid for (nsid,) in rows}
+
+    def listed_entries(
+        self, photo_ids: Iterable[str], since: str
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """Photos shown by a listing page fetched at or after `since`: (fetched_at, the
+        photo's object as the page gave it), for those of `photo_ids` such a page shows."""
+        wanted = sorted({int(p) for p in photo_ids if _SQLITE_ID.fullmatch(p)})
+        pages: dict[tuple[str, str], set[str]] = {}
+        for start in range(0, len(wanted), 900):
+            chunk = wanted[start : start + 900]
+            marks = ", ".join("?" * len(chunk))
+            for photo_id, nsid, query in self._db.execute(
+                f"SELECT photo_id, nsid, query FROM listed_photos WHERE photo_id IN ({marks})",
+                chunk,
+            ):
+                pages.setdefault((nsid, query), set()).add(str(photo_id))
+        found = []
+        for (nsid, query), ids in pages.items():
+            row = self._db.execute(
+                "SELECT fetched_at, entries FROM listing_pages "
+                "WHERE nsid = ? AND query = ? AND fetched_at >= ?",
+                (nsid, query, since),
+            ).fetchone()
+            if row is None:
+                continue
+            for entry in json.loads(zlib.decompress(row[1])):
+                if isinstance(entry, dict) and str(entry.get("id")) in ids:
+                    found.append((str(row[0]), entry))
+        return found
 
     # -- runs ---------------------------------------------------------------------------------
 

@@ -30,7 +30,6 @@ import os
 import platform
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -41,16 +40,18 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+import planner_world
 from flickr_standin import (
     IN_MEMORY_URL,
     VALID_KEY,
+    Faults,
     FlickrStandIn,
     Owner,
     Photo,
     World,
 )
 
-from auditor.fetch import FetchOptions, FetchReport, fetch_status
+from auditor.fetch import FetchOptions, FetchPlanner, FetchReport, fetch_status
 from auditor.flickr import FlickrClient, TokenBucket
 from auditor.licences import load_catalogue
 from auditor.manifests.read import read_manifests
@@ -109,6 +110,12 @@ class OwnerFacts:
         """The issue's per-owner lower bound, without history calls."""
         return min(self.manifest, math.ceil(self.listable / PER_PAGE) + self.missing)
 
+    @property
+    def discovery_bound(self) -> int:
+        """The same when the manifest names no owner: one getInfo must reveal the owner first
+        (issue 14: min(n, 1 + ceil(public / 500) + photos no listing can show))."""
+        return min(self.manifest, 1 + math.ceil(self.listable / PER_PAGE) + self.missing)
+
 
 @dataclass
 class Synthetic:
@@ -128,12 +135,13 @@ def _bursts(rng: np.random.Generator, n: int, start: float, end: float) -> np.nd
     return np.stack([np.minimum(times, end - 1).astype(np.int64), burst_of])
 
 
-def build_world(scale: float, seed: int, multiplier: float) -> Synthetic:
+def build_world(scale: float, seed: int, multiplier: float, *, flat: bool = False) -> Synthetic:
     """MegaFace-shaped: `scale` of its photos and owners; an owner's public photos before the
-    snapshot number about `multiplier` times (median) the manifest's photos of them."""
+    snapshot number about `multiplier` times (median) the manifest's photos of them. `flat`:
+    as many owners as manifest photos, one photo each (nothing worth listing)."""
     rng = np.random.default_rng(seed)
-    n_owners = max(1, round(MEGAFACE_OWNERS * scale))
-    n_manifest = max(n_owners, round(MEGAFACE_PHOTOS * scale))
+    n_manifest = max(1, round(MEGAFACE_PHOTOS * scale))
+    n_owners = n_manifest if flat else max(1, round(MEGAFACE_OWNERS * scale))
     weights = rng.lognormal(0.0, SIGMA_PER_OWNER, n_owners)
     counts = 1 + rng.multinomial(n_manifest - n_owners, weights / weights.sum())
     owner_ix, times, in_manifest, states, licences = [], [], [], [], []
@@ -237,6 +245,12 @@ def write_yfcc(path: Path, rows: Sequence[tuple[str, str, int, int]]) -> None:
             fh.write("\t".join(fields) + "\n")
 
 
+def write_urls(path: Path, rows: Sequence[tuple[str, str, int, int]]) -> None:
+    """A plain list of photo page URLs (the form Diversity in Faces was published in): no
+    owner, no licence, no upload time."""
+    path.write_text("".join(f"https://www.flickr.com/photo.gne?id={row[0]}\n" for row in rows))
+
+
 def write_csv(path: Path, rows: Sequence[tuple[str, str, int, int]], *, owners: bool) -> None:
     """A CSV with licence URLs, with or without the owner column; never upload times."""
     lines = ["photo_id,owner,license" if owners else "photo_id,license"]
@@ -259,13 +273,21 @@ class PlanResult:
     wrong: int  # statuses that disagree with the world
 
 
-def run_in_memory(name: str, synthetic: Synthetic, manifest: Path, state: Path) -> PlanResult:
+def run_in_memory(
+    name: str, synthetic: Synthetic, manifest: Path, state: Path, faults: Faults | None = None
+) -> PlanResult:
     photos = read_manifests([manifest]).photos
-    standin = FlickrStandIn(synthetic.world)
+    standin = FlickrStandIn(synthetic.world, faults=faults)
     session = standin.session()
     limiter = TokenBucket(UNLIMITED)
     with (
-        FlickrClient(VALID_KEY, api_url=IN_MEMORY_URL, session=session, limiter=limiter) as client,
+        FlickrClient(
+            VALID_KEY,
+            api_url=IN_MEMORY_URL,
+            session=session,
+            limiter=limiter,
+            backoff=(0.001, 0.01),
+        ) as client,
         StateStore(state) as store,
     ):
         started = time.perf_counter()
@@ -321,18 +343,27 @@ def _calls_text(calls: dict[str, int]) -> str:
 
 
 def report_plan(
-    result: PlanResult, synthetic: Synthetic, *, owners_known: bool, top: int
+    result: PlanResult,
+    synthetic: Synthetic,
+    *,
+    owners_known: bool,
+    top: int,
+    flat: bool = False,
+    records_licences: bool = True,
 ) -> dict[str, float]:
     """Print one variant's figures; returns them for the summary."""
     facts = synthetic.owners
     calls = result.report.api_calls
     total = sum(calls.values())
     n = result.photos
-    changed = sum(f.changed for f in facts.values())
+    # History calls only where the manifest records a licence to compare (not URL lists).
+    changed = sum(f.changed for f in facts.values()) if records_licences else 0
     missing = sum(f.missing for f in facts.values())
     naive = n + changed + 1
-    # Without owners nothing can be listed: getInfo per photo is the best plan there is.
-    bound = sum(f.bound for f in facts.values()) + changed + 1 if owners_known else naive
+    # Without owners, one getInfo must reveal each owner before it can be listed.
+    per_owner_bound = sum(f.bound if owners_known else f.discovery_bound for f in facts.values())
+    bound = per_owner_bound + changed + 1
+    target = 1.02 if flat else 1.1
     print(f"\n== {result.name} ==")
     print(
         f"photos {n:,} from {len(facts):,} owners; {missing:,} missing from listings "
@@ -341,14 +372,18 @@ def report_plan(
     print(f"calls: {_calls_text(calls)}")
     print(f"  total {total:,} = {total / n:.3f} per photo")
     print(f"naive (getInfo per photo + history per changed + 1): {naive:,} = {naive / n:.3f}/photo")
+    first = "" if owners_known else "1 + "
     print(
-        f"lower bound (sum min(manifest, ceil(public/500) + missing) + history + 1): {bound:,} "
-        f"= {bound / n:.3f}/photo"
+        f"lower bound (sum min(manifest, {first}ceil(public/500) + missing) + history + 1): "
+        f"{bound:,} = {bound / n:.3f}/photo"
     )
     ratio = total / bound
-    verdict = "met" if ratio <= 1.1 else f"MISSED by {100 * (ratio / 1.1 - 1):.1f}%"
-    print(f"achieved / lower bound: {ratio:.3f} (target <= 1.10: {verdict}); naive / achieved: "
-          f"{naive / total:.1f}x")  # fmt: skip
+    if flat:  # the bound is one call per photo: nothing is worth listing
+        ratio = total / naive
+    verdict = "met" if ratio <= target else f"MISSED by {100 * (ratio / target - 1):.1f}%"
+    against = "one call per photo (naive)" if flat else "lower bound"
+    print(f"achieved / {against}: {ratio:.3f} (target <= {target:.2f}: {verdict}); naive / "
+          f"achieved: {naive / total:.2f}x")  # fmt: skip
     print(
         f"statuses agreeing with the world: {n - result.wrong:,} / {n:,}; in memory "
         f"{result.seconds:.1f} s ({total / result.seconds:,.0f} calls/s through planner, client "
@@ -357,13 +392,14 @@ def report_plan(
     history = calls.get(HISTORY, 0)
     if history != changed:
         print(f"history calls {history:,} for {changed:,} changed photos")
-    if owners_known:
+    if not flat:
         per_owner = calls_by_owner(synthetic, result.requests)
         excess = []
         for nsid, fact in facts.items():
             made = per_owner.get(nsid, Counter())
             spent = sum(c for m, c in made.items() if m != HISTORY)
-            excess.append((spent - fact.bound, nsid, spent, fact, made))
+            own = fact.bound if owners_known else fact.discovery_bound
+            excess.append((spent - own, nsid, spent, fact, made))
         above = [e for e in excess if e[0] > 0]
         below = [e for e in excess if e[0] < 0]
         print(
@@ -375,7 +411,7 @@ def report_plan(
                 break
             detail = _calls_text({m: c for m, c in made.items() if m != HISTORY})
             print(
-                f"  {nsid}: {spent:,} calls vs bound {fact.bound:,} (+{diff:,}): manifest "
+                f"  {nsid}: {spent:,} calls vs bound {spent - diff:,} (+{diff:,}): manifest "
                 f"{fact.manifest:,}, listable {fact.listable:,} "
                 f"({math.ceil(fact.listable / PER_PAGE):,} pages), missing {fact.missing:,}; "
                 f"{detail}"
@@ -383,27 +419,62 @@ def report_plan(
     return {"photos": n, "calls": total, "naive": naive, "bound": bound, "ratio": ratio}
 
 
+def _same_statuses(clean: FetchReport, faulty: FetchReport) -> bool:
+    """The statuses of a run with faults equal those of the clean run, photos that could not be
+    checked at all (unverified, never passed) aside."""
+    columns = ["photo_id", "status", "licence", "visibility", "tags", "owner_nsid"]
+    a = clean.statuses[columns].set_index("photo_id").sort_index()
+    b = faulty.statuses[columns].set_index("photo_id").sort_index()
+    checked = b["status"] != "error"
+    return bool(a.loc[checked[checked].index].equals(b.loc[checked]))
+
+
+def simulate_dif(photos: int, owners: int, seed: int, per_hour: float) -> str:
+    """The planner alone (`tests/planner_world.py`: answers in memory, no client, no HTTP) on
+    an owner-less URL list the size of Diversity in Faces, with MegaFace's heavy tail."""
+    started = time.perf_counter()
+    world = planner_world.build(
+        np.random.default_rng(seed), photos=photos, owners=owners, sigma=SIGMA_PER_OWNER
+    )
+    built = time.perf_counter() - started
+    sink = planner_world.ListSink()
+    targets = world.targets()
+    planner = FetchPlanner(targets, targets, sink, catalogue=load_catalogue(), seed=seed)
+    started = time.perf_counter()
+    calls = planner_world.drive(planner, planner_world.SimFlickr(world), concurrency=4)
+    seconds = time.perf_counter() - started
+    bound = world.lower_bound()
+    settled = len(sink.visible_ids) + len(sink.not_public_ids)
+    wrong = sum(world.owner_of(p) != nsid for p, nsid in sink.visible_ids.items())
+    days = calls / per_hour / 24
+    naive_days = photos / per_hour / 24
+    print("\n== Diversity-in-Faces-sized simulation (in-memory planner) ==")
+    print(
+        f"{photos:,} URLs naming no owner, from {owners:,} owners (lognormal sigma "
+        f"{SIGMA_PER_OWNER}); world built in {built:.1f} s, planned in {seconds:.1f} s"
+    )
+    print(
+        f"calls {calls:,} (getInfo {planner_world_calls(sink, calls)}); lower bound {bound:,}; "
+        f"achieved / bound {calls / bound:.3f}; settled {settled:,} / {photos:,}, wrong owners "
+        f"{wrong:,}"
+    )
+    print(
+        f"at {per_hour:,.0f} calls/h: {days:.2f} days (one getInfo per photo: "
+        f"{naive_days:.2f} days)"
+    )
+    return (
+        f"- DiF-sized simulation: {photos:,} owner-less URLs from {owners:,} owners: "
+        f"{calls:,} calls, lower bound {bound:,}, achieved/bound {calls / bound:.3f}; "
+        f"{days:.2f} days at {per_hour:,.0f}/h (naive {naive_days:.2f} days)"
+    )
+
+
+def planner_world_calls(sink: planner_world.ListSink, calls: int) -> str:
+    pages = len(sink.pages)
+    return f"{calls - pages:,}, getPublicPhotos {pages:,}"
+
+
 # -- rate: the planner over HTTP within the token bucket --------------------------------------
-
-
-class RecordingBucket(TokenBucket):
-    """The real token bucket, recording the clock reading at which it let each call start."""
-
-    def __init__(self, per_hour: float) -> None:
-        self._local = threading.local()
-        super().__init__(per_hour, clock=self._clock)
-        self.starts: list[float] = []
-
-    def _clock(self) -> float:
-        now = time.monotonic()
-        self._local.last = now
-        return now
-
-    def acquire(self) -> float:
-        waited = super().acquire()
-        # The last clock reading in this thread is the one the start was granted at.
-        self.starts.append(self._local.last)
-        return waited
 
 
 def max_in_window(times: Sequence[float], width: float) -> int:
@@ -445,7 +516,7 @@ def run_rate(
     synthetic: Synthetic, manifest: Path, state: Path, args: argparse.Namespace
 ) -> dict[str, float]:
     photos = read_manifests([manifest]).photos
-    bucket = RecordingBucket(args.rate)
+    bucket = planner_world.RecordingBucket(args.rate)
     with (
         FlickrStandIn(synthetic.world, latency=args.latency) as standin,
         FlickrClient(VALID_KEY, api_url=standin.url, limiter=bucket) as client,
@@ -531,6 +602,24 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=5, help="costliest owners shown")
     parser.add_argument("--no-coco", action="store_true", help="skip the ids-only manifest")
     parser.add_argument("--no-rate", action="store_true", help="skip the rate run")
+    parser.add_argument(
+        "--no-named", action="store_true", help="skip the manifests that name owners"
+    )
+    parser.add_argument(
+        "--dif-photos",
+        type=int,
+        default=1_000_000,
+        help="URLs in the Diversity-in-Faces-sized simulation on the in-memory planner (0: skip)",
+    )
+    parser.add_argument(
+        "--dif-owners",
+        type=int,
+        default=round(1_000_000 * MEGAFACE_OWNERS / MEGAFACE_PHOTOS),
+        help="their owners (default: MegaFace's photos per owner)",
+    )
+    parser.add_argument(
+        "--rate-limit", type=float, default=3600.0, help="calls/hour the days are counted at"
+    )
     parser.add_argument("--keep", type=Path, help="write the manifests here and keep them")
     args = parser.parse_args()
 
@@ -559,36 +648,94 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        variants = [
-            ("owners and upload times (YFCC100M TSV)", "yfcc.tsv", True),
-            ("owners, no upload times (CSV)", "owners.csv", True),
-        ]
+        flat_world = build_world(args.scale, args.seed, args.multiplier, flat=True)
+        print(
+            f"flat world (same scale, every owner one manifest photo): "
+            f"{len(flat_world.world.photos):,} photos on Flickr, {len(flat_world.rows):,} in "
+            f"the manifest from {len(flat_world.owners):,} owners"
+        )
+        # (name, manifest file, world, owners named, flat, faults)
+        variants: list[tuple[str, str, Synthetic, bool, bool, Faults | None]] = []
+        if not args.no_named:
+            variants += [
+                (
+                    "owners and upload times (YFCC100M TSV)",
+                    "yfcc.tsv",
+                    synthetic,
+                    True,
+                    False,
+                    None,
+                ),
+                ("owners, no upload times (CSV)", "owners.csv", synthetic, True, False, None),
+            ]
         if not args.no_coco:
-            variants.append(("no owners (ids only, COCO-like CSV)", "ids.csv", False))
+            variants.append(
+                ("no owners (ids only, COCO-like CSV)", "ids.csv", synthetic, False, False, None)
+            )
+        variants += [
+            ("no owners, heavy-tailed (URL list)", "urls.txt", synthetic, False, False, None),
+            (
+                "no owners, heavy-tailed (URL list), 10% transient faults",
+                "urls.txt",
+                synthetic,
+                False,
+                False,
+                Faults(rate=0.1, seed=args.seed, retry_after=0),
+            ),
+            ("no owners, flat (URL list)", "flat.txt", flat_world, False, True, None),
+        ]
         plans: dict[str, PlanResult] = {}
-        for name, file, owners_known in variants:
+        for name, file, world, owners_known, flat, faults in variants:
             path = folder / file
             if file.endswith(".tsv"):
-                write_yfcc(path, synthetic.rows)
+                write_yfcc(path, world.rows)
+            elif file.endswith(".txt"):
+                write_urls(path, world.rows)
             else:
-                write_csv(path, synthetic.rows, owners=owners_known)
+                write_csv(path, world.rows, owners=owners_known)
+            state = Path(tmp) / f"{file}{'.faults' if faults else ''}.sqlite"
             try:
-                plan = run_in_memory(name, synthetic, path, Path(tmp) / f"{file}.sqlite")
+                plan = run_in_memory(name, world, path, state, faults)
             except RuntimeError as exc:  # the fetch's own "no status" guard: a planner bug
                 print(f"\n== {name} ==\nFAILED: fetch_status raised RuntimeError: {exc}")
                 summary.append(f"- {name}: FAILED, fetch_status raised RuntimeError: {exc}")
                 continue
-            plans[file] = plan
-            figures = report_plan(plan, synthetic, owners_known=owners_known, top=args.top)
+            figures = report_plan(
+                plan,
+                world,
+                owners_known=owners_known,
+                top=args.top,
+                flat=flat,
+                records_licences=not file.endswith(".txt"),
+            )
+            if faults is not None:
+                clean = plans.get(file)
+                same = clean is not None and _same_statuses(clean.report, plan.report)
+                print(
+                    f"statuses identical to the run without faults: {same}; unverified "
+                    f"{plan.report.unverified:,} (every attempt failed)"
+                )
+                figures["same"] = float(same)
+            else:
+                plans[file] = plan
+            against = "one call per photo" if flat else "bound"
             summary.append(
                 f"- {name}: {figures['calls']:,.0f} calls for {figures['photos']:,.0f} photos "
                 f"({figures['calls'] / figures['photos']:.3f}/photo); naive "
                 f"{figures['naive']:,.0f}; lower bound {figures['bound']:,.0f}; "
-                f"achieved/bound {figures['ratio']:.3f}"
+                f"achieved/{against} {figures['ratio']:.3f}; statuses wrong "
+                f"{plan.wrong:,}"
+                + ("" if faults is None else f"; identical to no faults: {bool(figures['same'])}")
+            )
+        if args.dif_photos:
+            summary.append(
+                simulate_dif(args.dif_photos, args.dif_owners, args.seed, args.rate_limit)
             )
         if not args.no_rate:
             target = round(args.rate / 3600 * args.rate_seconds)
-            owners, expected = pick_owners(synthetic, plans["yfcc.tsv"], target, args.seed)
+            owners, expected = pick_owners(
+                synthetic, plans["urls.txt" if args.no_named else "yfcc.tsv"], target, args.seed
+            )
             chosen = set(owners)
             subset = [row for row in synthetic.rows if row[1] in chosen]
             path = folder / "rate.tsv"

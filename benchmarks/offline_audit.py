@@ -11,7 +11,12 @@ of a YFCC100M manifest is NonCommercial, so `commercial-training` finds about on
 row, and audit.json and findings.csv, which list each with its message, outweigh the manifest.
 
     python benchmarks/offline_audit.py [--rows 1000000] [--owners 50000]
+        [--format yfcc100m|csv|tsv|parquet|jsonl|json]
         [--policy commercial-training] [--keep PATH | --manifest PATH] [--repeat N]
+
+`--format` other than yfcc100m writes an ordinary manifest (static image URL, owner NSID,
+Flickr licence id, title) in that format and compares the audit with the matching pandas
+reader (read_csv, read_parquet, read_json).
 
 The times are noisy on a shared machine (read_csv's above all: 0.5 s with the file cached and
 the machine quiet, 1.7 s under load); `--repeat 5` shows the fastest of five runs of each, and
@@ -76,11 +81,73 @@ def write_yfcc(path: Path, rows: int, owners: int = 50_000) -> None:
         os.fsync(fh.fileno())
 
 
+# An ordinary manifest (issue 18): the static image URL, the owner's NSID, a Flickr licence id
+# and a title, in each generic format.
+FORMATS = ("yfcc100m", "csv", "tsv", "parquet", "jsonl", "json")
+SUFFIXES = {"yfcc100m": "tsv", "csv": "csv", "tsv": "tsv", "parquet": "parquet"}
+SUFFIXES |= {"jsonl": "jsonl", "json": "json"}
+
+
+def _ordinary_rows(rows: int, owners: int, start: int = 0) -> list[tuple[str, str, int, str]]:
+    rng = random.Random(start + 1)
+    pool = [f"{10**7 + (n * 7919) % (19 * 10**7)}@N0{1 + n % 8}" for n in range(owners)]
+    out = []
+    for i in range(start, start + rows):
+        photo_id = 10**9 + i * 37
+        url = f"https://farm1.staticflickr.com/8/{photo_id}_65c9d45e09.jpg"
+        out.append((url, pool[rng.randrange(owners)], rng.choice((1, 2, 3, 4, 5, 6)), "Title"))
+    return out
+
+
+def write_ordinary(path: Path, fmt: str, rows: int, owners: int) -> None:
+    """`rows` ordinary manifest rows as `fmt` (csv, tsv, parquet, jsonl or json)."""
+    names = ("url", "owner", "license", "title")
+    step = 200_000
+    if fmt == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        schema = pa.schema([(n, pa.int64() if n == "license" else pa.string()) for n in names])
+        with pq.ParquetWriter(path, schema) as writer:
+            for start in range(0, rows, step):
+                block = _ordinary_rows(min(step, rows - start), owners, start)
+                writer.write_table(pa.table(list(zip(*block, strict=True)), schema=schema))
+        return
+    with path.open("w", encoding="utf-8") as fh:
+        if fmt in ("csv", "tsv"):
+            sep = "," if fmt == "csv" else "\t"
+            fh.write(sep.join(names) + "\n")
+        if fmt == "json":
+            fh.write("[")
+        for start in range(0, rows, step):
+            block = _ordinary_rows(min(step, rows - start), owners, start)
+            if fmt in ("csv", "tsv"):
+                fh.write("".join(f"{u}{sep}{o}{sep}{lic}{sep}{t}\n" for u, o, lic, t in block))
+                continue
+            records = (json.dumps(dict(zip(names, row, strict=True))) for row in block)
+            if fmt == "jsonl":
+                fh.write("".join(f"{record}\n" for record in records))
+            else:
+                fh.write(("," if start else "") + ",".join(records))
+        if fmt == "json":
+            fh.write("]\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
 YARDSTICK = """
 import resource, sys, time, json
 import pandas as pd
 start = time.perf_counter()
-frame = pd.read_csv(sys.argv[1], sep="\\t", header=None, engine="pyarrow", dtype=str)
+path, fmt = sys.argv[1], sys.argv[2]
+if fmt == "yfcc100m":
+    frame = pd.read_csv(path, sep="\\t", header=None, engine="pyarrow", dtype=str)
+elif fmt in ("csv", "tsv"):
+    frame = pd.read_csv(path, sep="," if fmt == "csv" else "\\t", engine="pyarrow", dtype=str)
+elif fmt == "parquet":
+    frame = pd.read_parquet(path)
+else:
+    frame = pd.read_json(path, lines=fmt == "jsonl", dtype=False)
 usage = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({"seconds": time.perf_counter() - start, "rows": len(frame),
                   "cpu": usage.ru_utime + usage.ru_stime, "peak_mib": usage.ru_maxrss / 1024}))
@@ -122,6 +189,16 @@ print(json.dumps({"seconds": time.perf_counter() - start, "fsync": synced, "mib"
 """
 
 
+READERS = {
+    "yfcc100m": "read_csv(engine='pyarrow')",
+    "csv": "read_csv(engine='pyarrow')",
+    "tsv": "read_csv(engine='pyarrow')",
+    "parquet": "read_parquet",
+    "jsonl": "read_json(lines=True)",
+    "json": "read_json",
+}
+
+
 def run_child(code: str, args: list[str]) -> dict[str, float]:
     """Run `code` in a fresh interpreter; it prints its figures as JSON on stdout."""
     result = subprocess.run(
@@ -143,6 +220,13 @@ def main() -> None:
         help="photographers the rows are drawn from (YFCC100M has about 580,000)",
     )
     parser.add_argument("--policy", default="commercial-training")
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="yfcc100m",
+        help="the manifest's format: YFCC100M's 23 columns, or an ordinary manifest (URL, "
+        "owner, licence id, title) as csv, tsv, parquet, jsonl or json",
+    )
     parser.add_argument("--keep", type=Path, help="write the manifest here and keep it")
     parser.add_argument(
         "--manifest", type=Path, help="time this manifest (written by --keep before) instead"
@@ -152,22 +236,26 @@ def main() -> None:
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        manifest = args.manifest or args.keep or Path(tmp) / "yfcc100m_dataset.tsv"
-        if args.manifest is None:
+        name = f"manifest.{SUFFIXES[args.format]}"
+        manifest = args.manifest or args.keep or Path(tmp) / name
+        if args.manifest is None and args.format == "yfcc100m":
             write_yfcc(manifest, args.rows, args.owners)
-        else:  # rows as the file has them
+        elif args.manifest is None:
+            write_ordinary(manifest, args.format, args.rows, args.owners)
+        elif args.format == "yfcc100m":  # rows as the file has them
             with manifest.open("rb") as handle:
                 args.rows = sum(1 for _ in handle)
         print(
             f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-            f"{platform.python_version()}, date {date.today().isoformat()}, rows {args.rows:,}"
+            f"{platform.python_version()}, date {date.today().isoformat()}, rows {args.rows:,}, "
+            f"format {args.format}"
         )
         size = manifest.stat().st_size / 2**20
         reads, audits = [], []
         command = ["audit", str(manifest), "--policy", args.policy, "--offline"]
         command += ["--output-dir", str(Path(tmp) / "reports")]
         for _ in range(max(args.repeat, 1)):
-            reads.append(run_child(YARDSTICK, [str(manifest)]))
+            reads.append(run_child(YARDSTICK, [str(manifest), args.format]))
             audits.append(run_child(AUDIT, command))
         read = min(reads, key=lambda figures: figures["seconds"])
         audit = min(audits, key=lambda figures: figures["seconds"])
@@ -179,14 +267,14 @@ def main() -> None:
     rate = args.rows / audit["seconds"]
     print(f"manifest: {size:,.0f} MiB")
     print(
-        f"pandas.read_csv(engine='pyarrow'): {read['seconds']:.2f} s "
+        f"pandas reader ({READERS[args.format]}): {read['seconds']:.2f} s "
         f"(process CPU {read['cpu']:.2f} s), peak RSS {read['peak_mib']:,.0f} MiB"
     )
     print(
         f"offline audit ({args.policy}): {audit['seconds']:.2f} s, {rate:,.0f} rows/s "
         f"(process CPU {audit['cpu']:.2f} s), peak RSS {audit['peak_mib']:,.0f} MiB"
     )
-    print(f"ratio audit / read_csv: {audit['seconds'] / read['seconds']:.1f}")
+    print(f"ratio audit / pandas reader: {audit['seconds'] / read['seconds']:.1f}")
     if len(reads) > 1:
         # Each audit ran right after its own read_csv: the pairs' ratios show how much of the
         # ratio is the machine's mood (read_csv's time swings most on a shared machine).

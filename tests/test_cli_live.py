@@ -96,6 +96,8 @@ def make_world(extra_alice: int = 700) -> World:
                 current,
                 T0 + n,
                 deleted=photo_id == "3004",
+                # Restricted, so no listing shows it: only its (always failing) getInfo could.
+                safety_level=2 if photo_id == UNVERIFIABLE else 0,
                 title=f"Harbour & boats {photo_id}",
             )
         )
@@ -419,9 +421,11 @@ def test_sigkill_half_way_then_resume(tmp_path: Path, flickr_standin: Standin) -
     """A live run killed with SIGKILL mid-fetch, started again: same findings, and what the
     first run stored is not fetched again."""
     world = make_world(extra_alice=0)
-    # Many photos without owners: one getInfo each, slow enough to kill the run half-way.
+    # Many photos without owners, each of a different owner (nothing to list): one getInfo
+    # each, slow enough to kill the run half-way.
     for i in range(300):
-        world.add_photo(Photo(str(70000 + i), COCO_OWNER.nsid, 4 if i % 3 else 2, T0 + i))
+        owner = world.add_owner(Owner(f"{60000000 + i}@N05", f"user{i}"))
+        world.add_photo(Photo(str(70000 + i), owner.nsid, 4 if i % 3 else 2, T0 + i))
     standin = flickr_standin(world, latency=0.02)
     ids = tmp_path / "ids.txt"
     ids.write_text(

@@ -7,6 +7,8 @@ import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from auditor.engine import evaluate, load_policy
@@ -82,8 +84,21 @@ def manifests(tmp_path: Path) -> list[Path]:
             }
         )
     )
+    # Parquet is read column-wise in record batches; integers and nulls stay Arrow values.
+    parquet = tmp_path / "f.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "photo_id": [str(5025 + i) for i in range(35)],
+                "license": pa.array([i % 9 if i % 5 else None for i in range(35)], pa.int64()),
+                "owner": pa.array([f"{1000 + i % 4}@N02" for i in range(35)]).dictionary_encode(),
+            }
+        ),
+        parquet,
+        row_group_size=10,
+    )
     # b twice: its rows interleave with themselves in the reports
-    return [b, a, urls, csv, jsonl, coco, b]
+    return [b, a, urls, csv, jsonl, coco, parquet, b]
 
 
 @pytest.fixture
@@ -166,7 +181,15 @@ def test_chunks_give_the_same_reports(
     audit = json.loads(done.paths[0].read_text("utf-8"))
     assert audit["summary"]["by_rule"]["duplicate"] > 0
     # The line with two fields is a row with a note.
-    rows = {"b.tsv": 61, "a.tsv": 31, "urls.txt": 2, "c.csv": 40, "d.jsonl": 20, "e.json": 30}
+    rows = {
+        "b.tsv": 61,
+        "a.tsv": 31,
+        "urls.txt": 2,
+        "c.csv": 40,
+        "d.jsonl": 20,
+        "e.json": 30,
+        "f.parquet": 35,
+    }
     assert [f.rows for f in done.files] == [rows[m.name] for m in manifests]
     # urls.txt's example.com row is another host's: counted by host, not audited.
     assert done.document["summary"]["rows"] == sum(rows[m.name] for m in manifests) - 1

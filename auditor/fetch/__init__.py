@@ -6,16 +6,29 @@ CLI touch the Flickr client; the rule engine and the reports see tables.
 """
 
 from auditor.fetch.columns import LIVE_COLUMNS, with_live_status
-from auditor.fetch.run import FetchOptions, FetchReport, FlickrApi, fetch_status
+from auditor.fetch.plan import Call, FetchPlanner, PlanEstimate
+from auditor.fetch.run import (
+    FetchOptions,
+    FetchReport,
+    FlickrApi,
+    PreparedFetch,
+    fetch_status,
+    prepare_fetch,
+)
 from auditor.fetch.targets import Target, build_targets
 
 __all__ = [
     "LIVE_COLUMNS",
+    "Call",
     "FetchOptions",
+    "FetchPlanner",
     "FetchReport",
     "FlickrApi",
+    "PlanEstimate",
+    "PreparedFetch",
     "Target",
     "build_targets",
     "fetch_status",
+    "prepare_fetch",
     "with_live_status",
 ]

@@ -1,43 +1,28 @@
-"""The live fetch: plan the fewest Flickr calls that establish every photo's status, make them
-within the rate limit from a small thread pool, and store each answer as it arrives.
+"""The live fetch: the planner's calls (`auditor.fetch.plan`) made within the rate limit from a
+small thread pool, each answer stored as it arrives.
 
-How calls are chosen (Flickr allows about 3,600 calls an hour, so calls are the cost):
+The planner decides which calls settle every photo's status with the fewest calls (listings for
+owners with many photos, owner discovery for photos whose manifest names no owner, getInfo for
+the rest); this module executes them: every call goes through the client's token bucket and
+retries, answers are written to the state store in small transactions (a killed run loses at
+most the batch in flight), and owners' listing pages are kept there too, so another manifest or
+a re-audit within `max_age` settles the photos they show without asking again, and a resumed
+run goes on with the owner-discovery sample it had. `flickr.photos.licenses.getInfo` is called
+once per run, to catch licence ids the catalogue lacks.
 
-* A photo whose stored status is fresh (younger than `max_age`, not an error) costs nothing.
-* An owner with several photos to check is *listed* when that is cheaper than one
-  `flickr.photos.getInfo` per photo: one listing page answers up to 500 photos. When the manifest
-  gives upload times, `flickr.photos.search` with `user_id` asks only for the window between the
-  earliest and latest of them, oldest first, so the first page always holds the earliest photo;
-  a window over Flickr's 4,000-result cap, or one whose remaining pages would cost more than
-  asking for its remaining photos one by one, is split at the widest gap between upload times.
-  Without upload times, `flickr.people.getPublicPhotos` pages through the owner's photos while
-  more pages cost less than the photos still unmatched.
-* A photo its owner's listing did not show gets a `getInfo`: unauthenticated listings omit
-  photos above the "safe" level, so absence proves nothing. So do photos of unknown owners
-  (COCO, URL lists) and owners with too few photos to be worth a listing.
-* A path alias is resolved to an NSID (`flickr.urls.lookupUser`, remembered in the state) only
-  for owners with enough photos to list.
-* `flickr.photos.licenses.getLicenseHistory` only for a visible photo whose current licence
-  differs from a licence the manifest records, or for every photo with a collection date when
-  the policy judges the licence in force at collection.
-* `flickr.photos.licenses.getInfo` once per run, to catch licence ids the catalogue lacks.
-
-Every call goes through the client's token bucket and retries. A photo that still cannot be
-checked is stored with status "error" (the `unverified` finding; fetched again next run); a
-listing that fails falls back to `getInfo` for its photos. An invalid key stops the run at once
-(`InvalidKey` propagates) after storing what was established.
+A photo that still cannot be checked is stored with status "error" (the `unverified` finding;
+fetched again next run). An invalid key stops the run at once (`InvalidKey` propagates) after
+storing what was established.
 """
 
 from __future__ import annotations
 
 import html
 import json
-import threading
 import time
-from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -45,20 +30,34 @@ import numpy as np
 import pandas as pd
 
 from auditor.fetch import history as hist
-from auditor.fetch.targets import Target, build_targets
-from auditor.flickr.errors import (
-    FlickrApiError,
-    FlickrError,
-    InvalidKey,
-    NotVisible,
-    UnexpectedResponse,
+from auditor.fetch.plan import (
+    HISTORY,
+    INFO,
+    LOOKUP,
+    PER_PAGE,
+    Call,
+    FetchPlanner,
+    PlanEstimate,
 )
-from auditor.flickr.parse import FlickrLicence, LicenceChange, PhotoPage, PhotoStatus, UserMatch
+from auditor.fetch.targets import Target, build_targets
+from auditor.flickr.errors import FlickrError, InvalidKey, NotVisible, UnexpectedResponse
+from auditor.flickr.parse import (
+    GET_INFO,
+    GET_PUBLIC_PHOTOS,
+    SEARCH,
+    FlickrLicence,
+    LicenceChange,
+    PhotoPage,
+    PhotoStatus,
+    UserMatch,
+    photo_page,
+)
 from auditor.licences import UNKNOWN, LicenceCatalogue, load_catalogue
 from auditor.state import (
     STATUS_ERROR,
     STATUS_NOT_PUBLIC,
     STATUS_OK,
+    ListingPage,
     PhotoRecord,
     StateStore,
     fresh_cutoff,
@@ -66,10 +65,6 @@ from auditor.state import (
     now_utc,
 )
 
-PER_PAGE = 500
-# Below these, listing cannot beat one getInfo per photo (a probe page, plus an alias lookup).
-MIN_PHOTOS_WINDOW = 2
-MIN_PHOTOS_LISTING = 3
 FLUSH_PHOTOS = 100  # commit at least this often, so a killed run loses little
 FLUSH_SECONDS = 2.0
 
@@ -101,6 +96,7 @@ class FetchOptions:
     refresh: bool = False  # fetch everything again, however fresh
     workers: int = 4  # concurrent requests: enough to hide latency at ~1 call/s
     history_for_collection: bool = False  # policy judges the licence in force at collection
+    seed: int = 0  # the order owner discovery samples photos in
 
 
 @dataclass
@@ -135,278 +131,63 @@ STATUS_FIELDS: tuple[str, ...] = (
 )
 
 
-# -- tasks: each makes exactly one API call in a worker thread ------------------------------
+# -- the executor ------------------------------------------------------------------------------
 
 
-@dataclass
-class _Job:
-    """An owner whose photos are being found through listings."""
+class _Recorder:
+    """The planner's sink: answers become state rows, written in small batches."""
 
-    nsid: str
-    photo_ids: set[str]  # still unresolved manifest photos of this owner, in this window
-    uploaded: dict[str, int]  # their upload times (search mode)
-    search: bool
-    pages: int = 0
-    pages_left: int = 0
-
-
-@dataclass
-class _Task:
-    kind: str  # "info" | "page" | "lookup" | "history"
-    photo_id: str = ""
-    job: _Job | None = None
-    page: int = 1
-    alias: str = ""
-    photo_ids: tuple[str, ...] = ()
-
-
-class _Fetch:
-    def __init__(
-        self,
-        client: FlickrApi,
-        store: StateStore,
-        targets: Sequence[Target],
-        options: FetchOptions,
-        catalogue: LicenceCatalogue,
-        progress: Callable[[int, int], None] | None,
-        run_id: int | None,
-    ) -> None:
-        self.client = client
+    def __init__(self, store: StateStore, run_id: int | None) -> None:
         self.store = store
-        self.options = options
-        self.catalogue = catalogue
-        self.progress = progress
         self.run_id = run_id
-        self.targets = {t.photo_id: t for t in targets}
-        self.unresolved: set[str] = set()
-        self.queue: deque[_Task] = deque()
-        self.done_calls = 0
         self.buffer: list[PhotoRecord] = []
         self.histories: dict[str, tuple[str, str]] = {}
-        self.last_flush = time.monotonic()
+        self.pages: list[ListingPage] = []
+        self.catalogue: LicenceCatalogue | None = None
         self.fetched: set[str] = set()
         self.warnings: list[str] = []
-        self.unknown_ids: set[int] = set()
-        self.lock = threading.Lock()
+        self.stored_at: dict[str, str] = {}  # photos settled from a kept listing: its time
+        self.last_flush = time.monotonic()
 
-    # -- planning -----------------------------------------------------------------------------
-
-    def plan(self, stale: Sequence[Target], need_history: Iterable[str]) -> None:
-        self.unresolved = {t.photo_id for t in stale}
-        by_nsid: dict[str, list[Target]] = {}
-        by_alias: dict[str, list[Target]] = {}
-        singles: list[Target] = []
-        for target in stale:
-            if target.owner_nsid:
-                by_nsid.setdefault(target.owner_nsid, []).append(target)
-            elif target.owner_alias:
-                by_alias.setdefault(target.owner_alias.lower(), []).append(target)
-            else:
-                singles.append(target)
-        known_aliases = self.store.load_owners(fresh_cutoff(self.options.max_age))
-        for alias, group in by_alias.items():
-            if alias in known_aliases:
-                nsid = known_aliases[alias]
-                if nsid is None:
-                    singles.extend(group)
-                else:
-                    by_nsid.setdefault(nsid, []).extend(group)
-            elif len(group) >= MIN_PHOTOS_LISTING:
-                ids = tuple(t.photo_id for t in group)
-                self.queue.append(_Task("lookup", alias=alias, photo_ids=ids))
-            else:
-                singles.extend(group)
-        for nsid, group in by_nsid.items():
-            self._plan_owner(nsid, [t.photo_id for t in group])
-        for target in singles:
-            self.queue.append(_Task("info", photo_id=target.photo_id))
-        for photo_id in need_history:
-            self.queue.append(_Task("history", photo_id=photo_id))
-
-    def _plan_owner(self, nsid: str, photo_ids: Sequence[str], *, front: bool = False) -> None:
-        ids = [p for p in photo_ids if p in self.unresolved]
-        uploaded = {p: up for p in ids if (up := self.targets[p].uploaded_at) is not None}
-        search = len(uploaded) == len(ids)
-        if len(ids) < (MIN_PHOTOS_WINDOW if search else MIN_PHOTOS_LISTING):
-            self._info(ids, front=front)
-            return
-        job = _Job(nsid, set(ids), uploaded if search else {}, search)
-        self._push(_Task("page", job=job, page=1), front=front)
-
-    def _info(self, photo_ids: Iterable[str], *, front: bool = False) -> None:
-        for photo_id in photo_ids:
-            if photo_id in self.unresolved:
-                self._push(_Task("info", photo_id=photo_id), front=front)
-
-    def _push(self, task: _Task, *, front: bool) -> None:
-        # Follow-ups go first: finishing an owner before starting the next keeps the work a
-        # killed run loses small and the state useful.
-        if front:
-            self.queue.appendleft(task)
-        else:
-            self.queue.append(task)
-
-    # -- calls (worker threads) ---------------------------------------------------------------
-
-    def call(self, task: _Task) -> Any:
-        if task.kind == "info":
-            return self.client.photo_info(task.photo_id)
-        if task.kind == "history":
-            return self.client.licence_history(task.photo_id)
-        if task.kind == "lookup":
-            return self.client.lookup_user(f"https://www.flickr.com/photos/{task.alias}/")
-        job = task.job
-        assert job is not None
-        if job.search:
-            return self.client.search_user_photos(
-                job.nsid,
-                task.page,
-                min_upload=min(job.uploaded.values()),
-                max_upload=max(job.uploaded.values()),
-                sort="date-posted-asc",
-                per_page=PER_PAGE,
-            )
-        return self.client.public_photos(job.nsid, task.page, per_page=PER_PAGE)
-
-    # -- answers (coordinating thread) --------------------------------------------------------
-
-    def handle(self, task: _Task, future: Future[Any]) -> None:
-        self.done_calls += 1
-        try:
-            answer = future.result()
-        except InvalidKey:
-            raise
-        except NotVisible as exc:
-            if task.kind == "info":
-                self._record_not_public(task.photo_id, exc)
-            return  # a history call on a photo that just disappeared: its status says enough
-        except FlickrError as exc:
-            self._failed(task, exc)
-            return
-        if task.kind == "info":
-            if answer.photo_id != task.photo_id:
-                # Never file one photo's answer under another: this photo stays unchecked.
-                self._record_error(task.photo_id, mismatched_answer(task.photo_id, answer))
-            else:
-                self._record_listed(answer, answer.method)
-        elif task.kind == "history":
-            self._record_history(task.photo_id, answer)
-        elif task.kind == "lookup":
-            self._looked_up(task, answer)
-        else:
-            self._page(task, answer)
-
-    def _failed(self, task: _Task, exc: FlickrError) -> None:
-        if task.kind == "info":
-            self._record_error(task.photo_id, exc)
-        elif task.kind == "history":
-            self.warnings.append(
-                f"licence history of photo {task.photo_id} could not be fetched ({exc}); "
-                "its licence at collection stays unknown"
-            )
-        elif task.kind == "lookup":
-            if isinstance(exc, FlickrApiError):  # no such user: remember it
-                self.store.save_owner(task.alias, None, None, iso(now_utc()))
-            self._info(task.photo_ids, front=True)
-        else:
-            job = task.job
-            assert job is not None
-            self._info(sorted(job.photo_ids), front=True)
-            job.photo_ids.clear()
-
-    def _looked_up(self, task: _Task, user: UserMatch) -> None:
-        self.store.save_owner(task.alias, user.nsid, user.username, iso(now_utc()))
-        self._plan_owner(user.nsid, task.photo_ids, front=True)
-
-    def _page(self, task: _Task, page: PhotoPage) -> None:
-        job = task.job
-        assert job is not None
-        for status in page.photos:
-            if status.photo_id in self.unresolved:
-                self._record_listed(status, status.method)
-        job.photo_ids &= self.unresolved
-        if not job.photo_ids:
-            return
-        if job.search:
-            self._next_window(job, page)
-            return
-        if task.page == 1:
-            more = page.pages - 1
-            # One page was the whole listing (more == 0): fall through to getInfo below.
-            if 0 < more < len(job.photo_ids):
-                job.pages_left = more
-                for number in range(2, page.pages + 1):
-                    self._push(_Task("page", job=job, page=number), front=True)
-                return
-            self._info(sorted(job.photo_ids), front=True)
-            job.photo_ids.clear()
-            return
-        job.pages_left -= 1
-        if job.pages_left == 0:
-            # Listed in full: what it did not show needs its own getInfo.
-            self._info(sorted(job.photo_ids), front=True)
-            job.photo_ids.clear()
-
-    def _next_window(self, job: _Job, page: PhotoPage) -> None:
-        """After the first page of an upload-time window (oldest first): what it cannot hold
-        gets a getInfo, and the rest a new window starting at the earliest of them.
-
-        The page lists every public, safe photo uploaded up to its last photo's time, so a
-        manifest photo uploaded before that and not listed is restricted, private or deleted:
-        only getInfo can tell. Starting the next window at the earliest remaining photo skips
-        the photos in between that the manifest does not want; each window's first page holds
-        that photo, so every call settles at least one photo and none asks past the 4,000 cap.
-        """
-        remaining = job.photo_ids
-        listed_until = max((s.uploaded_at or 0 for s in page.photos), default=0)
-        if page.pages <= 1 or len(page.photos) < PER_PAGE:
-            missing, rest = set(remaining), set()
-        else:
-            # Strictly before: photos sharing the last second may continue on the next page.
-            missing = {p for p in remaining if job.uploaded[p] < listed_until}
-            rest = remaining - missing
-        self._info(sorted(missing), front=True)
-        if len(rest) <= 1 or min(job.uploaded[p] for p in rest) <= min(job.uploaded.values()):
-            # One photo costs one call either way; a window that would not move on could loop.
-            self._info(sorted(rest), front=True)
-        else:
-            window = _Job(job.nsid, rest, {p: job.uploaded[p] for p in rest}, search=True)
-            self._push(_Task("page", job=window, page=1), front=True)
-        job.photo_ids = set()
-
-    # -- recording ----------------------------------------------------------------------------
-
-    def _slug(self, licence_id: int | None) -> str:
-        if licence_id is None:
-            return UNKNOWN
-        licence = self.catalogue.by_flickr_id(licence_id)
-        if licence is None:
-            self.unknown_ids.add(licence_id)
-            return UNKNOWN
-        return licence.slug
-
-    def _record_listed(self, status: PhotoStatus, method: str) -> None:
+    def visible(self, status: PhotoStatus) -> None:
         record = status_record(status)
+        kept = self.stored_at.pop(status.photo_id, None)
+        if kept is not None:
+            record = replace(record, fetched_at=kept)
         self._add(record)
-        if record.status != STATUS_OK:
-            return
-        if self._needs_history(self.targets[status.photo_id], self._slug(status.licence_id)):
-            self._push(_Task("history", photo_id=status.photo_id), front=True)
 
-    def _record_not_public(self, photo_id: str, exc: NotVisible) -> None:
+    def not_public(self, photo_id: str, exc: NotVisible) -> None:
         self._add(not_public_record(photo_id, exc))
 
-    def _record_error(self, photo_id: str, exc: FlickrError) -> None:
+    def failed(self, photo_id: str, exc: FlickrError) -> None:
         self._add(error_record(photo_id, exc))
 
-    def _record_history(self, photo_id: str, entries: list[LicenceChange]) -> None:
+    def history(self, photo_id: str, entries: list[LicenceChange]) -> None:
+        assert self.catalogue is not None
         changes = hist.to_changes(entries, self.catalogue)
         self.histories[photo_id] = (hist.dumps(changes), iso(now_utc()))
         if len(self.histories) >= FLUSH_PHOTOS:
             self.flush()
 
+    def warning(self, text: str) -> None:
+        self.warnings.append(text)
+
+    def alias(self, alias: str, match: UserMatch | None) -> None:
+        if match is None:
+            self.store.save_owner(alias, None, None, iso(now_utc()))
+        else:
+            self.store.save_owner(alias, match.nsid, match.username, iso(now_utc()))
+
+    def listing(self, call: Call, page: PhotoPage) -> None:
+        entries = [dict(status.raw) for status in page.photos]
+        if call.window is None:
+            query = f"{GET_PUBLIC_PHOTOS} page={call.page}"
+        else:
+            order = "desc" if call.descending else "asc"
+            query = f"{SEARCH} {call.window[0]}..{call.window[1]} {order} page={call.page}"
+        self.pages.append(ListingPage(call.nsid, query, iso(now_utc()), entries))
+
     def _add(self, record: PhotoRecord) -> None:
-        self.unresolved.discard(record.photo_id)
         self.fetched.add(record.photo_id)
         self.buffer.append(record)
         if len(self.buffer) >= FLUSH_PHOTOS or time.monotonic() - self.last_flush > FLUSH_SECONDS:
@@ -418,44 +199,72 @@ class _Fetch:
         # Histories after their photos, so an UPDATE never misses its row.
         self.store.save_history(self.histories)
         self.histories = {}
+        self.store.save_listing_pages(self.pages)
+        self.pages = []
         self.last_flush = time.monotonic()
 
-    def _needs_history(self, target: Target, current: str) -> bool:
-        if self.options.history_for_collection and target.collected:
-            return True
-        return current != UNKNOWN and any(slug != current for slug in target.recorded)
 
-    # -- the loop -----------------------------------------------------------------------------
+def _call(client: FlickrApi, call: Call) -> Any:
+    """Make one planned call (in a worker thread)."""
+    if call.kind == INFO:
+        return client.photo_info(call.photo_id)
+    if call.kind == HISTORY:
+        return client.licence_history(call.photo_id)
+    if call.kind == LOOKUP:
+        return client.lookup_user(f"https://www.flickr.com/photos/{call.alias}/")
+    if call.window is not None:
+        return client.search_user_photos(
+            call.nsid,
+            call.page,
+            min_upload=call.window[0],
+            max_upload=call.window[1],
+            sort="date-posted-desc" if call.descending else "date-posted-asc",
+            per_page=PER_PAGE,
+        )
+    return client.public_photos(call.nsid, call.page, per_page=PER_PAGE)
 
-    def planned(self, in_flight: int) -> int:
-        return self.done_calls + in_flight + len(self.queue)
 
-    def run(self) -> None:
-        limit = max(1, self.options.workers) * 2
-        with ThreadPoolExecutor(max_workers=max(1, self.options.workers)) as pool:
-            pending: dict[Future[Any], _Task] = {}
-            try:
-                while self.queue or pending:
-                    while self.queue and len(pending) < limit:
-                        task = self.queue.popleft()
-                        if task.kind == "info" and task.photo_id not in self.unresolved:
-                            continue  # a listing found it meanwhile
-                        pending[pool.submit(self.call, task)] = task
-                    if not pending:
-                        continue
-                    done, _ = wait(pending, timeout=FLUSH_SECONDS, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        self.handle(pending.pop(future), future)
-                    if self.progress is not None:
-                        self.progress(self.done_calls, self.planned(len(pending)))
-                    if time.monotonic() - self.last_flush > FLUSH_SECONDS:
-                        self.flush()
-            except BaseException:
-                for future in pending:
-                    future.cancel()
-                raise
-            finally:
-                self.flush()
+def execute(
+    planner: FetchPlanner,
+    client: FlickrApi,
+    recorder: _Recorder,
+    *,
+    workers: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Make the planner's calls from `workers` threads until it has none left."""
+    workers = max(1, workers)
+    # No more calls decided than threads to make them: a call chosen early is chosen on old
+    # answers (owner discovery would list owners whose photos are already being asked for).
+    limit = workers
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: dict[Future[Any], Call] = {}
+        try:
+            while True:
+                while len(pending) < limit and (call := planner.next_call()) is not None:
+                    pending[pool.submit(_call, client, call)] = call
+                if not pending:
+                    break
+                done, _ = wait(pending, timeout=FLUSH_SECONDS, return_when=FIRST_COMPLETED)
+                for future in done:
+                    call = pending.pop(future)
+                    try:
+                        outcome: Any = future.result()
+                    except InvalidKey:
+                        raise
+                    except FlickrError as exc:
+                        outcome = exc
+                    planner.answer(call, outcome)
+                if progress is not None:
+                    progress(planner.done_calls, planner.estimate().calls)
+                if time.monotonic() - recorder.last_flush > FLUSH_SECONDS:
+                    recorder.flush()
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+        finally:
+            recorder.flush()
 
 
 def status_record(status: PhotoStatus) -> PhotoRecord:
@@ -479,13 +288,6 @@ def status_record(status: PhotoStatus) -> PhotoRecord:
         uploaded_at=status.uploaded_at,
         error=None if public else f"{status.method}: the answer says the photo is not public",
         evidence=json.dumps(status.raw, separators=(",", ":"), ensure_ascii=False),
-    )
-
-
-def mismatched_answer(photo_id: str, status: PhotoStatus) -> UnexpectedResponse:
-    """getInfo for `photo_id` answered about another photo."""
-    return UnexpectedResponse(
-        status.method, f"asked about photo {photo_id}, answered about photo {status.photo_id}"
     )
 
 
@@ -613,6 +415,102 @@ def _evidence_title(evidence: object) -> str | None:
     return title.strip()
 
 
+@dataclass
+class PreparedFetch:
+    """A fetch planned from the manifests and the state, before any call (`prepare_fetch`)."""
+
+    targets: list[Target]
+    planner: FetchPlanner
+    recorder: _Recorder
+    reused: int  # photos whose stored status is fresh
+
+    def estimate(self) -> PlanEstimate:
+        """The calls the plan needs (the one licence-table call included): exact when no
+        answer can change it, else what is expected before discovery refines it."""
+        estimate = self.planner.estimate()
+        return replace(estimate, calls=estimate.calls + (1 if self.targets else 0))
+
+
+def _pool_sample(
+    targets: Sequence[Target], stored: pd.DataFrame, stale: Sequence[Target]
+) -> list[tuple[str | None, int | None]]:
+    """Owners (None: not public) of photos without a manifest owner that an earlier or killed
+    run established by getInfo: the discovery sample it had gathered."""
+    if stored.empty:
+        return []
+    stale_ids = {t.photo_id for t in stale}
+    pool = {t.photo_id for t in targets if not t.owner_nsid and not t.owner_alias}
+    rows = stored.loc[
+        stored["photo_id"].isin(pool - stale_ids) & (stored["method"] == GET_INFO),
+        ["status", "owner_nsid", "uploaded_at"],
+    ]
+    return [
+        (nsid, None if pd.isna(uploaded) else int(uploaded))
+        if status == STATUS_OK and isinstance(nsid, str)
+        else (None, None)
+        for status, nsid, uploaded in zip(
+            rows["status"], rows["owner_nsid"], rows["uploaded_at"], strict=True
+        )
+    ]
+
+
+def _kept_listings(
+    store: StateStore, stale: Sequence[Target], cutoff: str, recorder: _Recorder
+) -> list[PhotoStatus]:
+    """Photos to fetch that a kept listing page shows: settled from it, at its time."""
+    entries = store.listed_entries([t.photo_id for t in stale], cutoff)
+    statuses = []
+    for fetched_at, entry in entries:
+        body = {"photos": {"page": 1, "pages": 1, "perpage": 1, "total": 1, "photo": [entry]}}
+        try:
+            (status,) = photo_page(body, GET_PUBLIC_PHOTOS).photos
+        except (UnexpectedResponse, ValueError):
+            continue  # a kept entry that no longer reads: ask Flickr instead
+        recorder.stored_at[status.photo_id] = fetched_at
+        statuses.append(status)
+    return statuses
+
+
+def prepare_fetch(
+    photos: pd.DataFrame,
+    store: StateStore,
+    *,
+    options: FetchOptions | None = None,
+    catalogue: LicenceCatalogue | None = None,
+    run_id: int | None = None,
+) -> PreparedFetch:
+    """Plan the fetch of every photo id in `photos` from the state alone (no call is made)."""
+    options = options or FetchOptions()
+    catalogue = catalogue or load_catalogue()
+    targets = build_targets(photos)
+    stored = store.load_photos([t.photo_id for t in targets])
+    stale, need_history = _stale_and_history(targets, stored, options, catalogue)
+    recorder = _Recorder(store, run_id)
+    recorder.catalogue = catalogue
+    cutoff = fresh_cutoff(options.max_age)
+    kept: list[PhotoStatus] = []
+    listed: set[str] = set()
+    sample: list[tuple[str | None, int | None]] = []
+    if not options.refresh:
+        kept = _kept_listings(store, stale, cutoff, recorder)
+        listed = store.listed_owners(cutoff)
+        sample = _pool_sample(targets, stored, stale)
+    planner = FetchPlanner(
+        targets,
+        stale,
+        recorder,
+        catalogue=catalogue,
+        need_history=need_history,
+        history_for_collection=options.history_for_collection,
+        known_aliases=store.load_owners(cutoff),
+        listed=listed,
+        sample=sample,
+        kept=kept,
+        seed=options.seed,
+    )
+    return PreparedFetch(targets, planner, recorder, len(targets) - len(stale))
+
+
 def fetch_status(
     photos: pd.DataFrame,
     client: FlickrApi,
@@ -622,43 +520,43 @@ def fetch_status(
     catalogue: LicenceCatalogue | None = None,
     progress: Callable[[int, int], None] | None = None,
     run_id: int | None = None,
+    prepared: PreparedFetch | None = None,
 ) -> FetchReport:
     """Establish the live status of every photo id in `photos`, using and filling `store`.
 
-    `progress(calls_done, calls_planned)` is called as answers arrive (the plan grows as
-    listings reveal what they hold). Raises `InvalidKey` at once on an invalid key, after
-    storing what was established; anything else a call raises ends as that photo's `error`.
+    `progress(calls_done, calls_planned)` is called as answers arrive (the plan changes as
+    listings and owner discovery reveal what they hold). Raises `InvalidKey` at once on an
+    invalid key, after storing what was established; anything else a call raises ends as that
+    photo's `error`. `prepared` is the plan `prepare_fetch` made for the same arguments.
     """
     options = options or FetchOptions()
     catalogue = catalogue or load_catalogue()
-    targets = build_targets(photos)
+    if prepared is None:
+        prepared = prepare_fetch(photos, store, options=options, catalogue=catalogue, run_id=run_id)
+    targets, planner, recorder = prepared.targets, prepared.planner, prepared.recorder
     ids = [t.photo_id for t in targets]
-    stored = store.load_photos(ids)
-    stale, need_history = _stale_and_history(targets, stored, options, catalogue)
-    fetch = _Fetch(client, store, targets, options, catalogue, progress, run_id)
     warnings = _check_licences(client, catalogue) if targets else []
-    fetch.plan(stale, need_history)
     if progress is not None:
-        progress(0, fetch.planned(0))
-    fetch.run()
+        progress(0, prepared.estimate().calls)
+    execute(planner, client, recorder, workers=options.workers, progress=progress)
     statuses = statuses_table(store.load_photos(ids), catalogue)
     missing = set(ids) - set(statuses["photo_id"])
     if missing:  # cannot happen unless the store lost rows; never let a photo pass silently
         raise RuntimeError(f"{len(missing)} photo(s) have no status after the fetch")
-    warnings.extend(fetch.warnings)
+    warnings.extend(recorder.warnings)
     if store.unsaved is not None:
         warnings.append(store.unsaved)
     warnings.extend(
         f"Flickr answered licence id {licence_id}, which the catalogue does not know: "
         "judged as unknown-licence"
-        for licence_id in sorted(fetch.unknown_ids)
+        for licence_id in sorted(planner.unknown_ids)
     )
     return FetchReport(
         statuses=statuses,
         api_calls=dict(sorted(client.calls_by_method().items())),
         photos=len(ids),
-        fetched=len(fetch.fetched),
-        reused=len(ids) - len(fetch.fetched),
+        fetched=len(recorder.fetched),
+        reused=len(ids) - len(recorder.fetched),
         unverified=int((statuses["status"] == STATUS_ERROR).sum()),
         warnings=warnings,
         status_as_of=None if statuses.empty else str(statuses["fetched_at"].min()),

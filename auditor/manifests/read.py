@@ -25,6 +25,7 @@ from auditor.errors import ManifestError
 from auditor.inputs import release
 from auditor.jsonstream import JsonProblem
 from auditor.licences import LicenceCatalogue
+from auditor.manifests.arrow_csv import iter_delimited_arrow
 from auditor.manifests.coco import looks_like_coco, read_coco
 from auditor.manifests.columns import ColumnOptions
 from auditor.manifests.ffhq import looks_like_ffhq, read_ffhq
@@ -40,6 +41,7 @@ from auditor.manifests.openverse import read_openverse
 from auditor.manifests.raw import RawManifest, hand_on_pieces
 from auditor.manifests.source import PARQUET_MAGIC, head_bytes, load_json_document, loads_line
 from auditor.manifests.tabular import (
+    iter_parquet,
     json_records,
     read_delimited,
     read_json_records,
@@ -218,6 +220,16 @@ def iter_manifest(
     columns = columns or ColumnOptions()
     try:
         chosen, sniff, document = _choose_format(path, fmt, columns)
+        if chosen == "parquet":
+            yield from iter_parquet(path, columns, chunk_rows)
+            return
+        if chosen in ("csv", "tsv"):
+            comma = ";" if delimiter_of(sniff.first_line) == ";" else ","
+            delimiter = comma if chosen == "csv" else "\t"
+            pieces = iter_delimited_arrow(path, chosen, columns, delimiter, chunk_rows)
+            if pieces is not None:
+                yield from pieces
+                return
         if chosen != "yfcc100m":
             yield from _in_pieces(lambda: _read(path, chosen, sniff, document, columns), chunk_rows)
             return

@@ -14,12 +14,16 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
+import pyarrow as pa
+
 from auditor.errors import ManifestError
+from auditor.inputs import is_stream
 from auditor.jsonstream import JsonProblem, value_list
 from auditor.limits import current, raise_hint, shown
 from auditor.manifests.columns import ID_COLUMN_NAMES, ColumnOptions, locate_columns
 from auditor.manifests.flickr_ids import parse_flickr_ref
-from auditor.manifests.raw import RawManifest
+from auditor.manifests.raw import RAW_FIELDS, RawManifest
 from auditor.manifests.source import iter_lines, load_json_document, loads_line
 
 _RECORD_SAMPLE = 100  # records looked at to learn the keys of JSON Lines / JSON arrays
@@ -85,12 +89,8 @@ def _has_photo_id(value: object) -> bool:
     return parse_flickr_ref(value).photo_id is not None
 
 
-def _fill(
-    raw: RawManifest,
-    located: Mapping[str, Sequence[Any]],
-    rows: Iterator[tuple[int, Any]],
-) -> None:
-    """Copy each row's located cells into the raw manifest's fields."""
+def _plan(located: Mapping[str, Sequence[Any]]) -> list[tuple[str, Any]]:
+    """`(raw field, column key)` pairs: where each field of a row comes from."""
     plan: list[tuple[str, Any]] = []
     for role, keys in located.items():
         if role == "url":
@@ -104,6 +104,16 @@ def _fill(
                 plan.append(("licence_alt", keys[1]))
         else:
             plan.append((role, keys[0]))
+    return plan
+
+
+def _fill(
+    raw: RawManifest,
+    located: Mapping[str, Sequence[Any]],
+    rows: Iterator[tuple[int, Any]],
+) -> None:
+    """Copy each row's located cells into the raw manifest's fields."""
+    plan = _plan(located)
     for source_row, row in rows:
         if isinstance(row, _BadRow):
             raw.add(source_row, notes=row.problem)
@@ -314,10 +324,12 @@ def _one_line(error: Exception) -> str:
     return " ".join(str(error).split()) or type(error).__name__
 
 
-def read_parquet(path: Path, options: ColumnOptions) -> RawManifest:
-    """Read Parquet in record batches, loading only the columns the photo table needs."""
+def _open_parquet(path: Path, options: ColumnOptions) -> tuple[Any, list[tuple[str, Any]]]:
+    """The Parquet file and the plan of which column fills which field."""
     import pyarrow.parquet as pq  # heavy import: only when a Parquet manifest is read
 
+    if is_stream(path):
+        raise ManifestError(path, "is Parquet through a pipe; Parquet is read from a file, save it")
     try:
         parquet = pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises several unrelated types for corrupt files
@@ -327,21 +339,67 @@ def read_parquet(path: Path, options: ColumnOptions) -> RawManifest:
     header = list(parquet.schema_arrow.names)
     if options.positional():
         raise ManifestError(path, "Parquet columns have names; give column names, not positions")
-    raw = RawManifest(path, "parquet")
     located_idx = locate_columns(header, options, path)
     located = {role: [header[i] for i in positions] for role, positions in located_idx.items()}
-    _require_id_column(raw, header, located, [])
-    wanted = sorted({name for names in located.values() for name in names})
+    _require_id_column(RawManifest(path, "parquet"), header, located, [])
+    return parquet, _plan(located)
+
+
+def _column_values(array: pa.Array) -> Any:
+    """A Parquet column as the photo table takes it: strings and integers stay Arrow arrays
+    (normalised column-wise); other types become Python values, as a row reader gives them."""
+    if pa.types.is_dictionary(array.type):
+        array = array.dictionary_decode()
+    kind = array.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_integer(kind):
+        return array
+    return array.to_pylist()
+
+
+def _parquet_piece(
+    path: Path, columns: Mapping[str, pa.Array], plan: list[tuple[str, Any]], first_row: int
+) -> RawManifest:
+    rows = len(next(iter(columns.values())))
+    raw = RawManifest(path, "parquet")
+    fields: dict[str, Any] = {name: pa.nulls(rows, pa.string()) for name in RAW_FIELDS}
+    fields["source_row"] = np.arange(first_row, first_row + rows, dtype=np.int64)
+    for target, name in plan:
+        fields[target] = _column_values(columns[name])
+    raw.columns = fields
+    return raw
+
+
+def iter_parquet(path: Path, options: ColumnOptions, chunk_rows: int) -> Iterator[RawManifest]:
+    """Read Parquet in record batches of `chunk_rows` rows, column-wise, loading only the
+    columns the photo table needs; `source_row` is the record number."""
+    parquet, plan = _open_parquet(path, options)
+    wanted = sorted({name for _, name in plan})
     row = 1
     try:
-        for batch in parquet.iter_batches(columns=wanted, batch_size=65536):
-            table = batch.to_pydict()
-            count = batch.num_rows
-            rows = ((row + i, {name: table[name][i] for name in wanted}) for i in range(count))
-            _fill(raw, located, rows)
-            row += count
+        for batch in parquet.iter_batches(columns=wanted, batch_size=chunk_rows):
+            columns = {name: batch.column(name) for name in wanted}
+            piece = _parquet_piece(path, columns, plan, row)
+            row += batch.num_rows
+            yield piece
+    except ManifestError:
+        raise
     except Exception as exc:
         raise ManifestError(
             path, f"Parquet data cannot be read ({_one_line(exc)}); re-export it"
         ) from None
-    return raw
+    if row == 1:  # no rows at all: one empty piece, so the file is still reported
+        yield _parquet_piece(path, {name: pa.array([], pa.string()) for name in wanted}, plan, 1)
+
+
+def read_parquet(path: Path, options: ColumnOptions) -> RawManifest:
+    """Read a whole Parquet file (see `iter_parquet` for bounded memory)."""
+    parquet, plan = _open_parquet(path, options)
+    wanted = sorted({name for _, name in plan})
+    try:
+        table = parquet.read(columns=wanted)
+    except Exception as exc:
+        raise ManifestError(
+            path, f"Parquet data cannot be read ({_one_line(exc)}); re-export it"
+        ) from None
+    columns = {name: table.column(name).combine_chunks() for name in wanted}
+    return _parquet_piece(path, columns, plan, 1)

@@ -3,15 +3,19 @@ few calls (listings where they pay, getInfo where they do not), resumable, fault
 
 from __future__ import annotations
 
+import bisect
+import random
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from flickr_standin import VALID_KEY, Faults, FlickrStandIn, Owner, Photo, World
+from planner_world import RecordingBucket
 
 from auditor.fetch import FetchOptions, fetch_status, with_live_status
-from auditor.flickr import FlickrClient, InvalidKey, TokenBucket
+from auditor.flickr import FlickrClient, InvalidKey, PhotoStatus, TokenBucket
 from auditor.manifests.read import read_manifests
 from auditor.state import StateStore
 
@@ -265,3 +269,159 @@ def test_a_state_file_that_fills_up_mid_run_loses_no_answer(
     pd.testing.assert_frame_equal(
         statuses.loc[expected.index, columns], expected[columns], check_dtype=False
     )
+
+
+# -- manifests that name no owner: owner discovery over HTTP ----------------------------------
+
+
+def heavy_world(seed: int, owners: int = 120, photos: int = 1612) -> tuple[World, list[str], int]:
+    """`photos` manifest photos from `owners` owners with heavy-tailed (lognormal) shares, of a
+    manifest that names no owner; each owner has more public photos than the manifest takes,
+    and 5% of the manifest's are restricted, private or deleted. Returns the world, the
+    manifest's ids, and issue 14's lower bound for them: the sum over owners of
+    min(n, 1 + listing pages + photos no listing shows)."""
+    rng = random.Random(seed)
+    weights = [rng.lognormvariate(0.0, 1.5) for _ in range(owners)]
+    shares = [1 + int((photos - owners) * w / sum(weights)) for w in weights]
+    world = World()
+    manifest: list[str] = []
+    bound = 0
+    next_id = 800_000
+    for index, share in enumerate(shares):
+        owner = world.add_owner(Owner(f"{7_000_000 + index}@N07", f"owner{index}"))
+        public = share * 3 + rng.randrange(50)
+        their = world.add_owner_photos(owner, public, start_id=next_id, start_time=T0)
+        next_id += public
+        chosen = rng.sample(their, share)
+        for photo in chosen:
+            if rng.random() < 0.05:
+                kind = rng.randrange(3)
+                photo.safety_level = 2 if kind == 0 else 0
+                photo.public = kind != 1
+                photo.deleted = kind == 2
+        listable = sum(p.public and not p.deleted and p.safety_level == 0 for p in their)
+        missing = sum(not (p.public and not p.deleted and p.safety_level == 0) for p in chosen)
+        bound += min(share, 1 + -(-listable // 500) + missing)
+        manifest.extend(p.photo_id for p in chosen)
+    rng.shuffle(manifest)
+    return world, manifest, bound
+
+
+def url_list(path: Path, ids: list[str]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"https://www.flickr.com/photo.gne?id={p}\n" for p in ids))
+    return path
+
+
+def assert_as_the_world_says(world: World, statuses: pd.DataFrame) -> None:
+    for photo_id, row in statuses.iterrows():
+        photo = world.photos[str(photo_id)]
+        if photo.public and not photo.deleted:
+            assert row["visibility"] == "public", photo_id
+            assert row["owner_nsid"] == photo.owner, photo_id
+            assert row["licence"] == "cc-by-2.0", photo_id
+        else:
+            assert row["visibility"] == "not-public", photo_id
+
+
+def test_an_owner_less_url_list_is_settled_within_the_bound_and_the_rate(
+    tmp_path: Path, flickr_standin: Standin
+) -> None:
+    world, ids, bound = heavy_world(1)
+    standin = flickr_standin(world)
+    photos = read_manifests([url_list(tmp_path / "urls.txt", ids)]).photos
+    bucket = RecordingBucket(360_000)  # 100 calls a second
+    client = FlickrClient(VALID_KEY, api_url=standin.url, limiter=bucket, backoff=(0.001, 0.01))
+    with client, StateStore(tmp_path / "s.sqlite") as store:
+        report = fetch_status(photos, client, store)
+    statuses = report.statuses.set_index("photo_id")
+    assert len(statuses) == len(ids) and report.unverified == 0
+    assert_as_the_world_says(world, statuses)
+    calls = sum(report.api_calls.values()) - 1  # the licence table
+    assert report.api_calls["flickr.people.getPublicPhotos"] >= 10
+    assert calls <= 1.35 * bound, (calls, bound, report.api_calls)
+    assert calls < len(ids) / 3
+    # No window of one second ever saw more starts than the limit allows there.
+    starts = sorted(bucket.starts)
+    most = max(bisect.bisect_left(starts, t + 1.0) - i for i, t in enumerate(starts))
+    assert most <= 100, f"{most} calls started within one second; the limit allows 100"
+
+
+def test_transient_faults_do_not_change_an_owner_less_audit(
+    tmp_path: Path, flickr_standin: Standin
+) -> None:
+    world, ids, _ = heavy_world(2)
+    faults = Faults(rate=0.15, seed=11, retry_after=0)
+    standin = flickr_standin(world, faults=faults)
+    photos = read_manifests([url_list(tmp_path / "urls.txt", ids)]).photos
+    with client_for(standin) as client, StateStore(tmp_path / "s.sqlite") as store:
+        report = fetch_status(photos, client, store)
+    assert report.unverified == 0
+    assert_as_the_world_says(world, report.statuses.set_index("photo_id"))
+
+
+def test_another_manifest_reuses_the_listings_kept_in_the_state(
+    tmp_path: Path, flickr_standin: Standin
+) -> None:
+    """The first manifest's owners were listed; a second manifest of other photos of theirs
+    is settled from the kept pages: only photos no listing shows are asked for."""
+    world, ids, _ = heavy_world(3)
+    standin = flickr_standin(world)
+    state = tmp_path / "s.sqlite"
+    photos = read_manifests([url_list(tmp_path / "a.txt", ids)]).photos
+    with client_for(standin) as client, StateStore(state) as store:
+        first = fetch_status(photos, client, store)
+    assert first.api_calls["flickr.people.getPublicPhotos"] >= 1
+    with sqlite3.connect(state) as db:
+        shown = [str(row[0]) for row in db.execute("SELECT photo_id FROM listed_photos")]
+    others = [p for p in shown if p not in set(ids)][:300]
+    assert len(others) == 300
+    others.append(ids[0])  # a photo the first run settled: fresh in the state
+    photos = read_manifests([url_list(tmp_path / "b.txt", others)]).photos
+    before = standin.calls()
+    with client_for(standin) as client, StateStore(state) as store:
+        second = fetch_status(photos, client, store)
+    made = standin.calls() - before
+    statuses = second.statuses.set_index("photo_id")
+    assert_as_the_world_says(world, statuses)
+    assert dict(made) == {"flickr.photos.licenses.getInfo": 1}, made
+    assert (statuses["fetched_at"] <= first.statuses["fetched_at"].max()).all()
+
+
+def test_a_resumed_owner_less_fetch_lists_nothing_twice(
+    tmp_path: Path, flickr_standin: Standin
+) -> None:
+    """Interrupted half-way, then started again: the kept sample and listings carry over, so no
+    listing page is fetched twice, and the statuses are those of one uninterrupted run."""
+    world, ids, _ = heavy_world(4)
+    standin = flickr_standin(world)
+    photos = read_manifests([url_list(tmp_path / "urls.txt", ids)]).photos
+    state = tmp_path / "s.sqlite"
+
+    class Interrupting(FlickrClient):
+        calls = 0
+
+        def photo_info(self, photo_id: str) -> PhotoStatus:
+            Interrupting.calls += 1
+            if Interrupting.calls == 120:
+                raise KeyboardInterrupt
+            return super().photo_info(photo_id)
+
+    client = Interrupting(
+        VALID_KEY, api_url=standin.url, limiter=TokenBucket(3_600_000), backoff=(0.001, 0.01)
+    )
+    with client, StateStore(state) as store, pytest.raises(KeyboardInterrupt):
+        fetch_status(photos, client, store)
+    with StateStore(state) as store:
+        kept = len(store.load_photos())
+    assert 0 < kept < len(ids)
+    with client_for(standin) as client, StateStore(state) as store:
+        report = fetch_status(photos, client, store)
+    assert report.reused >= kept - 10
+    assert_as_the_world_says(world, report.statuses.set_index("photo_id"))
+    pages = [
+        (params["user_id"], params["page"])
+        for params in standin.requests
+        if params.get("method") == "flickr.people.getPublicPhotos"
+    ]
+    assert pages and len(pages) == len(set(pages)), pages

@@ -426,8 +426,8 @@ def test_streamed_document_comes_in_pieces(tmp_path: Path, small_whole_json: Non
 def test_stopping_early_stops_the_reader(tmp_path: Path) -> None:
     from auditor.manifests.read import iter_manifest
 
-    path = tmp_path / "ids.csv"
-    path.write_bytes(_csv_rows(5000))
+    path = tmp_path / "ids.jsonl"
+    path.write_bytes(PIPED["jsonl"][0])  # read row by row, in a thread
     pieces = iter_manifest(path, chunk_rows=100)
     assert next(pieces).rows == 100
     pieces.close()  # the reader thread ends, the file is closed (no ResourceWarning)

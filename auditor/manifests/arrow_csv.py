@@ -1,0 +1,227 @@
+"""Generic CSV and TSV read by Arrow's streaming CSV reader, column-wise, in pieces.
+
+The row-by-row reader (`auditor.manifests.tabular.read_delimited`, Python's csv module) is
+exact but slow; this gives the same rows, column by column, for the files Arrow reads the same
+way. Line numbers stay exact: every physical line after the header is a row to Arrow
+(`ignore_empty_lines=False`, no newlines in values), blank lines are dropped as the row reader
+drops them, and a line with the wrong number of fields is parsed by Python's csv module (as the
+row reader would) and kept in its place.
+
+`iter_delimited_arrow` says None, before reading anything, for what it leaves to the row
+reader: a pipe (it is sniffed once and read once), positional column options (whose header
+guessing reads rows), a header spanning lines, and a file with a quoted field spanning lines
+(found by a vectorised scan counting quotes per line).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+
+from auditor.errors import ManifestError
+from auditor.inputs import is_stream
+from auditor.manifests.columns import ColumnOptions, locate_columns
+from auditor.manifests.raw import RAW_FIELDS, RawManifest
+from auditor.manifests.source import iter_lines, open_binary
+from auditor.manifests.tabular import (
+    _plan,
+    _refuse_duplicate_columns,
+    _require_id_column,
+    header_and_records,
+)
+
+BLOCK_SIZE = 1 << 20
+_STR = pa.string()
+_QUOTE = ord('"')
+_NEWLINE = ord("\n")
+
+
+def quoted_newline(path: Path) -> bool:
+    """True when a quoted field of the file spans lines: some line holds an odd number of
+    quote characters (a doubled quote inside a field counts two)."""
+    odd = False  # the lines so far end inside quotes
+    with open_binary(path, lines=True) as stream:
+        while block := stream.read(BLOCK_SIZE):
+            if b'"' not in block:
+                continue
+            data = np.frombuffer(block, dtype=np.uint8)
+            quotes = np.cumsum(data == _QUOTE)
+            ends = np.flatnonzero(data == _NEWLINE)
+            if len(ends):
+                per_line = np.diff(quotes[ends], prepend=0) + (1 if odd else 0)
+                if (per_line % 2).any():
+                    return True
+                odd = bool((int(quotes[-1]) - int(quotes[ends[-1]])) % 2)
+            else:
+                odd ^= bool(int(quotes[-1]) % 2)
+    return False
+
+
+def _header_line(path: Path, line: int) -> bytes | None:
+    for number, text in enumerate(iter_lines(path), start=1):
+        if number == line:
+            return text.encode("utf-8")
+    return None
+
+
+def iter_delimited_arrow(
+    path: Path, fmt: str, options: ColumnOptions, delimiter: str, chunk_rows: int
+) -> Iterator[RawManifest] | None:
+    """The file's rows in pieces of about `chunk_rows`, or None when the row reader must read
+    it (see the module docstring)."""
+    if is_stream(path) or options.positional():
+        return None
+    (header_at, header), records = header_and_records(path, delimiter)
+    del records  # (its file is closed as it goes)
+    text = _header_line(path, header_at)
+    if text is None or text.count(b'"') % 2 or quoted_newline(path):
+        return None
+    _refuse_duplicate_columns(path, header, header_at)
+    located = locate_columns(header, options, path)
+    _require_id_column(RawManifest(path, fmt), header, located, header, line=header_at)
+    names = [f"c{i}" for i in range(len(header))]
+    bad: list[tuple[int, str]] = []  # (line, text) of lines with the wrong number of fields
+
+    def invalid(row: pa_csv.InvalidRow) -> str:
+        bad.append((int(row.number), str(row.text)))
+        return "skip"
+
+    stream = open_binary(path, lines=True)
+    try:
+        reader = pa_csv.open_csv(
+            stream,
+            read_options=pa_csv.ReadOptions(
+                column_names=names, skip_rows=header_at, use_threads=False, block_size=BLOCK_SIZE
+            ),
+            parse_options=pa_csv.ParseOptions(
+                delimiter=delimiter,
+                quote_char='"',
+                double_quote=True,
+                newlines_in_values=False,
+                ignore_empty_lines=False,
+                invalid_row_handler=invalid,
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, _STR), strings_can_be_null=False
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        stream.close()
+        if "skip initial" in str(exc):  # lines before the data longer than a block
+            return None
+        raise _unreadable(path, exc) from exc
+    except BaseException:
+        stream.close()
+        raise
+    return _pieces(path, fmt, stream, reader, header_at, _plan(located), bad, delimiter, chunk_rows)
+
+
+def _pieces(
+    path: Path,
+    fmt: str,
+    stream: BinaryIO,
+    reader: pa_csv.CSVStreamingReader,
+    header_at: int,
+    plan: list[tuple[str, Any]],
+    bad: list[tuple[int, str]],
+    delimiter: str,
+    chunk_rows: int,
+) -> Iterator[RawManifest]:
+    try:
+        next_line = header_at + 1
+        pending: list[pa.RecordBatch] = []
+        rows = 0
+        yielded = False
+        for batch in _batches(reader, path):
+            pending.append(batch)
+            rows += batch.num_rows
+            if rows >= chunk_rows:
+                piece, next_line = _piece(path, fmt, pending, plan, next_line, bad, delimiter)
+                pending, rows = [], 0
+                yielded = True
+                yield piece
+        if pending or bad or not yielded:
+            yield _piece(path, fmt, pending, plan, next_line, bad, delimiter, final=True)[0]
+    finally:
+        stream.close()
+
+
+def _batches(reader: pa_csv.CSVStreamingReader, path: Path) -> Iterator[pa.RecordBatch]:
+    try:
+        yield from reader
+    except pa.ArrowInvalid as exc:
+        raise _unreadable(path, exc) from exc
+
+
+def _unreadable(path: Path, exc: pa.ArrowInvalid) -> ManifestError:
+    if "UTF8" in str(exc) or "UTF-8" in str(exc):
+        for _ in iter_lines(path):  # raises ManifestError naming the line of the bad byte
+            pass
+    return ManifestError(path, f"cannot be read as CSV ({' '.join(str(exc).split())})")
+
+
+def _piece(
+    path: Path,
+    fmt: str,
+    batches: list[pa.RecordBatch],
+    plan: list[tuple[str, Any]],
+    next_line: int,
+    bad: list[tuple[int, str]],
+    delimiter: str,
+    final: bool = False,
+) -> tuple[RawManifest, int]:
+    """A piece from parsed batches plus the lines among them Arrow could not take, and the
+    line after it."""
+    table = pa.Table.from_batches(batches) if batches else None
+    count = table.num_rows if table is not None else 0
+    # The lines these rows came from: the next `count` line numbers that were not bad lines.
+    ahead = sorted(number for number, _ in bad if number >= next_line)
+    span = np.arange(next_line, next_line + count + len(ahead))
+    lines = span[~np.isin(span, ahead)][:count]
+    end = int(lines[-1]) + 1 if count else next_line
+    mine = [(n, t) for n, t in bad if next_line <= n < end or (final and n >= next_line)]
+    for item in mine:
+        bad.remove(item)
+    columns: dict[str, pa.Array] = {}
+    keep = np.ones(count, dtype=bool)
+    if table is not None:
+        columns = {name: table.column(name).combine_chunks() for name in table.column_names}
+        blank = None
+        for array in columns.values():
+            empty = pc.equal(pc.utf8_trim_whitespace(array), "")
+            blank = empty if blank is None else pc.and_(blank, empty)
+        if blank is not None and pc.any(blank).as_py():
+            keep = ~blank.to_numpy(zero_copy_only=False)
+    extra: list[tuple[int, list[str]]] = []
+    for number, text in mine:  # parsed as the row reader parses them; blank ones dropped
+        cells = next(csv.reader([text], delimiter=delimiter, strict=False), [])
+        if cells and any(cell.strip() for cell in cells):
+            extra.append((number, cells))
+    raw = RawManifest(path, fmt)
+    kept = int(keep.sum())
+    take = pa.array(np.flatnonzero(keep)) if kept < count else None
+    fields: dict[str, Any] = {}
+    for target, key in plan:
+        array = columns[f"c{key}"] if table is not None else pa.array([], _STR)
+        fields[target] = array.take(take) if take is not None else array
+    source_rows = lines[keep]
+    if extra:
+        numbers = np.array([number for number, _ in extra], dtype=np.int64)
+        order = np.argsort(np.concatenate([source_rows, numbers]), kind="stable")
+        for target, key in plan:
+            tail = pa.array([cells[key] if key < len(cells) else None for _, cells in extra], _STR)
+            fields[target] = pa.concat_arrays([fields[target], tail]).take(pa.array(order))
+        source_rows = np.concatenate([source_rows, numbers])[order]
+    rows = len(source_rows)
+    raw.columns = {
+        name: source_rows if name == "source_row" else fields.get(name, pa.nulls(rows, _STR))
+        for name in RAW_FIELDS
+    }
+    return raw, end
