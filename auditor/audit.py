@@ -29,7 +29,14 @@ from auditor import __version__
 from auditor.engine import Policy, evaluate, load_policy
 from auditor.engine.evaluate import annotate
 from auditor.errors import AuditorError
-from auditor.fetch import FetchOptions, FetchReport, fetch_status, with_live_status
+from auditor.fetch import (
+    FetchOptions,
+    FetchReport,
+    describe_plan,
+    fetch_status,
+    prepare_fetch,
+    with_live_status,
+)
 from auditor.flickr import FlickrClient, InvalidKey, TokenBucket
 from auditor.licences import load_catalogue
 from auditor.manifests.columns import ColumnOptions
@@ -85,6 +92,8 @@ class AuditProgress:
     rows: Callable[[int, int, int], None] | None = None
     # Live, as answers arrive: Flickr calls done, calls planned so far.
     flickr: Callable[[int, int], None] | None = None
+    # Live, before the first call: the plan in one line (photos, calls, time at the rate).
+    plan: Callable[[str], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -168,9 +177,11 @@ def fetch_live(
     settings: LiveSettings,
     manifests: Sequence[str],
     progress: Callable[[int, int], None] | None = None,
+    plan: Callable[[str], None] | None = None,
 ) -> FetchReport:
     """Fetch the live status of the photos (a photo table); `AuditorError` on an invalid key.
-    The run is logged in the state store, with its outcome."""
+    The run is logged in the state store, with its outcome; `plan` gets the plan's line
+    (`fetch.describe_plan`) before the first call."""
     import pandas as pd
 
     assert isinstance(photos, pd.DataFrame)
@@ -183,10 +194,23 @@ def fetch_live(
             refresh=settings.refresh,
             history_for_collection=policy.needs_licence_at_collection,
         )
+        prepared = prepare_fetch(photos, store, options=fetch, run_id=run_id)
+        if plan is not None:
+            plan(
+                describe_plan(
+                    prepared.estimate(), reused=prepared.reused, per_hour=settings.rate_limit
+                )
+            )
         outcome = "interrupted"
         try:
             report = fetch_status(
-                photos, client, store, options=fetch, progress=progress, run_id=run_id
+                photos,
+                client,
+                store,
+                options=fetch,
+                progress=progress,
+                run_id=run_id,
+                prepared=prepared,
             )
             outcome = "ok"
         except InvalidKey:
@@ -332,6 +356,7 @@ def run_audit(
                     options.live,
                     [str(path) for path in paths],
                     progress=progress.flickr,
+                    plan=progress.plan,
                 )
                 photos = with_live_status(photos, live.statuses)
             catalogue = load_catalogue()

@@ -461,6 +461,31 @@ class _Progress:
             self._bar = None
 
 
+def plan_line(photos: Any, policy: Any, options: LiveOptions) -> str:
+    """The live audit's plan, from the manifests and the state alone (no call, no key); a
+    state file that does not exist yet is not created."""
+    from auditor.fetch import describe_plan, prepare_fetch
+    from auditor.state import StateStore
+
+    state = options.state if options.state.exists() else Path(":memory:")
+    with StateStore(state) as store:
+        prepared = prepare_fetch(photos, store, options=_fetch_options(policy, options))
+        return describe_plan(
+            prepared.estimate(), reused=prepared.reused, per_hour=options.rate_limit
+        )
+
+
+def _fetch_options(policy: Any, options: LiveOptions) -> Any:
+    """The fetch options of a command's live options (`auditor.fetch.FetchOptions`)."""
+    from auditor.fetch import FetchOptions
+
+    return FetchOptions(
+        max_age=options.max_age,
+        refresh=options.refresh,
+        history_for_collection=policy.needs_licence_at_collection,
+    )
+
+
 def _live_lines(result: AuditResult, state: Path) -> list[str]:
     report = result.live
     if report is None:
@@ -569,6 +594,13 @@ def _failing(counts: Mapping[str, int], fail_on: str) -> int:
     metavar="PATH",
     help="Write the attribution of every kept photo whose licence requires credit: .csv or .md.",
 )
+@click.option(
+    "--plan",
+    "plan_only",
+    is_flag=True,
+    help="Print the live audit's plan (photos to check, Flickr calls, time at --rate-limit) "
+    "and exit, without asking Flickr anything.",
+)
 @_manifest_format
 @_column_options
 @_live_options
@@ -584,6 +616,7 @@ def audit(
     baseline: Path | None,
     clean_manifest: Path | None,
     credits_path: Path | None,
+    plan_only: bool,
     fmt: str | None,
     columns: ColumnOptions,
     live_options: LiveOptions,
@@ -603,8 +636,21 @@ def audit(
     from auditor.audit import AuditOptions, AuditProgress, run_audit
     from auditor.report.text import summary_lines
 
+    if plan_only:
+        from auditor.engine import load_policy
+        from auditor.manifests.hosts import split_other_hosts
+        from auditor.manifests.read import read_manifests
+        from auditor.manifests.shards import expand_shards
+        from auditor.resources import example_manifest
+
+        manifests = expand_shards(files) or [example_manifest()]
+        table = read_manifests(manifests, fmt=fmt, columns=columns)
+        photos, _ = split_other_hosts(table.photos)
+        click.echo(plan_line(photos, load_policy(policy), live_options), err=True)
+        return EXIT_OK
     key = None if offline else api_key(live_options)
     progress = _Progress()
+    plans: list[str] = []  # the live fetch's plan: printed after the answer, as fetch lines are
     options = AuditOptions(
         out_dir=output_dir,
         formats=formats,
@@ -615,7 +661,7 @@ def audit(
         clean_manifest=clean_manifest,
         credits=credits_path,
         live=None if key is None else live_settings(key, live_options),
-        progress=AuditProgress(rows=progress.rows, flickr=progress.flickr),
+        progress=AuditProgress(rows=progress.rows, flickr=progress.flickr, plan=plans.append),
         # What the command itself reads and writes, checked with the run's own paths.
         extra_inputs=tuple(p for p in (live_options.api_key_file,) if p is not None),
         extra_outputs=tuple(
@@ -631,7 +677,7 @@ def audit(
     reason = None if key is not None else ("--offline" if offline else "no FLICKR_API_KEY")
     lines = summary_lines(result.document, offline_reason=reason)
     # The answer first; then what was read and fetched, and the rest of the summary.
-    lines[1:1] = [*_file_lines(result.files), *_live_lines(result, live_options.state)]
+    lines[1:1] = [*_file_lines(result.files), *plans, *_live_lines(result, live_options.state)]
     for line in lines:
         click.echo(line, err=True)
     names = ", ".join(path.name for path in result.written)
@@ -688,8 +734,9 @@ def owner(
 
     WHO is a Flickr NSID (12345678@N01), a path alias, a username, or a profile or photostream
     URL. With a Flickr API key, WHO is resolved on Flickr and the owner's public photos are
-    listed and matched by photo id in every manifest (COCO included); without one, or with
-    --offline, rows are matched on the manifests' owner fields only.
+    listed and matched by photo id in every manifest (COCO included), through --state (a re-run
+    within --max-age asks Flickr nothing); without one, or with --offline, rows are matched on
+    the manifests' owner fields only.
     """
     import pandas as pd
 
@@ -705,9 +752,10 @@ def owner(
         write_exposure,
     )
     from auditor.exposure import summary_lines as exposure_summary_lines
+    from auditor.exposure.resolve import KeptUserApi
     from auditor.flickr import InvalidKey
     from auditor.manifests.read import read_manifests
-    from auditor.state import StateStore
+    from auditor.state import StateStore, fresh_cutoff, iso, now_utc
 
     parsed = parse_who(who)
     chosen = load_policy(policy)
@@ -723,11 +771,26 @@ def owner(
         exposure = find_offline(photos, offline_identities(parsed))
     else:
         with flickr_client(key, live_options) as client, StateStore(live_options.state) as store:
+            run_id = store.start_run(
+                api_url=live_settings(key, live_options).api_url,
+                manifests=[str(path) for path in files],
+                policy=chosen.id,
+                photos=len(photos),
+            )
+            fetch = _fetch_options(chosen, live_options)
+            since = fresh_cutoff(fetch.max_age) if not fetch.refresh else iso(now_utc())
+            outcome = "interrupted"
             try:
-                identities = resolve_identities(parsed, client)
-                exposure = find_live(photos, identities, client, store)
+                identities = resolve_identities(parsed, KeptUserApi(client, store, since))
+                exposure = find_live(
+                    photos, identities, client, store, options=fetch, run_id=run_id
+                )
+                outcome = "ok"
             except InvalidKey:
+                outcome = "invalid key"
                 raise invalid_key(live_options) from None
+            finally:
+                store.finish_run(run_id, outcome=outcome, api_calls=client.calls_by_method())
     live = exposure.live and not exposure.rows.empty
     grounds = evaluate(exposure.rows, chosen, live=live) if not exposure.rows.empty else None
     document = exposure_document(

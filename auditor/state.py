@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -84,6 +85,12 @@ CREATE TABLE IF NOT EXISTS listed_photos (
     photo_id INTEGER PRIMARY KEY,
     nsid TEXT NOT NULL,
     query TEXT NOT NULL
+);
+-- Other answers kept for --max-age (who a username, alias or NSID is), by the question asked.
+CREATE TABLE IF NOT EXISTS answers (
+    question TEXT PRIMARY KEY,
+    answer TEXT NOT NULL,
+    fetched_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS runs (
     run_id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -183,12 +190,7 @@ class StateStore:
             # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE in `transaction`).
             self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
             self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA synchronous = NORMAL")
-            # executescript commits on its own; every statement is idempotent (IF NOT EXISTS).
-            self._db.executescript(_SCHEMA)
-            with self.transaction():
-                self._check_version()
+            _retry_locked(self._set_up)
         except sqlite3.DatabaseError as exc:
             raise StateError(
                 f"{self.path}: cannot be used as the state file ({exc}); "
@@ -199,6 +201,14 @@ class StateStore:
                 f"{self.path}: cannot create the state file ({exc.strerror}); "
                 "give a writable path with --state"
             ) from None
+
+    def _set_up(self) -> None:
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA synchronous = NORMAL")
+        # executescript commits on its own; every statement is idempotent (IF NOT EXISTS).
+        self._db.executescript(_SCHEMA)
+        with self.transaction():
+            self._check_version()
 
     def _check_version(self) -> None:
         row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
@@ -238,9 +248,13 @@ class StateStore:
         it. After one failure no further write is tried: the file stays as it was."""
         if self.unsaved is not None:
             return False
-        try:
+
+        def attempt() -> None:
             with self.transaction() as db:
                 work(db)
+
+        try:
+            _retry_locked(attempt)
         except sqlite3.DatabaseError as exc:  # OperationalError: full, I/O, locked, read-only
             self.unsaved = (
                 f"{self.path}: the state file could not be written ({exc}); this run's answers "
@@ -455,6 +469,44 @@ class StateStore:
         )
         return {nsid for (nsid,) in rows}
 
+    def save_answer(self, question: str, answer: Mapping[str, Any], when: str) -> None:
+        """Keep an answer (JSON-able) to a question such as "flickr.people.getInfo 1@N01"."""
+        text = json.dumps(dict(answer), separators=(",", ":"), ensure_ascii=False)
+        self._write(
+            lambda db: db.execute(
+                "INSERT INTO answers (question, answer, fetched_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (question) DO UPDATE SET answer = excluded.answer, "
+                "fetched_at = excluded.fetched_at",
+                (question, text, when),
+            )
+        )
+
+    def load_answer(self, question: str, since: str) -> dict[str, Any] | None:
+        """The kept answer to `question`, if it was fetched at or after `since`."""
+        row = self._db.execute(
+            "SELECT answer FROM answers WHERE question = ? AND fetched_at >= ?", (question, since)
+        ).fetchone()
+        if row is None:
+            return None
+        answer = json.loads(row[0])
+        return answer if isinstance(answer, dict) else None
+
+    def listed_in_full(self, nsid: str, since: str) -> bool:
+        """Whether every getPublicPhotos page of the owner was fetched at or after `since`
+        (the run that fetched them all marked the listing complete)."""
+        row = self._db.execute(
+            "SELECT fetched_at FROM listing_pages WHERE nsid = ? AND query LIKE ? "
+            "ORDER BY fetched_at DESC LIMIT 1",
+            (nsid, "flickr.people.getPublicPhotos complete %"),
+        ).fetchone()
+        if row is None or row[0] < since:
+            return False
+        first = self._db.execute(
+            "SELECT fetched_at FROM listing_pages WHERE nsid = ? AND query = ?",
+            (nsid, "flickr.people.getPublicPhotos page=1"),
+        ).fetchone()
+        return first is not None and first[0] >= since
+
     def listed_entries(
         self, photo_ids: Iterable[str], since: str
     ) -> list[tuple[str, dict[str, Any]]]:
@@ -512,6 +564,20 @@ class StateStore:
         cursor = self._db.execute("SELECT * FROM runs ORDER BY run_id")
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
+def _retry_locked(step: Callable[[], None], attempts: int = 6) -> None:
+    """Run `step`, again after a short wait when SQLite says "database is locked" at once: in
+    WAL mode some lock conflicts (another connection switching the journal mode or recovering
+    the WAL) return SQLITE_BUSY without waiting for `busy_timeout`."""
+    for attempt in range(attempts):
+        try:
+            step()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * 2**attempt)
 
 
 def fresh_cutoff(max_age: timedelta, now: datetime | None = None) -> str:

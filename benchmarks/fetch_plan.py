@@ -713,7 +713,8 @@ def main() -> None:
                 same = clean is not None and _same_statuses(clean.report, plan.report)
                 print(
                     f"statuses identical to the run without faults: {same}; unverified "
-                    f"{plan.report.unverified:,} (every attempt failed)"
+                    f"{plan.report.unverified:,} (every attempt failed); the calls count every "
+                    "attempt, retries of the faulted ones included"
                 )
                 figures["same"] = float(same)
             else:

@@ -234,6 +234,7 @@ class ListSink:
         self.failed_ids: set[str] = set()
         self.warnings: list[str] = []
         self.pages: list[tuple[str, int]] = []
+        self.complete: list[tuple[str, int]] = []
 
     def visible(self, status: PhotoStatus) -> None:
         self.visible_ids[status.photo_id] = status.owner.nsid
@@ -255,6 +256,9 @@ class ListSink:
 
     def listing(self, call: Call, page: PhotoPage) -> None:
         self.pages.append((call.nsid, page.page))
+
+    def listed_in_full(self, nsid: str, pages: int) -> None:
+        self.complete.append((nsid, pages))
 
 
 def drive(planner: FetchPlanner, flickr: SimFlickr, *, concurrency: int = 8) -> int:

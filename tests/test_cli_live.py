@@ -499,3 +499,42 @@ def test_live_credits_name_the_flickr_owner_and_title(
     assert kept["author"] == COCO_OWNER.username
     assert kept["title"] == "Harbour & boats 3001"
     assert kept["page_url"].startswith(f"https://www.flickr.com/photos/{COCO_OWNER.nsid}/3001")
+
+
+def test_a_live_audit_says_its_plan_and_plan_asks_nothing(
+    live_env: Path, flickr_standin: Standin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before a live audit, one line with the photos, the calls and the time; `--plan` prints
+    it and exits without a call, a report or a state file (and without a key)."""
+    standin = flickr_standin(make_world(), faults=faults_for_unverifiable())
+    yfcc, coco = write_manifests(live_env, standin.world)
+    state = live_env / "planned.sqlite"
+    for manifests, wording in [
+        ([yfcc], "call(s), about"),  # owners named: the plan is known
+        ([yfcc, coco], "call(s) (an estimate: owner discovery"),  # COCO names none
+    ]:
+        with pytest.raises(SystemExit) as exited:
+            cli.main(
+                [
+                    "audit",
+                    *map(str, manifests),
+                    "--plan",
+                    "--api-url",
+                    standin.url,
+                    "--state",
+                    str(state),
+                    "--output-dir",
+                    str(live_env / "planned"),
+                ]
+            )
+        _, err = capsys.readouterr()
+        assert exited.value.code == 0, err
+        (line,) = [text for text in err.splitlines() if text.startswith("plan: ")]
+        photos = 14 if len(manifests) == 1 else 19
+        assert line.startswith(f"plan: {photos} photo(s) to check (0 fresh in the state)")
+        assert wording in line and line.endswith("at 3,600 calls/h")
+        assert ("estimate" in line) == (len(manifests) == 2)
+    assert sum(standin.calls().values()) == 0
+    assert not state.exists() and not (live_env / "planned").exists()
+    _, err, _ = audit(capsys, standin, live_env)
+    assert "plan: 19 photo(s) to check (0 fresh in the state), at most" in err

@@ -2,35 +2,27 @@
 
 Offline, a row is theirs when its owner field is their NSID or path alias, or its owner name is
 their username (case-insensitive): manifests that hold only static image URLs (COCO and many URL
-lists) name no owner and cannot be matched. Live, the owner's public photos are listed (every
-page, one call per 500 photos) and matched to every manifest by photo id, which finds them in
-COCO too; rows whose owner field names them but which the listing did not show get a getInfo,
-which tells a restricted photo (still public) from one deleted or made private. Every answer is
-stored in the state store, like the audit's.
+lists) name no owner and cannot be matched. Live, through the audit's fetch path (planner,
+rate limit, state store, `--max-age`), the owner's public photos are listed (every page, one
+call per 500 photos; the pages are kept in the state) and matched to every manifest by photo
+id, which finds them in COCO too; rows whose owner field names them but which the listing did
+not show get a getInfo, which tells a restricted photo (still public) from one deleted or made
+private. A re-run within `--max-age` asks Flickr nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
 from auditor.exposure.resolve import OwnerIdentity
 from auditor.fetch.columns import with_live_status
-from auditor.fetch.run import error_record, not_public_record, status_record, statuses_table
-from auditor.flickr.errors import FlickrError, InvalidKey, NotVisible
-from auditor.flickr.parse import PhotoPage, PhotoStatus
+from auditor.fetch.run import FetchOptions, FetchReport, FlickrApi, fetch_status
+from auditor.flickr.parse import GET_PUBLIC_PHOTOS, SEARCH
 from auditor.licences import LicenceCatalogue, load_catalogue
-from auditor.state import PhotoRecord, StateStore
-
-PER_PAGE = 500
-
-
-class ListingApi(Protocol):
-    def public_photos(self, nsid: str, page: int = 1, per_page: int = 500) -> PhotoPage: ...
-    def photo_info(self, photo_id: str) -> PhotoStatus: ...
+from auditor.state import StateStore, fresh_cutoff
 
 
 @dataclass
@@ -82,73 +74,76 @@ def find_offline(photos: pd.DataFrame, owners: Sequence[OwnerIdentity]) -> Expos
     return Exposure(list(owners), rows.reset_index(drop=True), live=False, notes=notes)
 
 
-def _list_owner(api: ListingApi, nsid: str) -> list[PhotoStatus]:
-    first = api.public_photos(nsid, 1, PER_PAGE)
-    statuses = list(first.photos)
-    for page in range(2, first.pages + 1):
-        statuses.extend(api.public_photos(nsid, page, PER_PAGE).photos)
-    return statuses
-
-
 def find_live(
     photos: pd.DataFrame,
     owners: Sequence[OwnerIdentity],
-    api: ListingApi,
+    api: FlickrApi,
     store: StateStore,
     *,
+    options: FetchOptions | None = None,
     catalogue: LicenceCatalogue | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
     run_id: int | None = None,
 ) -> Exposure:
-    """List each owner's public photos, match them by photo id and owner field, check the
-    rows the listings did not show, and store every status."""
+    """Through the audit's fetch path (planner, rate-limited client, state store): list each
+    owner's public photos in full (unless the state has that listing, younger than
+    `options.max_age`), check the rows naming them that the listing did not show, and match
+    every manifest by photo id against the listing. A re-run within `max_age` asks nothing."""
+    options = options or FetchOptions()
     catalogue = catalogue or load_catalogue()
-    nsids = {o.nsid for o in owners if o.nsid}
-    listed: dict[str, PhotoStatus] = {}
-    for nsid in sorted(nsids):
-        for status in _list_owner(api, nsid):
-            listed[status.photo_id] = status
-        if progress is not None:
-            progress(len(listed))
-    by_id = photos["photo_id"].isin(list(listed))
-    by_field = _field_matches(photos, owners, names=False)
-    records: list[PhotoRecord] = [
-        status_record(status)
-        for photo_id, status in listed.items()
-        if photo_id in set(photos.loc[by_id, "photo_id"])
-    ]
-    notes: list[str] = []
-    not_theirs: set[str] = set()
-    unlisted = sorted(set(photos.loc[by_field & ~by_id & photos["photo_id"].notna(), "photo_id"]))
-    for photo_id in unlisted:
-        try:
-            status = api.photo_info(photo_id)
-        except InvalidKey:
-            raise
-        except NotVisible as exc:
-            records.append(not_public_record(photo_id, exc))
-            continue
-        except FlickrError as exc:
-            records.append(error_record(photo_id, exc))
-            continue
-        records.append(status_record(status))
-        if status.owner.nsid not in nsids:
-            not_theirs.add(photo_id)
-    store.save_photos(records, run_id)
+    nsids = sorted({o.nsid for o in owners if o.nsid})
+    by_field = _field_matches(photos, owners, names=False) & photos["photo_id"].notna()
+    listing = replace(options, list_in_full=tuple(nsids))
+    named = fetch_status(
+        photos.loc[by_field], api, store, options=listing, catalogue=catalogue,
+        progress=progress, run_id=run_id,
+    )  # fmt: skip
+    # Every manifest, COCO included, matched by photo id against the owners' listings.
+    cutoff = fresh_cutoff(options.max_age)
+    candidates = photos.loc[photos["photo_id"].notna() & ~by_field, "photo_id"].astype("str")
+    shown = {
+        str(entry.get("id"))
+        for _, entry in store.listed_entries(candidates.unique().tolist(), cutoff)
+        if str(entry.get("owner")) in nsids
+    }
+    by_id = photos["photo_id"].astype("str").isin(shown) & ~by_field
+    notes = [f"warning: {warning}" for warning in named.warnings if "state file" in warning]
+    incomplete = [n for n in nsids if not store.listed_in_full(n, cutoff)]
+    if incomplete:
+        notes.append(
+            f"the listing of {', '.join(incomplete)} could not be fetched in full: rows that do "
+            "not name the owner may be missing"
+        )
+    listed = fetch_status(
+        photos.loc[by_id], api, store, options=options, catalogue=catalogue, run_id=run_id
+    )  # settled from the kept listing pages: no call
+    statuses = pd.concat([named.statuses, listed.statuses]).drop_duplicates("photo_id")
+    owner_of = statuses.set_index("photo_id")["owner_nsid"]
+    field_ids = photos.loc[by_field, "photo_id"].astype("str")
+    elsewhere = field_ids.map(owner_of).notna() & ~field_ids.map(owner_of).isin(nsids)
+    not_theirs = set(field_ids[elsewhere])
     if not_theirs:
         notes.append(
             f"{len(not_theirs)} row(s) name this owner but Flickr says the photo belongs to "
             f"someone else: left out ({', '.join(sorted(not_theirs)[:10])})"
         )
-    matched = (by_id | by_field) & ~photos["photo_id"].isin(list(not_theirs))
+    in_listing = photos["photo_id"].astype("str").isin(shown | set(named_listed(named, nsids)))
+    matched = (by_id | by_field) & ~photos["photo_id"].astype("str").isin(not_theirs)
     rows = photos.loc[matched].copy()
     rows["matched_by"] = pd.Series(
-        ["owner's Flickr listing" if b else "owner field" for b in by_id.loc[matched]],
+        ["owner's Flickr listing" if b else "owner field" for b in in_listing.loc[matched]],
         index=rows.index,
         dtype="str",
     )
-    ids = sorted(set(rows["photo_id"].dropna()))
-    statuses = statuses_table(store.load_photos(ids), catalogue)
     if not rows.empty:
         rows = with_live_status(rows, statuses)
     return Exposure(list(owners), rows.reset_index(drop=True), live=True, notes=notes)
+
+
+def named_listed(report: FetchReport, nsids: Sequence[str]) -> list[str]:
+    """Photos of the rows naming the owner that a listing showed (not a getInfo)."""
+    statuses = report.statuses
+    shown = statuses["method"].isin([GET_PUBLIC_PHOTOS, SEARCH]) & statuses["owner_nsid"].isin(
+        nsids
+    )
+    return statuses.loc[shown, "photo_id"].astype("str").tolist()

@@ -13,15 +13,21 @@ from __future__ import annotations
 
 import contextlib
 import re
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
 
 from auditor.errors import AuditorError
 from auditor.flickr.errors import UserNotFound
-from auditor.flickr.parse import Owner, UserMatch
+from auditor.flickr.parse import FIND_BY_USERNAME, LOOKUP_USER, PERSON_INFO, Owner, UserMatch
 from auditor.manifests.flickr_ids import is_nsid, parse_owner
+from auditor.state import StateStore, iso, now_utc
 
-_WORD_RE = re.compile(r"[A-Za-z0-9_@.-][A-Za-z0-9_@. -]*")
+# A path alias is letters, digits, "_" and "-"; a username may hold almost anything (commas,
+# apostrophes, colons, ampersands, spaces, letters of any script), so only control characters
+# and absurd lengths are refused.
+_ALIAS_RE = re.compile(r"[A-Za-z0-9_-]+")
+_MAX_WORD = 200
 
 
 class UserApi(Protocol):
@@ -77,10 +83,10 @@ def parse_who(who: str) -> Who:
                 "https://www.flickr.com/photos/<alias>/"
             )
         return Who(who, "nsid" if kind == "nsid" else "alias", owner)
-    if not text or not _WORD_RE.fullmatch(text):
+    if not text or len(text) > _MAX_WORD or any(not ch.isprintable() for ch in text):
         raise AuditorError(
-            f"{who!r} cannot be a Flickr username or path alias; give an NSID, a path alias, "
-            "a username or a profile URL"
+            f"{who!r} cannot be a Flickr username or path alias (empty, too long or holding "
+            "control characters); give an NSID, a path alias, a username or a profile URL"
         )
     return Who(who, "word", text)
 
@@ -102,6 +108,43 @@ def offline_identities(who: Who) -> list[OwnerIdentity]:
     ]
 
 
+class KeptUserApi:
+    """A `UserApi` whose answers (user not found included) are kept in the state store and
+    reused while younger than `since`, so a re-run within --max-age asks Flickr nothing."""
+
+    def __init__(self, api: UserApi, store: StateStore, since: str) -> None:
+        self.api = api
+        self.store = store
+        self.since = since
+
+    def _ask(self, question: str, ask: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        kept = self.store.load_answer(question, self.since)
+        if kept is None:
+            try:
+                kept = ask()
+            except UserNotFound as exc:
+                kept = {"not_found": [exc.method, exc.code, exc.message]}
+            self.store.save_answer(question, kept, iso(now_utc()))
+        if "not_found" in kept:
+            method, code, message = kept["not_found"]
+            raise UserNotFound(str(method), int(code), str(message))
+        return kept
+
+    def lookup_user(self, url: str) -> UserMatch:
+        answer = self._ask(f"{LOOKUP_USER} {url}", lambda: asdict(self.api.lookup_user(url)))
+        return UserMatch(answer["nsid"], answer["username"])
+
+    def find_by_username(self, username: str) -> UserMatch:
+        answer = self._ask(
+            f"{FIND_BY_USERNAME} {username}", lambda: asdict(self.api.find_by_username(username))
+        )
+        return UserMatch(answer["nsid"], answer["username"])
+
+    def person_info(self, nsid: str) -> Owner:
+        answer = self._ask(f"{PERSON_INFO} {nsid}", lambda: asdict(self.api.person_info(nsid)))
+        return Owner(answer["nsid"], answer["username"], answer["alias"])
+
+
 def _complete(api: UserApi, nsid: str, resolved_by: str) -> OwnerIdentity:
     person = api.person_info(nsid)
     return OwnerIdentity(person.nsid, person.username, person.alias, resolved_by)
@@ -119,8 +162,9 @@ def resolve_identities(who: Who, api: UserApi) -> list[OwnerIdentity]:
             ) from None
     url = f"https://www.flickr.com/photos/{who.value}/"
     by_alias = by_username = None
-    with contextlib.suppress(UserNotFound):
-        by_alias = api.lookup_user(url)
+    if who.kind == "alias" or _ALIAS_RE.fullmatch(who.value):  # else it can only be a username
+        with contextlib.suppress(UserNotFound):
+            by_alias = api.lookup_user(url)
     if who.kind == "word":
         with contextlib.suppress(UserNotFound):
             by_username = api.find_by_username(who.value)

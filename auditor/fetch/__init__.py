@@ -6,7 +6,7 @@ CLI touch the Flickr client; the rule engine and the reports see tables.
 """
 
 from auditor.fetch.columns import LIVE_COLUMNS, with_live_status
-from auditor.fetch.plan import Call, FetchPlanner, PlanEstimate
+from auditor.fetch.plan import Call, FetchPlanner, PlanEstimate, describe_plan
 from auditor.fetch.run import (
     FetchOptions,
     FetchReport,
@@ -28,6 +28,7 @@ __all__ = [
     "PreparedFetch",
     "Target",
     "build_targets",
+    "describe_plan",
     "fetch_status",
     "prepare_fetch",
     "with_live_status",

@@ -94,6 +94,7 @@ class PlanSink(Protocol):
     def warning(self, text: str) -> None: ...
     def alias(self, alias: str, match: UserMatch | None) -> None: ...
     def listing(self, call: Call, page: PhotoPage) -> None: ...
+    def listed_in_full(self, nsid: str, pages: int) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ class _Job:
     uploaded: dict[str, int]  # their upload times (search mode)
     search: bool
     pages_left: int = 0
+    full: bool = False  # every page, whatever it costs (an owner's exposure needs them all)
 
 
 @dataclass
@@ -143,6 +145,31 @@ class _Walk:
     descending: bool
     bound: int  # the next page starts here (max_upload going back, min_upload going on)
     limit: int | None  # and stops here (inclusive), or runs to the end
+
+
+def describe_plan(estimate: PlanEstimate, *, reused: int, per_hour: float) -> str:
+    """One line: the photos to check, the calls planned (or expected, while owner discovery
+    may change them) and how long they take at `per_hour` calls an hour."""
+    if estimate.photos == 0 and estimate.calls <= 1:
+        return f"plan: nothing to ask Flickr ({reused:,} photo(s) fresh in the state)"
+    hours = estimate.calls / per_hour
+    took = (
+        f"{hours * 60:.0f} min"
+        if hours < 1
+        else f"{hours:.1f} h"
+        if hours < 48
+        else (f"{hours / 24:.1f} days")
+    )
+    calls = (
+        f"{estimate.calls:,} call(s)"
+        if estimate.exact
+        else f"at most {estimate.calls:,} call(s) (an estimate: owner discovery lists big owners "
+        "as it learns them, and needs fewer)"
+    )
+    return (
+        f"plan: {estimate.photos:,} photo(s) to check ({reused:,} fresh in the state), "
+        f"{calls}, about {took} at {per_hour:,.0f} calls/h"
+    )
 
 
 def mismatched_answer(photo_id: str, status: PhotoStatus) -> UnexpectedResponse:
@@ -186,13 +213,15 @@ class FetchPlanner:
         listed: Iterable[str] = (),
         sample: Iterable[tuple[str | None, int | None]] = (),
         kept: Iterable[PhotoStatus] = (),
+        list_in_full: Iterable[str] = (),
         seed: int = 0,
     ) -> None:
         """`targets`: every photo; `stale`: those to fetch. `listed`: owners whose listing pages
         are kept in the state (not listed again). `sample`: owners and upload times (owner
         None: not public) of pool photos a killed or earlier run established by getInfo, so
         discovery goes on from what it had learnt. `kept`: photos shown by listing pages kept
-        in the state, settled without a call."""
+        in the state, settled without a call. `list_in_full`: owners whose every
+        getPublicPhotos page is fetched, whatever it costs (their targets settled on the way)."""
         self.sink = sink
         self.catalogue = catalogue
         self.history_for_collection = history_for_collection
@@ -221,10 +250,11 @@ class FetchPlanner:
         self.discovery_pages = 0  # discovered owners' pages in flight
         self.pool_in_flight = 0  # pool photos' getInfo in flight
         for status in kept:
-            if status.photo_id in self.unresolved:
+            owners_listing = Call(PAGE, nsid=status.owner.nsid)
+            if status.photo_id in self.unresolved and self._believable(owners_listing, status):
                 self._resolved_visible(status)
         stale = [t for t in stale if t.photo_id in self.unresolved]
-        self._plan(stale, need_history, known_aliases or {}, seed)
+        self._plan(stale, need_history, known_aliases or {}, seed, set(list_in_full))
         for nsid, uploaded in sample:
             self._sampled(nsid, uploaded)
 
@@ -236,6 +266,7 @@ class FetchPlanner:
         need_history: Iterable[str],
         known_aliases: Mapping[str, str | None],
         seed: int,
+        list_in_full: set[str],
     ) -> None:
         by_nsid: dict[str, list[Target]] = {}
         by_alias: dict[str, list[Target]] = {}
@@ -260,6 +291,11 @@ class FetchPlanner:
                 self.queue.append(Call(LOOKUP, alias=alias, job=job))
             else:
                 singles.extend(group)
+        for nsid in sorted(list_in_full):
+            ids = [t.photo_id for t in by_nsid.pop(nsid, [])]
+            full = _Job(nsid, set(ids), {}, search=False, full=True)
+            self.listed.add(nsid)
+            self.queue.append(Call(PAGE, nsid=nsid, page=1, job=self._job(full)))
         for nsid, group in by_nsid.items():
             self._plan_owner(nsid, [t.photo_id for t in group])
         for target in singles:
@@ -318,6 +354,8 @@ class FetchPlanner:
             call = self.queue.popleft()
             if call.kind == INFO and call.photo_id not in self.unresolved:
                 continue  # a listing found it meanwhile
+            if call.kind == PAGE and call.job not in self.jobs:
+                continue  # an owner's listing that has found all it was for
             self.in_flight += 1
             if call.kind == PAGE and isinstance(self.jobs.get(call.job), _Discovered | _Walk):
                 self.discovery_pages += 1
@@ -434,7 +472,7 @@ class FetchPlanner:
         job = self.jobs.get(call.job)
         found = 0
         for status in page.photos:
-            if status.photo_id in self.unresolved:
+            if status.photo_id in self.unresolved and self._believable(call, status):
                 found += status.photo_id in self.pool_pos
                 self._resolved_visible(status)
         self.sink.listing(call, page)
@@ -444,8 +482,12 @@ class FetchPlanner:
         if isinstance(job, _Walk):
             self._walked(call, job, page, found)
             return
-        assert isinstance(job, _Job)
+        if not isinstance(job, _Job):
+            return  # a page of a listing that found all it was for while this one was out
         job.photo_ids &= self.unresolved
+        if job.full:
+            self._full_page(call, job, page)
+            return
         if not job.photo_ids:
             self.jobs.pop(call.job, None)
             return
@@ -458,7 +500,7 @@ class FetchPlanner:
             # One page was the whole listing (more == 0): fall through to getInfo below.
             if 0 < more < len(job.photo_ids):
                 job.pages_left = more
-                for number in range(2, page.pages + 1):
+                for number in range(page.pages, 1, -1):  # page 2 first
                     self._push(Call(PAGE, nsid=job.nsid, page=number, job=call.job), front=True)
                 return
             self._info(sorted(job.photo_ids), front=True)
@@ -470,6 +512,18 @@ class FetchPlanner:
             # Listed in full: what it did not show needs its own getInfo.
             self._info(sorted(job.photo_ids), front=True)
             job.photo_ids.clear()
+            self.jobs.pop(call.job, None)
+
+    def _full_page(self, call: Call, job: _Job, page: PhotoPage) -> None:
+        if call.page == 1:
+            job.pages_left = page.pages - 1
+            for number in range(page.pages, 1, -1):  # page 2 first
+                self._push(Call(PAGE, nsid=job.nsid, page=number, job=call.job), front=True)
+        else:
+            job.pages_left -= 1
+        if job.pages_left <= 0:
+            self.sink.listed_in_full(job.nsid, page.pages)
+            self._info(sorted(job.photo_ids), front=True)
             self.jobs.pop(call.job, None)
 
     def _next_window(self, job: _Job, page: PhotoPage) -> None:
@@ -663,6 +717,16 @@ class FetchPlanner:
         else:
             self._sampled(owner, uploaded)  # its turn came (its getInfo may still be in flight)
 
+    def _believable(self, call: Call, status: PhotoStatus) -> bool:
+        """A listing of one owner's photos settles only that owner's photos: an entry naming
+        another owner, or a photo the manifest gives to another owner, waits for its own
+        getInfo instead of passing on the listing's word."""
+        if call.nsid and status.owner.nsid != call.nsid:
+            return False
+        target = self.targets.get(status.photo_id)
+        manifest_owner = None if target is None else target.owner_nsid
+        return not manifest_owner or manifest_owner == status.owner.nsid
+
     def _resolved_visible(self, status: PhotoStatus) -> None:
         self._settled(status.photo_id, status.owner.nsid, status.uploaded_at)
         self.sink.visible(status)
@@ -690,6 +754,7 @@ __all__ = [
     "FetchPlanner",
     "PlanEstimate",
     "PlanSink",
+    "describe_plan",
     "expected_remaining",
     "good_turing",
 ]

@@ -97,6 +97,8 @@ class FetchOptions:
     workers: int = 4  # concurrent requests: enough to hide latency at ~1 call/s
     history_for_collection: bool = False  # policy judges the licence in force at collection
     seed: int = 0  # the order owner discovery samples photos in
+    # Owners whose every getPublicPhotos page is fetched (unless the state has them in full).
+    list_in_full: tuple[str, ...] = ()
 
 
 @dataclass
@@ -187,6 +189,11 @@ class _Recorder:
             query = f"{SEARCH} {call.window[0]}..{call.window[1]} {order} page={call.page}"
         self.pages.append(ListingPage(call.nsid, query, iso(now_utc()), entries))
 
+    def listed_in_full(self, nsid: str, pages: int) -> None:
+        # A page with no entries marks the listing complete: the pages before it are kept.
+        query = f"{GET_PUBLIC_PHOTOS} complete pages={pages}"
+        self.pages.append(ListingPage(nsid, query, iso(now_utc()), []))
+
     def _add(self, record: PhotoRecord) -> None:
         self.fetched.add(record.photo_id)
         self.buffer.append(record)
@@ -246,15 +253,24 @@ def execute(
                 if not pending:
                     break
                 done, _ = wait(pending, timeout=FLUSH_SECONDS, return_when=FIRST_COMPLETED)
+                stop: BaseException | None = None
                 for future in done:
                     call = pending.pop(future)
                     try:
                         outcome: Any = future.result()
-                    except InvalidKey:
-                        raise
+                    except InvalidKey as exc:
+                        stop = exc
+                        continue
                     except FlickrError as exc:
                         outcome = exc
+                    except BaseException as exc:  # an interrupt in a worker
+                        stop = exc
+                        continue
                     planner.answer(call, outcome)
+                if stop is not None:
+                    # Raised once the batch's other answers are kept, so a stopped run loses
+                    # only the calls still in flight.
+                    raise stop
                 if progress is not None:
                     progress(planner.done_calls, planner.estimate().calls)
                 if time.monotonic() - recorder.last_flush > FLUSH_SECONDS:
@@ -428,7 +444,8 @@ class PreparedFetch:
         """The calls the plan needs (the one licence-table call included): exact when no
         answer can change it, else what is expected before discovery refines it."""
         estimate = self.planner.estimate()
-        return replace(estimate, calls=estimate.calls + (1 if self.targets else 0))
+        table = 1 if self.targets and estimate.calls else 0
+        return replace(estimate, calls=estimate.calls + table)
 
 
 def _pool_sample(
@@ -506,6 +523,11 @@ def prepare_fetch(
         listed=listed,
         sample=sample,
         kept=kept,
+        list_in_full=[
+            nsid
+            for nsid in options.list_in_full
+            if options.refresh or not store.listed_in_full(nsid, cutoff)
+        ],
         seed=options.seed,
     )
     return PreparedFetch(targets, planner, recorder, len(targets) - len(stale))
@@ -535,7 +557,9 @@ def fetch_status(
         prepared = prepare_fetch(photos, store, options=options, catalogue=catalogue, run_id=run_id)
     targets, planner, recorder = prepared.targets, prepared.planner, prepared.recorder
     ids = [t.photo_id for t in targets]
-    warnings = _check_licences(client, catalogue) if targets else []
+    # Nothing to ask (every status fresh): not even the licence table.
+    needed = prepared.planner.estimate().calls > 0
+    warnings = _check_licences(client, catalogue) if targets and needed else []
     if progress is not None:
         progress(0, prepared.estimate().calls)
     execute(planner, client, recorder, workers=options.workers, progress=progress)

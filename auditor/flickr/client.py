@@ -73,6 +73,9 @@ MAX_PER_PAGE = 500  # Flickr's cap for list methods; larger values are silently 
 MAX_RETRY_AFTER = 3600.0  # never wait longer than the hour the budget is counted over
 POOL_SIZE = 16  # connections kept per host: room for the fetcher's ~8 threads
 _RESERVED = frozenset({"method", "api_key", "format", "nojsoncallback"})
+# Flickr's largest answers (500 listed photos with every extra) are a few hundred KB.
+MAX_ANSWER_BYTES = 16 * 1024 * 1024
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _QUERY = re.compile(r"\?[^\s'\")]*")  # a URL's query string, up to a space or a quote
 
 # Which method-specific codes (below 95) mean "no such photo/user to a key-only caller".
@@ -310,7 +313,11 @@ class FlickrClient:
                 headers=self._headers,
                 timeout=self._timeout,
                 allow_redirects=False,  # only api_url is ever contacted
+                stream=True,  # read within MAX_ANSWER_BYTES, however large the answer
             )
+            with response:
+                # Read and scrubbed in one step: no local here ever holds the raw body.
+                received = self._receive(response)
         except requests.Timeout as exc:
             failure = TransientError(f"{method}: {self._describe(exc)}")
         except (
@@ -321,14 +328,23 @@ class FlickrClient:
             failure = TransientError(f"{method}: {self._describe(exc)}")
         except requests.RequestException as exc:
             failure = FlickrError(f"{method}: the request could not be sent: {self._describe(exc)}")
+        except _TooLarge:
+            failure = UnexpectedResponse(
+                method, f"the answer is larger than {MAX_ANSWER_BYTES:,} bytes (not read further)"
+            )
+        except Exception as exc:
+            # An odd answer can trip the HTTP stack's own parsing (a Location that is no URL
+            # raises ValueError in requests): that answer is unreadable, which leaves its photo
+            # unverified, not the audit crashed.
+            detail = f"{type(exc).__name__}: {self._scrub(str(exc))[:200]}"
+            failure = UnexpectedResponse(method, f"the answer could not be read ({detail})")
         else:
-            return self._answer(method, response)
+            return self._answer(method, received)
         # Raised here, after the handler, so the requests exception (whose text and traceback
         # hold the full URL with the key) is neither the cause nor the context.
         raise failure
 
-    def _answer(self, method: str, response: requests.Response) -> dict[str, Any]:
-        received = self._receive(response)
+    def _answer(self, method: str, received: _Received) -> dict[str, Any]:
         status = received.status
         if is_transient_status(status):
             retry_after = _retry_after(received.retry_after)
@@ -353,8 +369,12 @@ class FlickrClient:
                 f"({received.size} bytes, starting {snippet!r})"
             )
         if "\\" in text:
-            # JSON escapes ("\u0061...") can spell the key where the raw text did not.
-            body = self._scrub_tree(body)
+            # JSON escapes ("\u0061...") can spell the key, or a lone surrogate no file can
+            # hold, where the raw text did not: the decoded answer is cleaned again.
+            cleaned = self._clean_decoded(body)
+            if cleaned is None:
+                raise TransientError(f"{method}: the answer is JSON the client cannot re-encode")
+            body = cleaned
         stat = body.get("stat")
         if stat == "ok":
             return body
@@ -372,13 +392,14 @@ class FlickrClient:
         """The only reading of `response`: every string in it that the client uses (reason
         phrase, headers, body) passes through `_scrub` here, so no message, stored error or
         report built from an answer can carry the key, whatever the server echoes."""
+        content = _read_capped(response, MAX_ANSWER_BYTES)
         return _Received(
             status=response.status_code,
             reason=self._scrub(response.reason or ""),
             retry_after=response.headers.get("Retry-After"),
             location=self._scrub(response.headers.get("Location") or ""),
-            text=self._scrub(response.content.decode("utf-8", errors="replace")).strip(),
-            size=len(response.content),
+            text=self._scrub(content.decode("utf-8", errors="replace")).strip(),
+            size=len(content),
         )
 
     def _scrub(self, text: str) -> str:
@@ -387,14 +408,15 @@ class FlickrClient:
         text = redact(text, self._key)
         return _QUERY.sub("?...", text) if "?" in text and "api_key" in text else text
 
-    def _scrub_tree(self, value: Any) -> Any:
-        if isinstance(value, str):
-            return self._scrub(value)
-        if isinstance(value, dict):
-            return {key: self._scrub_tree(item) for key, item in value.items()}
-        if isinstance(value, list):
-            return [self._scrub_tree(item) for item in value]
-        return value
+    def _clean_decoded(self, body: dict[str, Any]) -> dict[str, Any] | None:
+        """`body` with the key scrubbed from every name and value, and lone surrogates (which
+        no UTF-8 file or SQLite text can hold) replaced; None when it cannot be re-encoded."""
+        try:
+            dumped = json.dumps(body, ensure_ascii=False)
+        except (RecursionError, ValueError):
+            return None
+        cleaned = self._scrub(_LONE_SURROGATE.sub("\ufffd", dumped))
+        return body if cleaned == dumped else _json_object(cleaned)
 
     def _describe(self, exc: requests.RequestException) -> str:
         """The exception in one short line, without the key or the query string."""
@@ -429,7 +451,7 @@ def _api_error(method: str, code: int, message: str) -> FlickrApiError:
 def _json_object(text: str) -> dict[str, Any] | None:
     try:
         body = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python recurses
         return None
     return body if isinstance(body, dict) else None
 
@@ -439,6 +461,23 @@ def _code(value: object) -> int:
         return int(str(value))
     except ValueError:
         return -1  # a stat:fail without a readable code: permanent, as gallery-dl treats it
+
+
+class _TooLarge(Exception):
+    """An answer longer than the client reads."""
+
+
+def _read_capped(response: requests.Response, limit: int) -> bytes:
+    """The answer's body, decompressed, or `_TooLarge` past `limit` bytes (a gzip bomb
+    included: decompression stops there)."""
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(chunk_size=64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _retry_after(value: str | None) -> float | None:

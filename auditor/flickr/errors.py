@@ -34,8 +34,9 @@ from text passed through `redact`, and drops the `requests` exceptions that embe
 
 from __future__ import annotations
 
+import functools
 import json
-import urllib.parse
+import re
 
 import requests
 
@@ -164,21 +165,29 @@ def is_transient_status(status: int) -> bool:
 
 
 def redact(text: str, secret: str) -> str:
-    """`text` with every occurrence of `secret`, plain or URL-encoded, replaced by "***"."""
+    """`text` with every occurrence of `secret` replaced by "***": in any case, and with any
+    of its characters written as a percent-escape (`%41`), an HTML character reference
+    (`&#65;`, `&#x41;`) or a JSON escape (`\\u0041`), as a hostile server could echo it, and as
+    the tool itself could later turn such text back into the key (a host name lower-cased, a
+    title HTML-unescaped)."""
     if not secret:
         return text
-    forms = {
-        secret,
-        urllib.parse.quote(secret, safe=""),
-        urllib.parse.quote_plus(secret, safe=""),
-    }
-    # Percent-escapes are case-insensitive; some encoders write them in lower case.
-    forms |= {_lower_escapes(form) for form in list(forms)}
-    for form in sorted(forms, key=len, reverse=True):
-        text = text.replace(form, REDACTED)
-    return text
+    return _secret_pattern(secret).sub(REDACTED, text)
 
 
-def _lower_escapes(text: str) -> str:
-    parts = text.split("%")
-    return parts[0] + "".join("%" + part[:2].lower() + part[2:] for part in parts[1:])
+@functools.lru_cache(maxsize=4)
+def _secret_pattern(secret: str) -> re.Pattern[str]:
+    def forms(char: str) -> str:
+        alternatives = {re.escape(char.lower()), re.escape(char.upper())}
+        for code in {ord(char.lower()), ord(char.upper())}:
+            alternatives |= {
+                f"%{code:02x}",  # percent-escape (IGNORECASE takes %4A and %4a)
+                f"&#0*{code};",
+                f"&#x0*{code:x};",
+                f"\\\\u{code:04x}",
+            }
+            if char == " ":
+                alternatives.add(r"\+")  # form encoding
+        return "(?:" + "|".join(sorted(alternatives)) + ")"
+
+    return re.compile("".join(forms(char) for char in secret), re.IGNORECASE)

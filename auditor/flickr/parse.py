@@ -138,10 +138,26 @@ def photo_page(body: Any, method: str) -> PhotoPage:
         pages=where.number(photos, "pages", "photos"),
         per_page=per_page,
         total=where.number(photos, "total", "photos"),
-        photos=tuple(
-            _listed(where, entry, f"photos.photo[{i}]", method) for i, entry in enumerate(entries)
+        photos=_distinct(
+            where,
+            [_listed(where, item, f"photos.photo[{i}]", method) for i, item in enumerate(entries)],
         ),
     )
+
+
+def _distinct(where: _Where, listed: list[PhotoStatus]) -> tuple[PhotoStatus, ...]:
+    """The page's entries, each photo once: a photo listed twice with two different answers
+    (visibility, licence or owner) makes the page unexpected, rather than the first winning."""
+    by_id: dict[str, PhotoStatus] = {}
+    for status in listed:
+        before = by_id.setdefault(status.photo_id, status)
+        if (before.public, before.licence_id, before.owner.nsid) != (
+            status.public,
+            status.licence_id,
+            status.owner.nsid,
+        ):
+            raise where.error(f"photo {status.photo_id} is listed twice, with different answers")
+    return tuple(by_id.values())
 
 
 def _listed(where: _Where, entry: Any, path: str, method: str) -> PhotoStatus:
@@ -342,5 +358,11 @@ class _Where:
         return number
 
     def flag(self, parent: Mapping[str, Any], key: str, path: str, *, default: bool) -> bool:
-        value = self.opt_number(parent, key, path)
-        return default if value is None else value != 0
+        """A 0/1 flag, `"0"`/`"1"` or 0/1; `default` only when the key is absent. Any other
+        value (null, "", 2, -1, true) is an unexpected answer, never read as either."""
+        if key not in parent:
+            return default
+        value = parent[key]
+        if isinstance(value, bool) or str(value).strip() not in ("0", "1"):
+            raise self.error(f"{path}.{key} is {str(value)[:40]!r}, not 0 or 1")
+        return str(value).strip() == "1"

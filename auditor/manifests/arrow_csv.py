@@ -9,8 +9,8 @@ row reader would) and kept in its place.
 
 `iter_delimited_arrow` says None, before reading anything, for what it leaves to the row
 reader: a pipe (it is sniffed once and read once), positional column options (whose header
-guessing reads rows), a header spanning lines, and a file with a quoted field spanning lines
-(found by a vectorised scan counting quotes per line).
+guessing reads rows), a header spanning lines, and a file with a quoted field spanning lines or
+a line longer than half of Arrow's block (found by one vectorised scan, `arrow_can_split`).
 """
 
 from __future__ import annotations
@@ -43,25 +43,37 @@ _QUOTE = ord('"')
 _NEWLINE = ord("\n")
 
 
-def quoted_newline(path: Path) -> bool:
-    """True when a quoted field of the file spans lines: some line holds an odd number of
-    quote characters (a doubled quote inside a field counts two)."""
+def arrow_can_split(path: Path) -> bool:
+    """True when Arrow's reader can split the file into the same rows as Python's csv module:
+    no quoted field spans lines (no line holds an odd number of quote characters; a doubled
+    quote inside a field counts two), and no line is so long that a row would straddle Arrow's
+    blocks. One vectorised pass over the file."""
     odd = False  # the lines so far end inside quotes
+    run = 0  # bytes since the last newline
+    longest = BLOCK_SIZE // 2
     with open_binary(path, lines=True) as stream:
         while block := stream.read(BLOCK_SIZE):
+            data = np.frombuffer(block, dtype=np.uint8)
+            ends = np.flatnonzero(data == _NEWLINE)
+            if not len(ends):
+                run += len(block)
+            else:
+                if run + int(ends[0]) > longest or (np.diff(ends) > longest).any():
+                    return False
+                run = len(block) - int(ends[-1]) - 1
+            if run > longest:
+                return False
             if b'"' not in block:
                 continue
-            data = np.frombuffer(block, dtype=np.uint8)
             quotes = np.cumsum(data == _QUOTE)
-            ends = np.flatnonzero(data == _NEWLINE)
             if len(ends):
                 per_line = np.diff(quotes[ends], prepend=0) + (1 if odd else 0)
                 if (per_line % 2).any():
-                    return True
+                    return False
                 odd = bool((int(quotes[-1]) - int(quotes[ends[-1]])) % 2)
             else:
                 odd ^= bool(int(quotes[-1]) % 2)
-    return False
+    return True
 
 
 def _header_line(path: Path, line: int) -> bytes | None:
@@ -81,7 +93,7 @@ def iter_delimited_arrow(
     (header_at, header), records = header_and_records(path, delimiter)
     del records  # (its file is closed as it goes)
     text = _header_line(path, header_at)
-    if text is None or text.count(b'"') % 2 or quoted_newline(path):
+    if text is None or text.count(b'"') % 2 or not arrow_can_split(path):
         return None
     _refuse_duplicate_columns(path, header, header_at)
     located = locate_columns(header, options, path)

@@ -23,7 +23,7 @@ from auditor.jsonstream import JsonProblem, value_list
 from auditor.limits import current, raise_hint, shown
 from auditor.manifests.columns import ID_COLUMN_NAMES, ColumnOptions, locate_columns
 from auditor.manifests.flickr_ids import parse_flickr_ref
-from auditor.manifests.raw import RAW_FIELDS, RawManifest
+from auditor.manifests.raw import RAW_FIELDS, RawManifest, piece_rows
 from auditor.manifests.source import iter_lines, load_json_document, loads_line
 
 _RECORD_SAMPLE = 100  # records looked at to learn the keys of JSON Lines / JSON arrays
@@ -107,24 +107,48 @@ def _plan(located: Mapping[str, Sequence[Any]]) -> list[tuple[str, Any]]:
     return plan
 
 
+_BATCH_ROWS = 4096  # rows `_fill` gathers before handing them to the raw manifest
+
+
 def _fill(
     raw: RawManifest,
     located: Mapping[str, Sequence[Any]],
     rows: Iterator[tuple[int, Any]],
 ) -> None:
-    """Copy each row's located cells into the raw manifest's fields."""
+    """Copy each row's located cells (a list of cells or a record) into the raw manifest's
+    fields, gathered column by column in batches: the per-row work is one append per field
+    that is read."""
     plan = _plan(located)
+    targets = [target for target, _ in plan]
+    keys = [key for _, key in plan]
+    sources: list[int] = []
+    gathered: list[list[Any]] = [[] for _ in plan]
+
+    def flush() -> None:
+        nonlocal sources, gathered
+        raw.add_columns(sources, dict(zip(targets, gathered, strict=True)))
+        sources, gathered = [], [[] for _ in plan]
+
+    batch = min(_BATCH_ROWS, piece_rows() or _BATCH_ROWS)
+    pairs = list(zip(gathered, keys, strict=True))
     for source_row, row in rows:
         if isinstance(row, _BadRow):
+            flush()
+            pairs = list(zip(gathered, keys, strict=True))
             raw.add(source_row, notes=row.problem)
             continue
-        values: dict[str, object] = {}
-        for target, key in plan:
-            try:
-                values[target] = row[key]
-            except (IndexError, KeyError):
-                values[target] = None
-        raw.add(source_row, **values)
+        sources.append(source_row)
+        if isinstance(row, dict):
+            for column, key in pairs:
+                column.append(row.get(key))
+        else:  # a list of cells; a short row has no value for the last columns
+            cells = len(row)
+            for column, key in pairs:
+                column.append(row[key] if key < cells else None)
+        if len(sources) >= batch:
+            flush()
+            pairs = list(zip(gathered, keys, strict=True))
+    flush()
 
 
 def _require_id_column(

@@ -14,6 +14,7 @@ fields are reported by the reader with their line number and become rows with a 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote_plus
 
@@ -24,6 +25,7 @@ import pyarrow.csv as pa_csv
 
 from auditor.errors import ManifestError
 from auditor.inputs import is_stream
+from auditor.limits import current, using
 from auditor.manifests.raw import RAW_FIELDS, RawManifest
 from auditor.manifests.source import head_bytes, iter_lines, open_binary
 
@@ -265,6 +267,12 @@ def _unreadable(path: Path, exc: pa.ArrowInvalid) -> ManifestError:
     if ("UTF8" in str(exc) or "UTF-8" in str(exc)) and not is_stream(path):
         for _ in iter_lines(path):  # raises ManifestError naming the line of the bad byte
             pass
+    if "straddl" in str(exc) and not is_stream(path):
+        # A line longer than Arrow's block: no YFCC100M line is; name it.
+        shorter = replace(current(), line_bytes=min(current().line_bytes, BLOCK_SIZE))
+        with using(shorter):
+            for _ in iter_lines(path):  # raises ManifestError naming the long line
+                pass
     return ManifestError(path, f"cannot be read as YFCC100M ({exc})")
 
 

@@ -14,6 +14,7 @@ from flickr_standin import VALID_KEY, FlickrStandIn, Owner, Photo, World
 
 from auditor.errors import EXIT_OK, EXIT_USAGE, AuditorError
 from auditor.exposure import parse_who
+from auditor.state import StateStore
 
 Standin = Callable[..., FlickrStandIn]
 T0 = 1_250_000_000
@@ -181,6 +182,71 @@ def test_who_forms() -> None:
     alias = parse_who("flickr.com/photos/anna-shoots/123/")
     assert (alias.kind, alias.value) == ("alias", "anna-shoots")
     assert parse_who("Anna K").kind == "word"
-    for bad in ["", "https://example.org/", "a<b"]:
+    # Usernames hold commas, apostrophes, colons, ampersands, spaces, any script.
+    for username in ["Jeong Vin, Yoon", "O'Brien & Sons: photos", "a<b", "Ünal Çelik"]:
+        assert (parse_who(username).kind, parse_who(username).value) == ("word", username)
+    for bad in ["", "https://example.org/", "tab\there", "x" * 201]:
         with pytest.raises(AuditorError):
             parse_who(bad)
+
+
+def test_owner_goes_through_the_state_a_rerun_asks_nothing(
+    tmp_path: Path,
+    flickr_standin: Standin,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`owner` takes the audit's fetch path: its listing, statuses and who the owner is are
+    kept in --state, so a second run within --max-age asks Flickr nothing and finds the same;
+    --refresh asks again; every run is in the state's runs table."""
+    standin = flickr_standin(world())
+    monkeypatch.setenv("FLICKR_API_KEY", VALID_KEY)
+    state = tmp_path / "s.sqlite"
+    manifests = [str(yfcc(tmp_path, standin.world)), str(coco(tmp_path))]
+
+    def owner(out: str, *extra: str) -> dict[str, set[str]]:
+        code, _, err = run_cli(
+            ["owner", "https://www.flickr.com/photos/anna-shoots/", *manifests,
+             "--api-url", standin.url, "--state", str(state), "--rate-limit", "3600000",
+             "--output-dir", str(tmp_path / out), *extra],
+            capsys,
+        )  # fmt: skip
+        assert code == EXIT_OK, err
+        return found(tmp_path / out)
+
+    first = owner("first")
+    assert first == {"yfcc.tsv": set(YFCC_IDS), "coco.json": {"800500", "800501"}}
+    made = sum(standin.calls().values())
+    assert standin.calls()["flickr.people.getPublicPhotos"] == 3
+    assert owner("second") == first
+    assert sum(standin.calls().values()) == made  # nothing asked
+    assert owner("third", "--refresh") == first
+    assert standin.calls()["flickr.people.getPublicPhotos"] == 6
+    with StateStore(state) as store:
+        runs = store.runs()
+    assert [run["outcome"] for run in runs] == ["ok", "ok", "ok"]
+    assert json.loads(runs[1]["api_calls"]) == {}
+
+
+def test_a_username_with_punctuation_is_found_by_username_only(
+    tmp_path: Path,
+    flickr_standin: Standin,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A username no path alias can spell is looked up as a username (findByUsername), never
+    sent to lookupUser as a URL, and the owner's photos are found."""
+    w = world()
+    w.owners[ANNA.nsid].username = "Anna K, O'Neil & co: photos"
+    standin = flickr_standin(w)
+    monkeypatch.setenv("FLICKR_API_KEY", VALID_KEY)
+    out = tmp_path / "out"
+    code, _, err = run_cli(
+        ["owner", "Anna K, O'Neil & co: photos", str(yfcc(tmp_path, w)), str(coco(tmp_path)),
+         "--api-url", standin.url, "--state", str(tmp_path / "s.sqlite"),
+         "--rate-limit", "3600000", "--output-dir", str(out)],
+        capsys,
+    )  # fmt: skip
+    assert code == EXIT_OK, err
+    assert found(out) == {"yfcc.tsv": set(YFCC_IDS), "coco.json": {"800500", "800501"}}
+    assert "flickr.urls.lookupUser" not in standin.calls()

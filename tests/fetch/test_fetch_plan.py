@@ -137,8 +137,8 @@ def test_second_run_reuses_the_state(tmp_path: Path, flickr_standin: Standin) ->
     first, _ = run(tmp_path, standin)
     before = sum(standin.calls().values())
     second, calls = run(tmp_path, standin)
-    assert sum(standin.calls().values()) - before == 1  # only licenses.getInfo
-    assert calls == {"flickr.photos.licenses.getInfo": 1}
+    assert sum(standin.calls().values()) == before  # nothing to ask, not even the licences
+    assert calls == {}
     pd.testing.assert_frame_equal(first, second)
     third, calls = run(tmp_path, standin, refresh=True)
     assert sum(calls.values()) > 10
@@ -384,7 +384,7 @@ def test_another_manifest_reuses_the_listings_kept_in_the_state(
     made = standin.calls() - before
     statuses = second.statuses.set_index("photo_id")
     assert_as_the_world_says(world, statuses)
-    assert dict(made) == {"flickr.photos.licenses.getInfo": 1}, made
+    assert not made, made
     assert (statuses["fetched_at"] <= first.statuses["fetched_at"].max()).all()
 
 
@@ -392,7 +392,8 @@ def test_a_resumed_owner_less_fetch_lists_nothing_twice(
     tmp_path: Path, flickr_standin: Standin
 ) -> None:
     """Interrupted half-way, then started again: the kept sample and listings carry over, so no
-    listing page is fetched twice, and the statuses are those of one uninterrupted run."""
+    listing page is fetched twice (but for those in flight when it stopped), and the statuses
+    are those of one uninterrupted run."""
     world, ids, _ = heavy_world(4)
     standin = flickr_standin(world)
     photos = read_manifests([url_list(tmp_path / "urls.txt", ids)]).photos
@@ -424,4 +425,5 @@ def test_a_resumed_owner_less_fetch_lists_nothing_twice(
         for params in standin.requests
         if params.get("method") == "flickr.people.getPublicPhotos"
     ]
-    assert pages and len(pages) == len(set(pages)), pages
+    # Only a page in flight when the run stopped (4 workers) can have been asked for again.
+    assert pages and len(pages) - len(set(pages)) <= 3, pages

@@ -5,6 +5,8 @@ are looser, so a slow or unlucky run cannot fail them)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from planner_world import ListSink, SimFlickr, SimWorld, build, drive, flat
@@ -13,11 +15,13 @@ from auditor.fetch.plan import (
     INFO,
     PAGE,
     FetchPlanner,
+    PlanEstimate,
+    describe_plan,
     expected_remaining,
     good_turing,
 )
 from auditor.fetch.targets import Target
-from auditor.flickr.parse import GET_INFO, PhotoStatus
+from auditor.flickr.parse import GET_INFO, PhotoPage, PhotoStatus
 from auditor.licences import load_catalogue
 
 CATALOGUE = load_catalogue()
@@ -161,3 +165,74 @@ def test_named_owners_keep_their_plan_and_are_exact_without_a_pool() -> None:
     assert estimate.exact and estimate.calls == 1  # one getPublicPhotos page, to start with
     call = plan.next_call()
     assert call is not None and call.kind == PAGE and call.nsid == "1@N01" and call.window is None
+
+
+def test_describe_plan_says_how_long_and_whether_it_is_an_estimate() -> None:
+    exact = describe_plan(PlanEstimate(photos=5, calls=4, exact=True), reused=2, per_hour=3600)
+    assert exact == (
+        "plan: 5 photo(s) to check (2 fresh in the state), 4 call(s), about 0 min at 3,600 calls/h"
+    )
+    dif = describe_plan(
+        PlanEstimate(photos=1_000_000, calls=1_000_001, exact=False), reused=0, per_hour=3600
+    )
+    assert "at most 1,000,001 call(s) (an estimate" in dif and "11.6 days" in dif
+    hours = describe_plan(
+        PlanEstimate(photos=9000, calls=9000, exact=True), reused=0, per_hour=3600
+    )
+    assert "about 2.5 h" in hours
+    assert describe_plan(PlanEstimate(0, 1, True), reused=7, per_hour=3600) == (
+        "plan: nothing to ask Flickr (7 photo(s) fresh in the state)"
+    )
+
+
+def test_a_named_owner_listing_stops_when_it_has_found_its_photos() -> None:
+    """Pages asked for together: the answers that come after the listing found every photo are
+    ignored (a regression: they crashed the planner), and pages not yet sent are not sent."""
+    world = build(np.random.default_rng(12), photos=40, owners=1, sigma=0.0, multiplier=60)
+    (owner,) = world.owners.values()
+    listable = [str(p) for p in owner.listable.tolist()]
+    assert len(listable) > 4 * 500
+    wanted = listable[500:520] + listable[1500:1510]  # on pages 2 and 4
+    targets = [Target(p, owner.nsid, None, None, frozenset(), False) for p in wanted]
+    flickr = SimFlickr(world, full_pages=True)
+    for concurrency, expected in [(2, [1, 2, 3, 4, 5]), (1, [1, 2, 3, 4])]:
+        sink = ListSink()
+        plan = FetchPlanner(targets, targets, sink, catalogue=CATALOGUE)
+        calls = drive(plan, flickr, concurrency=concurrency)
+        assert set(sink.visible_ids) == set(wanted)
+        # Two at a time, page 5 is out when page 4 settles the last photo; one at a time, it
+        # is never asked for.
+        assert [number for _, number in sink.pages] == expected and calls == len(expected)
+
+
+def test_a_listing_settles_only_its_owners_photos() -> None:
+    """Owner A's listing answering for a photo the manifest gives to B, or an entry naming
+    another owner than the one listed: neither is believed; the photo gets its own getInfo."""
+    a_photos = [Target(str(100 + i), "1@N01", None, None, frozenset(), False) for i in range(5)]
+    b_photo = Target("900", "2@N02", None, None, frozenset(), False)
+    targets = [*a_photos, b_photo]
+    sink = ListSink()
+    plan = FetchPlanner(targets, targets, sink, catalogue=CATALOGUE)
+    call = plan.next_call()
+    while call is not None and not (call.kind == PAGE and call.nsid == "1@N01"):
+        call = plan.next_call()
+    assert call is not None
+    world = build(np.random.default_rng(11), photos=10, owners=1, sigma=0.1)
+    template = SimFlickr(world).status(next(iter(world.manifest)), GET_INFO)
+
+    def entry(photo_id: str, owner: str) -> PhotoStatus:
+        return dataclasses.replace(
+            template,
+            photo_id=photo_id,
+            owner=dataclasses.replace(template.owner, nsid=owner),
+            method="flickr.people.getPublicPhotos",
+        )
+
+    listed = [entry("100", "1@N01"), entry("900", "1@N01"), entry("101", "3@N03")]
+    plan.answer(call, PhotoPage(1, 1, 500, len(listed), tuple(listed)))
+    assert set(sink.visible_ids) == {"100"}
+    asked = set()
+    while (call := plan.next_call()) is not None:
+        if call.kind == INFO:
+            asked.add(call.photo_id)
+    assert {"900", "101"} <= asked

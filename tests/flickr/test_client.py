@@ -33,6 +33,7 @@ from auditor.flickr import (
     UnexpectedResponse,
     UserNotFound,
 )
+from auditor.flickr.client import MAX_ANSWER_BYTES
 from auditor.flickr.parse import Owner as ParsedOwner
 
 Standin = Callable[..., FlickrStandIn]
@@ -589,6 +590,60 @@ def test_a_key_spelled_in_json_escapes_is_redacted(canned: Callable[..., _Canned
     with FlickrClient(VALID_KEY, api_url=url_of(server), sleep=Sleeps()) as client:
         (licence,) = client.licences()
     assert licence.name == "***"
+
+
+def test_a_key_spelled_in_a_member_name_is_redacted(canned: Callable[..., _CannedServer]) -> None:
+    spelled = "".join(f"\\u{ord(char):04x}" for char in VALID_KEY)
+    body = '{"stat": "fail", "code": 112, "message": {"' + spelled + '": 1}}'
+    server = canned([(200, {}, body.encode())])
+    client = FlickrClient(VALID_KEY, api_url=url_of(server), sleep=Sleeps())
+    with client, pytest.raises(FlickrApiError) as caught:
+        client.licences()
+    assert "***" in caught.value.message
+    assert_key_absent(caught.value)
+
+
+def test_a_redirect_to_the_key_in_capitals_is_redacted(
+    canned: Callable[..., _CannedServer],
+) -> None:
+    server = canned([(302, {"Location": f"http://{VALID_KEY.upper()}.example.net/"}, b"")])
+    client = FlickrClient(VALID_KEY, api_url=url_of(server), sleep=Sleeps())
+    with client, pytest.raises(UnexpectedResponse) as caught:
+        client.licences()
+    assert_key_absent(caught.value)
+    assert VALID_KEY.upper() not in str(caught.value)
+
+
+def test_lone_surrogates_become_replacement_characters(
+    canned: Callable[..., _CannedServer],
+) -> None:
+    body = b'{"stat": "ok", "licenses": {"license": [{"id": 0, "name": "a\\ud800b", "url": ""}]}}'
+    server = canned([(200, {}, body)])
+    with FlickrClient(VALID_KEY, api_url=url_of(server), sleep=Sleeps()) as client:
+        (licence,) = client.licences()
+    assert licence.name == "a\ufffdb"
+    licence.name.encode("utf-8")  # storable: no lone surrogate left
+
+
+@pytest.mark.parametrize(
+    ("answer", "error", "message"),
+    [
+        ((200, {}, b"[" * 100_000 + b"]" * 100_000), FetchFailed, "not a JSON object"),
+        ((302, {"Location": "http://[::1/x"}, b""), UnexpectedResponse, "could not be read"),
+        ((200, {}, b" " * (MAX_ANSWER_BYTES + 1)), UnexpectedResponse, "larger than"),
+    ],
+)
+def test_answers_the_client_cannot_read_are_errors_not_crashes(
+    canned: Callable[..., _CannedServer],
+    answer: tuple[int, dict[str, str], bytes],
+    error: type[Exception],
+    message: str,
+) -> None:
+    server = canned([answer, answer])
+    client = FlickrClient(VALID_KEY, api_url=url_of(server), max_attempts=2, sleep=Sleeps())
+    with client, pytest.raises(error, match=message) as caught:
+        client.licences()
+    assert_key_absent(caught.value)
 
 
 def test_debug_log_of_urllib3_is_redacted(

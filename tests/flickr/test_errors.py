@@ -176,6 +176,22 @@ def test_redact_a_prepared_request_url() -> None:
     assert redact(url, "k&y=1 2") == "https://api.flickr.com/services/rest/?api_key=***"
 
 
+@pytest.mark.parametrize(
+    "spelled",
+    [
+        KEY.upper(),  # a host name the tool lower-cases would read as the key again
+        "".join(f"%{ord(c):02x}" for c in KEY),
+        "".join(f"%{ord(c):02X}" for c in KEY),
+        "".join(f"&#{ord(c)};" for c in KEY),  # a title the tool HTML-unescapes
+        "".join(f"&#x{ord(c):x};" for c in KEY),
+        "".join(f"\\u{ord(c):04x}" for c in KEY),  # JSON escapes
+        KEY[:5] + "".join(f"%{ord(c):02x}" for c in KEY[5:9]) + KEY[9:],  # mixed
+    ],
+)
+def test_redact_every_spelling_of_the_key(spelled: str) -> None:
+    assert redact(f"<{spelled}>", KEY) == "<***>"
+
+
 def test_redact_nothing_to_hide() -> None:
     assert redact("text", "") == "text"
     assert redact("text", KEY) == "text"

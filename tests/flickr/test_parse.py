@@ -164,6 +164,28 @@ def test_search_listing_with_extras() -> None:
     assert [p.licence_id for p in page.photos] == [5, 5, 3]
 
 
+@pytest.mark.parametrize("value", [None, "", 2, "-1", True, "yes"])
+def test_a_visibility_flag_that_is_neither_0_nor_1_is_unexpected(value: object) -> None:
+    info = load("getinfo_2013_joi.json")
+    info["photo"]["visibility"]["ispublic"] = value
+    with pytest.raises(UnexpectedResponse, match="not 0 or 1"):
+        parse.photo_info(info)
+    page = load("search_2013_extras.json")
+    page["photos"]["photo"][0]["ispublic"] = value
+    with pytest.raises(UnexpectedResponse, match="not 0 or 1"):
+        parse.photo_page(page, "flickr.photos.search")
+
+
+def test_a_photo_listed_twice() -> None:
+    page = load("search_2013_extras.json")
+    entries = page["photos"]["photo"]
+    entries.append(dict(entries[0]))  # the same answer twice: listed once
+    assert len(parse.photo_page(page, "flickr.photos.search").photos) == 3
+    entries[-1]["ispublic"] = 0  # two answers for one photo: neither is believed
+    with pytest.raises(UnexpectedResponse, match="listed twice"):
+        parse.photo_page(page, "flickr.photos.search")
+
+
 def test_public_photos_listing_renamed_extras() -> None:
     page = parse.photo_page(load("public_photos_2024.json"), "flickr.people.getPublicPhotos")
     assert (page.page, page.pages, page.per_page, page.total) == (1, 1, 10, 7)  # all strings

@@ -431,3 +431,16 @@ def test_stopping_early_stops_the_reader(tmp_path: Path) -> None:
     pieces = iter_manifest(path, chunk_rows=100)
     assert next(pieces).rows == 100
     pieces.close()  # the reader thread ends, the file is closed (no ResourceWarning)
+
+
+def test_yfcc100m_line_longer_than_arrows_block_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auditor.manifests import yfcc100m
+
+    monkeypatch.setattr(yfcc100m, "BLOCK_SIZE", 4096)  # the line limit stays 8 MiB
+    path = tmp_path / "yfcc.tsv"
+    path.write_text(yfcc_line() * 3 + yfcc_line("t" * 20_000) + yfcc_line(), encoding="utf-8")
+    with pytest.raises(ManifestError, match="line longer than 4 KiB") as error:
+        list(yfcc100m.iter_yfcc100m(path))
+    assert error.value.line == 4

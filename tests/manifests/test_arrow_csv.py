@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from auditor.manifests import arrow_csv
-from auditor.manifests.arrow_csv import quoted_newline
+from auditor.manifests.arrow_csv import arrow_can_split
 from auditor.manifests.raw import RawManifest
 from auditor.manifests.read import iter_manifest, read_manifest
 
@@ -64,13 +64,25 @@ def test_arrow_pieces_are_the_rows_of_the_row_reader(
     assert isinstance(pieces[0].columns["photo_ref"], pa.Array) is arrow
 
 
-def test_quoted_newline_scan_across_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(arrow_csv, "BLOCK_SIZE", 7)
+def test_split_scan_across_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(arrow_csv, "BLOCK_SIZE", 32)
     path = tmp_path / "a.csv"
     path.write_text('id,t\n1,"x"\n2,"a ""b"" c"\n3,y\n', encoding="utf-8")
-    assert not quoted_newline(path)
+    assert arrow_can_split(path)
     path.write_text('id,t\n1,"x"\n2,"a\n""b"" c"\n3,y\n', encoding="utf-8")
-    assert quoted_newline(path)
+    assert not arrow_can_split(path)  # a quoted field spans lines
+    path.write_text("id,t\n1,x\n2," + "y" * 17 + "\n3,z\n", encoding="utf-8")
+    assert not arrow_can_split(path)  # a line longer than half a block
+
+
+def test_line_longer_than_a_block_is_read_by_the_row_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(arrow_csv, "BLOCK_SIZE", 64)
+    path = tmp_path / "long.csv"
+    path.write_text("photo_id,title\n1,a\n2," + "t" * 500 + "\n3,c\n", encoding="utf-8")
+    pieces = list(iter_manifest(path, chunk_rows=10))
+    assert _values(pieces, "title") == ["a", "t" * 500, "c"]
 
 
 def test_invalid_utf8_names_its_line(tmp_path: Path) -> None:
