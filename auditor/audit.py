@@ -118,6 +118,10 @@ class AuditOptions:
     # summary): checked with the run's own paths, so no output is an input (`check_outputs`).
     extra_inputs: Sequence[Path] = ()
     extra_outputs: Sequence[tuple[Path, str]] = ()  # (path, what it is, e.g. "--credits")
+    # Streaming path: leave out a manifest (shard) that cannot be read, instead of stopping.
+    skip_bad_shards: bool = False
+    # The folders of shards the manifests came from: the report folder may not be inside one.
+    shard_folders: Sequence[Path] = ()
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,7 @@ class AuditResult:
     outputs: list[Written] = field(default_factory=list)  # formats' stdout and step summary
     cleaned: CleanResult | None = None
     credits: tuple[Path, int] | None = None  # the credits file and the photos it lists
+    skipped: list[str] = field(default_factory=list)  # shards left out (skip_bad_shards)
 
     @property
     def usable_photos(self) -> int:
@@ -245,14 +250,27 @@ def _run_info(
     )
 
 
-def _check_outputs(
-    target: Path, manifests: Sequence[Path], policy: object, options: AuditOptions
+def check_audit_outputs(
+    target: Path,
+    manifests: Sequence[Path],
+    policy: object,
+    options: AuditOptions,
+    *,
+    shard_folders: Sequence[Path] = (),
 ) -> None:
     """Refuse, before any work, an audit whose outputs would replace an input or each other,
     or could not be written (`auditor.outputs.check_outputs`). Every file any format may write
     in the folder is checked, whichever formats this run asked for: an input by one of those
-    names there is refused, so no run can replace it."""
+    names there is refused, so no run can replace it. The report folder may not be inside a
+    folder of shards (its findings.parquet would be read as a shard next time)."""
     from auditor.release.clean import cleaned_paths
+
+    for folder in (Path(name) for name in shard_folders if Path(name).is_dir()):
+        if target.resolve().is_relative_to(folder.resolve()):
+            raise AuditorError(
+                f"{target}: the report folder is inside the shard folder {folder}, so its "
+                "findings.parquet would be read as shards next time; write the reports elsewhere"
+            )
 
     outputs: list[tuple[str | Path, str]] = [
         (target / name, "--output-dir") for name in sorted(report_files())
@@ -315,7 +333,12 @@ def run_audit(
                 "that can be read only once; save it to a file and audit that"
             )
     target = Path(options.out_dir) if options.out_dir is not None else default_out_dir(paths)
-    _check_outputs(target, paths, policy, options)
+    check_audit_outputs(target, paths, policy, options, shard_folders=options.shard_folders)
+    if options.skip_bad_shards and not streams(options):
+        raise AuditorError(
+            "--skip-bad-shards applies to the streaming offline audit and to --engine dask, not "
+            "to a live audit, --format beyond json/md, --baseline, --clean-manifest or --credits"
+        )
     known = load_baseline(options.baseline) if options.baseline is not None else None
     loaded_waivers, waiver_problems = (
         load_waivers(options.waivers, [rule.id for rule in chosen_policy.rules])
@@ -326,6 +349,7 @@ def run_audit(
     tables: AuditTables | None = None
     live: FetchReport | None = None
     outputs: list[Written] = []
+    skipped: list[str] = []
     with OutputSet(target, report_files()) as staged:
         if streams(options):
             done = offline_audit(
@@ -341,7 +365,9 @@ def run_audit(
                 today=options.today,
                 chunk_rows=options.chunk_rows,
                 progress=progress.rows,
+                skip_bad_shards=options.skip_bad_shards,
             )
+            skipped = done.skipped
             document, files = done.document, done.files
             # Findings not waived, by severity.
             counts = dict(document["summary"]["findings"])
@@ -409,6 +435,7 @@ def run_audit(
         counted=counts,
         tables=tables,
         live=live,
+        skipped=skipped,
         outputs=[replace(out, paths=[target / path.name for path in out.paths]) for out in outputs],
     )
     if tables is not None:

@@ -595,6 +595,34 @@ def _failing(counts: Mapping[str, int], fail_on: str) -> int:
     help="Write the attribution of every kept photo whose licence requires credit: .csv or .md.",
 )
 @click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="local: this process streams the manifests. dask: the shards are read and judged by "
+    "the workers of a Dask cluster (offline only; pip install 'flickr-licence-auditor[dask]'); "
+    "findings go to the findings.parquet dataset, which audit.json names, not findings.csv.",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="With --engine dask: the scheduler of an existing Dask cluster (tcp://HOST:PORT), whose "
+    "workers see the manifests and the report folder at the same paths [default: a local "
+    "cluster started and stopped by this run].",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="With --engine dask and no --scheduler: worker processes of the local cluster "
+    "[default: the CPU count, at most 8].",
+)
+@click.option(
+    "--skip-bad-shards",
+    is_flag=True,
+    help="List a manifest (shard) that cannot be read and audit the others, instead of "
+    "stopping with exit 2 (the streaming offline audit and --engine dask).",
+)
+@click.option(
     "--plan",
     "plan_only",
     is_flag=True,
@@ -616,6 +644,10 @@ def audit(
     baseline: Path | None,
     clean_manifest: Path | None,
     credits_path: Path | None,
+    engine: str,
+    scheduler: str | None,
+    workers: int | None,
+    skip_bad_shards: bool,
     plan_only: bool,
     fmt: str | None,
     columns: ColumnOptions,
@@ -636,6 +668,30 @@ def audit(
     from auditor.audit import AuditOptions, AuditProgress, run_audit
     from auditor.report.text import summary_lines
 
+    if engine == "dask":
+        return _dask_dispatch(
+            files,
+            policy,
+            output_dir,
+            formats=formats,
+            fail_on=fail_on,
+            refused=[
+                ("--baseline", baseline is not None),
+                ("--clean-manifest", clean_manifest is not None),
+                ("--credits", credits_path is not None),
+                ("--format", any(not REGISTRY[name].record for name in formats)),
+                ("a Flickr API key (add --offline)", not offline and api_key(live_options)),
+            ],
+            fmt=fmt,
+            columns=columns,
+            waivers=waivers,
+            scheduler=scheduler,
+            workers=workers,
+            skip_bad_shards=skip_bad_shards,
+        )
+    for option, given in [("--scheduler", scheduler), ("--workers", workers)]:
+        if given is not None:
+            raise AuditorError(f"{option} applies to --engine dask; add it or drop {option}")
     if plan_only:
         from auditor.engine import load_policy
         from auditor.manifests.hosts import split_other_hosts
@@ -662,6 +718,8 @@ def audit(
         credits=credits_path,
         live=None if key is None else live_settings(key, live_options),
         progress=AuditProgress(rows=progress.rows, flickr=progress.flickr, plan=plans.append),
+        skip_bad_shards=skip_bad_shards,
+        shard_folders=tuple(Path(name) for name in files),
         # What the command itself reads and writes, checked with the run's own paths.
         extra_inputs=tuple(p for p in (live_options.api_key_file,) if p is not None),
         extra_outputs=tuple(
@@ -678,6 +736,8 @@ def audit(
     lines = summary_lines(result.document, offline_reason=reason)
     # The answer first; then what was read and fetched, and the rest of the summary.
     lines[1:1] = [*_file_lines(result.files), *plans, *_live_lines(result, live_options.state)]
+    for problem in result.skipped:
+        click.echo(f"skipped shard: {problem}", err=True)
     for line in lines:
         click.echo(line, err=True)
     names = ", ".join(path.name for path in result.written)
@@ -695,6 +755,104 @@ def audit(
     if failing:
         new = " new" if baseline is not None else ""
         click.echo(f"{failing}{new} finding(s) at or above --fail-on {fail_on}: exit 1", err=True)
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _dask_dispatch(
+    files: Sequence[Path],
+    policy_name: str,
+    output_dir: Path | None,
+    *,
+    waivers: Path | None,
+    **kwargs: Any,
+) -> int:
+    """`audit --engine dask`: its manifests, policy, waivers and output checks, then
+    `_dask_audit`. (The local engine is `auditor.audit.run_audit`.)"""
+    from datetime import UTC, datetime
+
+    from auditor.audit import AuditOptions, check_audit_outputs, default_out_dir
+    from auditor.engine import load_policy
+    from auditor.manifests.shards import expand_shards
+    from auditor.resources import example_manifest
+    from auditor.waivers import load_waivers
+
+    started = datetime.now(UTC)
+    manifests = expand_shards(files) or [example_manifest()]
+    chosen = load_policy(policy_name)
+    target = output_dir or default_out_dir(manifests)
+    check_audit_outputs(
+        target, manifests, policy_name, AuditOptions(waivers=waivers), shard_folders=files
+    )
+    loaded = load_waivers(waivers, [rule.id for rule in chosen.rules]) if waivers else ([], [])
+    return _dask_audit(manifests, chosen, target, started=started, waivers=loaded, **kwargs)
+
+
+def _dask_audit(
+    manifests: list[Path],
+    policy: Any,
+    target: Path,
+    *,
+    started: Any,
+    formats: Sequence[str],
+    fail_on: str,
+    refused: Sequence[tuple[str, object]],
+    fmt: str | None,
+    columns: ColumnOptions,
+    waivers: tuple[list[Any], list[Any]],
+    scheduler: str | None,
+    workers: int | None,
+    skip_bad_shards: bool,
+) -> int:
+    """`audit --engine dask`: the shards judged on a Dask cluster (`auditor.dask_audit`)."""
+    from auditor.inputs import is_stream
+    from auditor.report.text import summary_lines
+
+    for what, given in refused:
+        if given:
+            raise AuditorError(
+                f"--engine dask judges the recorded licences and writes audit.json, "
+                f"findings.parquet, owners.csv and summary.md; it does not take {what}"
+            )
+    if scheduler is not None and workers is not None:
+        raise AuditorError("--workers sizes the local cluster; with --scheduler drop it")
+    piped = [path for path in manifests if is_stream(path)]
+    if piped:
+        raise AuditorError(
+            f"{piped[0]}: the Dask workers read each shard themselves, and this is a pipe; "
+            "save it to a file"
+        )
+    from auditor.dask_audit import dask_audit
+
+    where = scheduler or (
+        f"a local cluster of {workers} worker(s)" if workers else "a local cluster"
+    )
+    click.echo(f"offline audit on Dask ({where}): judged on the licences recorded", err=True)
+    done = dask_audit(
+        manifests,
+        policy,
+        target,
+        started_at=started,
+        tool_version=__version__,
+        fmt=fmt,
+        columns=columns,
+        waivers=waivers[0],
+        waiver_problems=waivers[1],
+        scheduler=scheduler,
+        workers=workers,
+        skip_bad_shards=skip_bad_shards,
+    )
+    for problem in done.skipped:
+        click.echo(f"skipped shard: {problem}", err=True)
+    lines = summary_lines(done.document, offline_reason="--engine dask")
+    lines[1:1] = _file_lines(done.files)
+    for line in lines:
+        click.echo(line, err=True)
+    names = ", ".join(path.name for path in done.paths)
+    click.echo(f"reports: {target}/ ({names}; {done.partitions} partition(s))", err=True)
+    failing = _failing(done.document["summary"]["findings"], fail_on)
+    if failing:
+        click.echo(f"{failing} finding(s) at or above --fail-on {fail_on}: exit 1", err=True)
         return EXIT_FINDINGS
     return EXIT_OK
 

@@ -29,7 +29,7 @@ import contextlib
 import threading
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from queue import Empty, Full, Queue
@@ -43,6 +43,7 @@ import pyarrow as pa
 from auditor.engine import Policy
 from auditor.engine.evaluate import evaluate_rows
 from auditor.engine.listings import FirstListings, Observation
+from auditor.errors import ManifestError
 from auditor.licences import LicenceCatalogue, load_catalogue
 from auditor.manifests.columns import ColumnOptions
 from auditor.manifests.hosts import split_other_hosts
@@ -68,6 +69,7 @@ class OfflineAudit:
     document: AuditDocument  # audit.json's content but its findings
     files: list[FileReport]  # one per manifest, in the order given
     paths: list[Path]  # the reports written
+    skipped: list[str] = field(default_factory=list)  # manifests left out, with their problem
 
 
 def _chunks(
@@ -76,25 +78,37 @@ def _chunks(
     columns: ColumnOptions | None,
     chunk_rows: int,
     files: list[FileReport],
+    bad: list[str] | None = None,
 ) -> Generator[list[RawManifest], None, None]:
     """Pieces of manifests grouped into chunks of about `chunk_rows` rows, in table order;
-    `files` gets each manifest's report once it has been read."""
+    `files` gets each manifest's report once it has been read. With `bad` (a list), a manifest
+    that cannot be read is left out and its problem added there, as long as none of its rows
+    has gone on to be judged yet (a YFCC100M file broken half-way still stops the audit)."""
     pending: list[RawManifest] = []
     rows = 0
     for path in manifests:
         read, kind = 0, ""
         skipped: Counter[str] = Counter()
         notes: list[str] = []
-        for piece in iter_manifest(path, fmt, columns, chunk_rows=chunk_rows):
-            read += piece.rows
-            skipped.update(piece.skipped)
-            notes.extend(piece.notes)
-            kind = piece.format
-            pending.append(piece)
-            rows += piece.rows
-            if rows >= chunk_rows:
-                yield pending
-                pending, rows = [], 0
+        mine = len(pending)  # where this manifest's pieces start in `pending`
+        try:
+            for piece in iter_manifest(path, fmt, columns, chunk_rows=chunk_rows):
+                read += piece.rows
+                skipped.update(piece.skipped)
+                notes.extend(piece.notes)
+                kind = piece.format
+                pending.append(piece)
+                rows += piece.rows
+                if rows >= chunk_rows:
+                    yield pending
+                    pending, rows, mine = [], 0, -1
+        except ManifestError as error:
+            if bad is None or mine < 0:
+                raise
+            bad.append(str(error))
+            rows -= sum(piece.rows for piece in pending[mine:])
+            del pending[mine:]
+            continue
         files.append(FileReport(str(Path(path)), kind, read, dict(skipped), tuple(notes)))
     if pending:
         yield pending
@@ -258,13 +272,16 @@ def offline_audit(
     chunk_rows: int | None = None,
     spool: FindingSpool | None = None,
     progress: Callable[[int, int, int], None] | None = None,
+    skip_bad_shards: bool = False,
 ) -> OfflineAudit:
     """Audit `manifests` against `policy` on the licences they record, and write the four
     reports into `out_dir`.
 
     `waiver_problems` are those found loading the waivers; the ones found applying them are
     added. `chunk_rows` defaults to `CHUNK_ROWS`. `progress(rows, bytes_read, total_bytes)` is
-    called after each chunk (bytes estimated within a file read in pieces). Raises
+    called after each chunk (bytes estimated within a file read in pieces). With
+    `skip_bad_shards`, a manifest that cannot be read is left out (listed in `skipped`) instead
+    of stopping the audit. Raises
     `ManifestError` for a manifest that cannot be used at all (before any report is written)
     and `AuditorError` when the reports cannot be written.
     """
@@ -285,7 +302,8 @@ def offline_audit(
     in_order = names == sorted(set(names))
     writer: ReportWriter | None = ReportWriter(out_dir) if in_order else None
     try:
-        chunks = _chunks(manifests, fmt, columns, chunk_rows or CHUNK_ROWS, files)
+        bad: list[str] | None = [] if skip_bad_shards else None
+        chunks = _chunks(manifests, fmt, columns, chunk_rows or CHUNK_ROWS, files, bad)
         # The thread reads and normalises the next chunk while this one is judged.
         for photos, hosts in _read_ahead(_photo_tables(chunks, judge)):
             tally.add_other_hosts(hosts)
@@ -349,4 +367,4 @@ def offline_audit(
         if writer is not None:
             writer.close()
         spool.close()
-    return OfflineAudit(document=document, files=files, paths=paths)
+    return OfflineAudit(document=document, files=files, paths=paths, skipped=bad or [])

@@ -61,3 +61,36 @@ def test_a_folder_without_shards_is_one_line(
     code, _, err = run_cli(["audit", str(tmp_path / "empty"), "--offline"], capsys)
     assert code == EXIT_USAGE
     assert len(err.strip().splitlines()) == 1 and "is a folder with no shards" in err
+
+
+def test_a_bad_shard_stops_the_audit_or_is_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shards = write_shards(tmp_path / "laion", 3, 200)
+    shards[1].write_bytes(b"PAR1 not Parquet")
+    out = tmp_path / "out"
+    args = ["audit", str(tmp_path / "laion"), "--offline", "--output-dir", str(out)]
+    code, _, err = run_cli(args, capsys)
+    assert code == EXIT_USAGE
+    assert str(shards[1]) in err.strip().splitlines()[-1]
+    assert not out.exists()
+    code, _, err = run_cli([*args, "--skip-bad-shards"], capsys)
+    assert code == EXIT_FINDINGS, err
+    assert f"skipped shard: {shards[1]}" in err
+    findings = pd.read_csv(out / "findings.csv", dtype=str, keep_default_na=False)
+    assert set(findings["source_file"]) == {str(shards[0]), str(shards[2])}
+    # Only where the manifests are streamed: the whole-table path reads every one.
+    code, _, err = run_cli([*args, "--skip-bad-shards", "--format", "html"], capsys)
+    assert code == EXIT_USAGE and "--skip-bad-shards applies to" in err
+
+
+def test_reports_inside_the_shard_folder_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_shards(tmp_path / "laion", 1, 10)
+    out = tmp_path / "laion" / "reports"
+    code, _, err = run_cli(
+        ["audit", str(tmp_path / "laion"), "--offline", "--output-dir", str(out)], capsys
+    )
+    assert code == EXIT_USAGE and "is inside the shard folder" in err
+    assert not out.exists()

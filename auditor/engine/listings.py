@@ -25,6 +25,8 @@ import pyarrow.compute as pc
 from auditor.arrow_text import decimal_strings
 
 _ROW_BITS = 40  # a location is (file number << 40) | source row
+_PHOTO = 1  # flag bit: the photo id has an error finding not waived
+_FIRST_PAIR = 2  # flag bit: so has the (first owner, photo id) pair
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class Observation:
     keys: npt.NDArray[np.uint64] | None = None
     numeric: npt.NDArray[np.bool_] | None = None
     ids: pa.Array | None = None
+    owners: npt.NDArray[np.int64] | None = None  # each row's owner code
+    first_owner: npt.NDArray[np.int64] | None = None  # the owner code of its first listing
 
 
 class _Runs:
@@ -65,17 +69,17 @@ class _Runs:
             found |= hit
         return found, where, owner
 
-    def flag(self, keys: np.ndarray) -> None:
-        """Flag the stored `keys` (distinct; keys not stored are ignored)."""
+    def flag(self, keys: np.ndarray, bit: int) -> None:
+        """Set `bit` of the stored `keys`' flags (distinct; keys not stored are ignored)."""
         for run_keys, _, _, run_flags in self.runs:
             at = np.searchsorted(run_keys, keys)
             inside = at < len(run_keys)
             at = at[inside]
-            run_flags[at[run_keys[at] == keys[inside]]] = True
+            run_flags[at[run_keys[at] == keys[inside]]] |= bit
 
     def flagged(self, keys: np.ndarray) -> np.ndarray:
-        """Whether each of the stored `keys` is flagged."""
-        out = np.zeros(len(keys), dtype=bool)
+        """Each of the stored `keys`' flags."""
+        out = np.zeros(len(keys), dtype=np.uint8)
         for run_keys, _, _, run_flags in self.runs:
             at = np.searchsorted(run_keys, keys)
             inside = np.flatnonzero(at < len(run_keys))
@@ -84,7 +88,7 @@ class _Runs:
         return out
 
     def add(self, keys: np.ndarray, where: np.ndarray, owner: np.ndarray) -> None:
-        flags = np.zeros(len(keys), dtype=bool)
+        flags = np.zeros(len(keys), dtype=np.uint8)
         runs = [(keys, where, owner.astype(np.int32), flags)]
         # Merge while the newest run is at least as large as the one before it.
         while self.runs and len(self.runs[-1][0]) <= sum(len(run[0]) for run in runs):
@@ -105,6 +109,8 @@ class FirstListings:
         self._others: dict[str, tuple[int, int]] = {}  # ids that are not uint64 keys
         self._extra_pairs: set[tuple[str, int]] = set()  # (id, owner) pairs beyond the first
         self._flagged_others: set[str] = set()  # flagged ids that are not uint64 keys
+        # Flagged (id, owner) pairs not kept as a run's owner bit: other owners, other ids.
+        self._flagged_pairs: set[tuple[str, int]] = set()
         self._files: list[str] = []
         self._file_numbers: dict[str, int] = {}
 
@@ -194,46 +200,50 @@ class FirstListings:
             keys=keys,
             numeric=numeric_np,
             ids=ids,
+            owners=owners,
+            first_owner=first_owner,
         )
 
     def flag(self, observed: Observation, rows: npt.NDArray[np.intp]) -> None:
         """Flag the photo ids of these rows of the chunk `observe` gave `observed` for (the
-        photos with an error finding not waived): `flagged` counts them."""
+        rows with an error finding not waived), and each (row's owner, photo id) pair:
+        `flagged` counts them."""
         if not len(rows) or observed.keys is None or observed.numeric is None:
             return
+        assert observed.owners is not None and observed.first_owner is not None
         numeric = observed.numeric[rows]
-        if numeric.any():
-            self._runs.flag(np.unique(observed.keys[rows[numeric]]))
+        at = rows[numeric]
+        if len(at):
+            self._runs.flag(np.unique(observed.keys[at]), _PHOTO)
+            first = observed.owners[at] == observed.first_owner[at]
+            self._runs.flag(np.unique(observed.keys[at[first]]), _FIRST_PAIR)
+            elsewhere = at[~first]
+        else:
+            elsewhere = at
         others = rows[~numeric]
-        if len(others) and observed.ids is not None:
-            texts = observed.ids.take(pa.array(others)).to_pylist()
-            self._flagged_others.update(text for text in texts if text is not None)
+        if (len(others) or len(elsewhere)) and observed.ids is not None:
+            for group, is_other in ((others, True), (elsewhere, False)):
+                if not len(group):
+                    continue
+                texts = observed.ids.take(pa.array(group)).to_pylist()
+                for text, owner in zip(texts, observed.owners[group].tolist(), strict=True):
+                    if text is None:
+                        continue
+                    if is_other:
+                        self._flagged_others.add(text)
+                    self._flagged_pairs.add((text, int(owner)))
 
     def flagged(self, owners: int) -> tuple[int, npt.NDArray[np.int64]]:
-        """(distinct photo ids flagged, per owner code below `owners` the (owner, photo id)
-        pairs whose photo is flagged)."""
+        """(distinct photo ids flagged, per owner code below `owners` its flagged (owner,
+        photo id) pairs)."""
         total = len(self._flagged_others)
         per_owner = np.zeros(owners, dtype=np.int64)
         for _, _, run_owner, run_flags in self._runs.runs:
-            total += int(np.count_nonzero(run_flags))
-            per_owner += np.bincount(run_owner[run_flags], minlength=owners)[:owners]
-        for text in self._flagged_others:
-            per_owner[self._others[text][1]] += 1
-        if self._extra_pairs:
-            extra = sorted(self._extra_pairs)
-            numeric = decimal_strings(
-                pa.array([text for text, _ in extra]), 1, 19, leading_zero=False
-            )
-            is_key = numeric.to_numpy(zero_copy_only=False)
-            keys = np.zeros(len(extra), dtype=np.uint64)
-            if is_key.any():
-                texts = pa.array([text for text, _ in extra]).filter(numeric)
-                keys[is_key] = pc.cast(texts, pa.uint64()).to_numpy()
-            hit = np.zeros(len(extra), dtype=bool)
-            hit[is_key] = self._runs.flagged(keys[is_key])
-            for i, (text, owner) in enumerate(extra):
-                if hit[i] or (not is_key[i] and text in self._flagged_others):
-                    per_owner[owner] += 1
+            total += int(np.count_nonzero(run_flags & _PHOTO))
+            pair = (run_flags & _FIRST_PAIR).astype(bool)
+            per_owner += np.bincount(run_owner[pair], minlength=owners)[:owners]
+        for _, owner in self._flagged_pairs:
+            per_owner[owner] += 1
         return total, per_owner
 
     def _new_pairs(

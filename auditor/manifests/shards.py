@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import glob
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from auditor.errors import ManifestError
@@ -88,6 +88,7 @@ class Partition:
     path: Path
     start: int = 0
     end: int | None = None  # None: to the end of the file (the whole file when start is 0)
+    first_line: int = 1  # the line number of the range's first line (`number_lines`)
 
     @property
     def whole(self) -> bool:
@@ -101,7 +102,10 @@ def plan_partitions(
     compressed) YFCC100M file larger than `range_bytes` in byte ranges, every other file whole."""
     partitions: list[Partition] = []
     for path, fmt in zip(files, formats, strict=True):
-        size = path.stat().st_size
+        try:
+            size = path.stat().st_size if fmt == "yfcc100m" and path.is_file() else 0
+        except OSError:  # the reader names the problem
+            size = 0
         if fmt != "yfcc100m" or size <= range_bytes or compression_of(path) is not None:
             partitions.append(Partition(len(partitions), path))
             continue
@@ -109,3 +113,41 @@ def plan_partitions(
             end = start + range_bytes
             partitions.append(Partition(len(partitions), path, start, None if end >= size else end))
     return partitions
+
+
+def range_newlines(part: Partition) -> int:
+    """Newlines in bytes [start - 1, end - 1) of a partition's file: summed over the ranges
+    before one, the newlines before the byte just ahead of its start (`number_lines`)."""
+    path = Path(part.path)
+    stop = (part.end if part.end is not None else path.stat().st_size) - 1
+    begin = max(part.start - 1, 0)
+    count = 0
+    with path.open("rb") as handle:
+        handle.seek(begin)
+        left = max(0, stop - begin)
+        while left > 0:
+            block = handle.read(min(left, 1 << 22))
+            if not block:
+                break
+            count += block.count(b"\n")
+            left -= len(block)
+    return count
+
+
+def number_lines(partitions: Sequence[Partition], newlines: dict[int, int]) -> list[Partition]:
+    """`partitions` with the first line number of each byte range, from `range_newlines` of
+    every range (by partition index). A range's first line is the first that starts at or
+    after its start: after the newline at or after the byte just ahead of it, so its number is
+    the newlines before that byte, plus two."""
+    numbered: list[Partition] = []
+    before: dict[str, int] = {}
+    for part in partitions:
+        if part.whole:
+            numbered.append(part)
+            continue
+        key = str(part.path)
+        seen = before.get(key, 0)
+        first = 1 if part.start == 0 else seen + 2
+        numbered.append(replace(part, first_line=first))
+        before[key] = seen + newlines[part.index]
+    return numbered

@@ -13,9 +13,11 @@ fields are reported by the reader with their line number and become rows with a 
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote_plus
 
 import numpy as np
@@ -180,13 +182,56 @@ def _chunk(
     return raw
 
 
+class _LineRange(io.RawIOBase):
+    """The lines of a plain (not compressed) file that start in bytes [start, end): from the
+    first line start at or after `start` to the first one at or after `end` (or the end)."""
+
+    def __init__(self, path: Path, start: int, end: int | None) -> None:
+        self._file = path.open("rb")
+        begin = self._line_start(start)
+        stop = self._line_start(end) if end is not None else path.stat().st_size
+        self._file.seek(begin)
+        self._remaining = max(0, stop - begin)
+
+    def _line_start(self, at: int) -> int:
+        if at <= 0:
+            return 0
+        self._file.seek(at - 1)
+        while block := self._file.read(1 << 16):
+            newline = block.find(b"\n")
+            if newline >= 0:
+                return self._file.tell() - len(block) + newline + 1
+        return self._file.tell()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        size = min(len(view), self._remaining)
+        got = self._file.readinto(view[:size]) if size else 0
+        self._remaining -= got
+        return got
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
 def iter_yfcc100m(
-    path: Path, chunk_rows: int = CHUNK_ROWS, block_size: int | None = None
+    path: Path,
+    chunk_rows: int = CHUNK_ROWS,
+    block_size: int | None = None,
+    *,
+    byte_range: tuple[int, int | None] | None = None,
+    first_line: int = 1,
 ) -> Iterator[RawManifest]:
     """Read a YFCC100M file in chunks of about `chunk_rows` lines, in file order.
 
     `block_size` is the bytes Arrow parses at a time (a chunk is made of whole blocks;
-    default `BLOCK_SIZE`).
+    default `BLOCK_SIZE`). With `byte_range` (start, end or None), only the lines of a plain
+    file that start in those bytes, the first of them numbered `first_line` (a distributed
+    audit reads a 50 GB file in pieces, `manifests.shards.plan_partitions`).
     """
     width = _width(path)
     names = [f"f{i}" for i in range(width)]
@@ -208,16 +253,23 @@ def iter_yfcc100m(
     skipped: list[int] = []  # every line the CSV reader skipped, bad or whitespace-only
 
     def invalid(row: pa_csv.InvalidRow) -> str:
-        skipped.append(int(row.number))
+        number = int(row.number) + first_line - 1  # Arrow counts from the stream's start
+        skipped.append(number)
         if row.text.strip():
-            bad.append((int(row.number), int(row.actual_columns)))
+            bad.append((number, int(row.actual_columns)))
         return "skip"
 
-    stream = open_binary(path, lines=True)
+    stream: Any = (
+        open_binary(path, lines=True)
+        if byte_range is None
+        else io.BufferedReader(_LineRange(path, *byte_range), 1 << 20)
+    )
     try:
+        if byte_range is not None and not stream.peek(1):
+            return  # no line starts in these bytes
         reader = _open(path, stream, names, include, invalid, block_size or BLOCK_SIZE)
         pending: list[pa.RecordBatch] = []
-        next_line = 1
+        next_line = first_line
         pending_rows = 0
         for batch in _batches(reader, path):
             pending.append(batch)

@@ -104,6 +104,8 @@ class AuditDocument(TypedDict):
     summary: SummarySection
     owners: list[OwnerRecord]
     findings: NotRequired[list[dict[str, Any]]]
+    # --engine dask: where the findings are instead (the findings.parquet dataset).
+    findings_dataset: NotRequired[dict[str, Any]]
     waiver_problems: list[WaiverProblemRecord]
 
 

@@ -251,15 +251,22 @@ class AuditTally:
         self.add_photos(photos, codes, new_photo, new_pair)
         self.add_findings(findings, self.owner_codes(findings["owner"]))
         # Photos with errors: ids of error findings not waived, then the pairs listing them.
+        if "photo_id" not in findings.columns:  # a table of counts only: no photo named
+            self.set_photos_with_errors(0, np.zeros(0, dtype=np.int64))
+            return
         erring = (
             (findings["severity"].astype("str") == "error").to_numpy()
             & ~findings["waived"].fillna(False).astype(bool).to_numpy()
             & findings["photo_id"].notna().to_numpy()
         )
-        flagged = set(findings["photo_id"].astype("str")[erring].tolist())
-        hit = new_pair & ids.isin(flagged).to_numpy()
+        erring_ids = findings["photo_id"].astype("str")[erring]
+        # Per owner: the (owner, photo) pairs of those findings (the owner their row names).
+        pairs = pd.DataFrame(
+            {"owner": self.owner_codes(findings["owner"])[erring], "photo": erring_ids.to_numpy()}
+        ).drop_duplicates()
         self.set_photos_with_errors(
-            len(flagged), np.bincount(codes[hit], minlength=len(self._owners)).astype(np.int64)
+            erring_ids.nunique(),
+            np.bincount(pairs["owner"].to_numpy(), minlength=len(self._owners)).astype(np.int64),
         )
 
     # -- results --------------------------------------------------------------------------------

@@ -164,16 +164,20 @@ def owner_json_lines(owners: pa.Table) -> str:
     return bytes(value_bytes(lines)).decode("utf-8")[len(_OWNER_SEPARATOR) - len(_INDENT) :]
 
 
-def _json_parts(document: AuditDocument, owners_json: str | None = None) -> tuple[str, str]:
+def _json_parts(
+    document: AuditDocument, owners_json: str | None = None, *, findings: bool = True
+) -> tuple[str, str]:
     """audit.json's text before and after the findings rows: the document indented, each item
     of a top-level list (owners) on one line. `owners_json`: the owners' lines as
-    `owner_json_lines` makes them (else each owner is encoded here)."""
+    `owner_json_lines` makes them (else each owner is encoded here). Without `findings` the
+    document is written as it is (no findings list), all of it in the first part."""
     encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
     fields: Mapping[str, Any] = document
     keys = [key for key in fields if key != "findings"]
-    # The findings go where build_audit_document puts them: after owners, before waivers.
-    at = keys.index("waiver_problems") if "waiver_problems" in keys else len(keys)
-    keys.insert(at, "findings")
+    if findings:
+        # The findings go where build_audit_document puts them: after owners, before waivers.
+        at = keys.index("waiver_problems") if "waiver_problems" in keys else len(keys)
+        keys.insert(at, "findings")
     before: list[str] = ["{\n"]
     after: list[str] = []
     out = before
@@ -318,6 +322,39 @@ def write_report_files(
         return writer.finish(document, findings, markdown)
     finally:
         writer.close()
+
+
+def write_summary_reports(
+    out_dir: Path,
+    document: AuditDocument,
+    owners: pa.Table,
+    markdown: str,
+    commit: Callable[[], object],
+) -> list[Path]:
+    """The reports of an audit whose findings are a Parquet dataset (`auditor.dask_audit`):
+    audit.json (`document`, which names the dataset and lists no findings), owners.csv from
+    `owners` (`tally.AuditTally.owner_arrow`) and summary.md (`markdown`). All three are
+    written first; then `commit()` puts the dataset in place, and the three replace the
+    earlier reports. A findings.csv of an earlier run is removed: it would not be this run's.
+    Their paths, and the dataset's."""
+    files = _ReportFiles(Path(out_dir))
+    head, tail = _json_parts(document, owner_json_lines(owners), findings=False)
+    try:
+        with files.open("audit.json") as handle:
+            handle.write((head + tail).encode("utf-8"))
+        with files.open("owners.csv") as handle:
+            write_owners_csv(owners, handle)
+        with files.open("summary.md") as handle:
+            handle.write(markdown.encode("utf-8"))
+        commit()
+        files.commit()
+        (Path(out_dir) / "findings.csv").unlink(missing_ok=True)
+    except OSError as error:
+        raise cannot_write(error, Path(out_dir)) from error
+    finally:
+        files.discard()
+    names = ("audit.json", "owners.csv", "summary.md", "findings.parquet")
+    return [Path(out_dir) / name for name in names]
 
 
 def write_owners_csv(owners: pa.Table, handle: IO[bytes]) -> None:

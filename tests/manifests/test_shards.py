@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from auditor.errors import ManifestError
-from auditor.manifests.shards import Partition, expand_shards, is_shard_name, plan_partitions
+from auditor.manifests.shards import (
+    Partition,
+    expand_shards,
+    is_shard_name,
+    number_lines,
+    plan_partitions,
+    range_newlines,
+)
+from auditor.manifests.yfcc100m import iter_yfcc100m
+from auditor.photo_table import build_photo_table
 
 
 def _touch(path: Path, text: str = "url\n") -> Path:
@@ -77,3 +87,44 @@ def test_a_plain_yfcc100m_file_is_cut_into_byte_ranges(tmp_path: Path) -> None:
         Partition(3, big, 200, None),
     ]
     assert parts[0].whole and not parts[1].whole
+
+
+@pytest.mark.parametrize("range_bytes", [97, 300, 1000, 100_000])
+def test_byte_ranges_of_a_yfcc100m_file_read_as_the_whole_file(
+    tmp_path: Path, range_bytes: int
+) -> None:
+    """Each range reads the lines that start in it, numbered as in the whole file: bad lines,
+    blank lines and a last line without its newline included."""
+    lines = []
+    for i in range(40):
+        fields = [str(5000 + i), f"{1000 + i % 3}@N01", "nick", "2005-03-01 12:39:28.0",
+                  "1100000000", "Canon", "T", "d", "t", "", "", "", "",
+                  f"http://www.flickr.com/photos/x/{5000 + i}/", "", "Attribution License",
+                  "http://creativecommons.org/licenses/by/2.0/", "8", "1", "65c9", "65c9", "jpg",
+                  "0"]  # fmt: skip
+        lines.append("\t".join(fields))
+        if i in (5, 17):
+            lines.append("bad\tline")
+        if i == 23:
+            lines.append("")
+    path = tmp_path / "yfcc100m_dataset"
+    path.write_text("\n".join(lines), encoding="utf-8")  # no newline after the last line
+
+    def rows(pieces: list[Any]) -> tuple[list[Any], list[Any], list[str]]:
+        table = build_photo_table(pieces)
+        notes = [note for piece in pieces for note in piece.notes]
+        return table["photo_id"].tolist(), table["source_row"].tolist(), notes
+
+    whole = rows(list(iter_yfcc100m(path)))
+    parts = plan_partitions([path], ["yfcc100m"], range_bytes=range_bytes)
+    assert len(parts) == -(-path.stat().st_size // range_bytes)
+    numbered = number_lines(parts, {part.index: range_newlines(part) for part in parts})
+    pieces = [
+        piece
+        for part in numbered
+        for piece in iter_yfcc100m(
+            path, byte_range=(part.start, part.end), first_line=part.first_line
+        )
+    ]
+    assert rows(pieces) == whole
+    assert 43 in whole[1] and len(whole[0]) >= 40

@@ -83,3 +83,60 @@ def test_owner_json_lines_are_the_per_owner_encoding():
         "    " + json.dumps(r, ensure_ascii=False, allow_nan=False) for r in records
     )
     assert owner_json_lines(tally.owner_arrow()) == by_item
+
+
+def test_tallies_of_partitions_merged_in_order_are_the_tally_of_the_whole():
+    """The Dask engine counts each partition apart (with first-listing marks made over the
+    whole audit) and merges the tallies in partition order."""
+    from collections import Counter
+
+    from auditor.engine.listings import FirstListings
+
+    owners = ["a@N01", None, "b@N01", "a@N01", "c@N01", None, "b@N01", "d@N01", "a@N01"]
+    photos = pd.DataFrame(
+        {
+            "photo_id": pd.array(["1", "2", "1", "3", None, "2", "4", "1", "5"], dtype="str"),
+            "owner": pd.array(owners, dtype="str"),
+            "owner_name": pd.array([None, None, "Bee", "Ann", None, None, "B", "Dee", None]),
+            "source_file": ["f"] * 9,
+            "source_row": range(1, 10),
+        }
+    )
+    findings = pd.DataFrame(
+        {
+            "owner": pd.array(owners, dtype="str"),
+            "owner_name": pd.array(["A"] + [None] * 8, dtype="str"),
+            "rule": ["r1", "r2", "r1", "r3", "r2", "r1", "r1", "r3", "r2"],
+            "severity": ["error", "warning", "error", "note", "warning"] + ["error"] * 4,
+            "waived": [False, False, True, False, False, False, False, False, True],
+        }
+    )
+    whole = AuditTally()
+    whole.add_table(photos, findings)
+    whole.add_other_hosts(Counter({"x.org": 2}))
+
+    listings, coder = FirstListings(), AuditTally()
+    parts: list[AuditTally] = []
+    for start, end in ((0, 3), (3, 4), (4, 9)):
+        chunk, found = photos.iloc[start:end], findings.iloc[start:end]
+        listed = listings.observe(
+            chunk["photo_id"],
+            coder.owner_codes(chunk["owner"]),
+            chunk["source_file"],
+            chunk["source_row"].to_numpy(),
+        )
+        tally = AuditTally()
+        codes = tally.owner_codes(chunk["owner"])
+        tally.add_photos(chunk, codes, listed.new_photo, listed.new_pair)
+        tally.add_findings(found, tally.owner_codes(found["owner"]))
+        parts.append(tally)
+    parts[1].add_other_hosts(Counter({"x.org": 2}))
+    merged = parts[0]
+    for later in parts[1:]:
+        merged.merge(later)
+    assert merged.owner_arrow().equals(whole.owner_arrow())
+    assert merged.owner_records() == whole.owner_records()
+    assert (merged.rows, merged.photo_ids, merged.owners) == (9, 5, 4)
+    assert merged.rule_rows() == whole.rule_rows()
+    assert merged.severity_totals() == whole.severity_totals()
+    assert merged.other_hosts == whole.other_hosts
