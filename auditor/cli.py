@@ -120,7 +120,30 @@ def _column_options(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def command(*args: Any, **kwargs: Any) -> Any:
         given = {name: kwargs.pop(f"{name}_column") for name in helps}
-        return func(*args, columns=ColumnOptions(**given), **kwargs)
+        delimiter = _delimiter_option(kwargs.pop("delimiter"))
+        return func(
+            *args,
+            columns=ColumnOptions(
+                **given,
+                delimiter=delimiter,
+                ids_from_filenames=kwargs.pop("ids_from_filenames"),
+            ),
+            **kwargs,
+        )
+
+    command = click.option(
+        "--ids-from-filenames",
+        is_flag=True,
+        help="Image file names that are bare numbers ({id}.jpg) are Flickr photo ids. "
+        "Names in Flickr's own layouts ({id}_{secret}.jpg, NUS-WIDE's {n}_{id}.jpg, Im2GPS's "
+        "{id}_{secret}_{server}_{nsid}.jpg) are read without it.",
+    )(command)
+    command = click.option(
+        "--delimiter",
+        metavar="CHAR",
+        help="The delimiter of a text table, when detection gets it wrong: one character, "
+        "'tab', 'pipe' or 'space' (runs of white space).",
+    )(command)
 
     for name in reversed(helps):
         flags = [f"--{name}-column"] + (["--license-column"] if name == "licence" else [])
@@ -132,6 +155,20 @@ def _column_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "without a header.",
         )(command)
     return command
+
+
+_DELIMITER_WORDS = {"tab": "\t", "\\t": "\t", "pipe": "|", "space": " ", "whitespace": " "}
+
+
+def _delimiter_option(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    delimiter = _DELIMITER_WORDS.get(value.lower(), value)
+    if len(delimiter) != 1 or delimiter in '\r\n"':
+        raise click.BadParameter(
+            f"{value!r}: give one character, 'tab', 'pipe' or 'space'", param_hint="--delimiter"
+        )
+    return delimiter
 
 
 _manifest_format = click.option(

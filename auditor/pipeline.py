@@ -46,6 +46,7 @@ from auditor.engine.listings import FirstListings, Observation
 from auditor.errors import ManifestError
 from auditor.licences import LicenceCatalogue, load_catalogue
 from auditor.manifests.columns import ColumnOptions
+from auditor.manifests.found import PhotosFound
 from auditor.manifests.hosts import split_other_hosts
 from auditor.manifests.normalise import LicenceJudge
 from auditor.manifests.raw import RawManifest
@@ -115,12 +116,15 @@ def _chunks(
 
 
 def _photo_tables(
-    chunks: Iterator[list[RawManifest]], judge: LicenceJudge
+    chunks: Iterator[list[RawManifest]], judge: LicenceJudge, found: PhotosFound
 ) -> Iterator[tuple[pd.DataFrame, Counter[str]]]:
-    """Each chunk's photo table without other hosts' rows, and those rows per host."""
+    """Each chunk's photo table without other hosts' rows, and those rows per host; `found`
+    learns which manifests name a photo (other hosts' rows included, for its message)."""
     try:
         for raws in chunks:
-            yield split_other_hosts(build_photo_table(raws, judge=judge))
+            table = build_photo_table(raws, judge=judge)
+            found.observe(table)
+            yield split_other_hosts(table)
     finally:
         close = getattr(chunks, "close", None)
         if close is not None:
@@ -295,6 +299,7 @@ def offline_audit(
     files: list[FileReport] = []
     reach = _BytesRead(manifests) if progress is not None else None
     rows_done = 0
+    found = PhotosFound()
     # Chunks come in report order when the manifests are named in sorted order, once each
     # (reports list findings by file name, then row): then findings.csv is written as they
     # come, while the next chunk is being read. Otherwise it waits for the spool's order.
@@ -305,7 +310,7 @@ def offline_audit(
         bad: list[str] | None = [] if skip_bad_shards else None
         chunks = _chunks(manifests, fmt, columns, chunk_rows or CHUNK_ROWS, files, bad)
         # The thread reads and normalises the next chunk while this one is judged.
-        for photos, hosts in _read_ahead(_photo_tables(chunks, judge)):
+        for photos, hosts in _read_ahead(_photo_tables(chunks, judge, found)):
             tally.add_other_hosts(hosts)
             # Owners are coded once per chunk: the findings' owners are those of their rows.
             owners = tally.owner_codes(photos["owner"])
@@ -333,6 +338,7 @@ def offline_audit(
                 where = reach.at(source, int(photos["source_row"].iloc[-1]), whole)
                 progress(rows_done, where, reach.total)
         tally.set_photos_with_errors(*listings.flagged(tally.codes))
+        found.check(files)  # a manifest that names no photo is an error, not a pass
         run = RunInfo(
             policy=policy.id,
             mode="offline",

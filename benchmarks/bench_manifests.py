@@ -1,7 +1,8 @@
 """How fast, and in how much memory, manifests are read into the photo table.
 
 Generates realistic manifests of N rows in a temporary folder (generic CSV with page URLs and
-licence names, COCO JSON, YFCC100M TSV, Openverse CSV, Parquet), then reads each in a fresh
+licence names, COCO JSON, YFCC100M TSV, Openverse CSV, Parquet, and the file-name manifests of
+issue 12: Flickr8k's caption-token TSV and NUS-WIDE's image list), then reads each in a fresh
 process and prints rows per second and the process's peak resident memory.
 
     python benchmarks/bench_manifests.py [--rows 200000]
@@ -201,12 +202,32 @@ def make_parquet(path: Path, rows: int, rng: random.Random) -> None:
     ).to_parquet(path, index=False)
 
 
+def make_flickr8k_token(path: Path, rows: int, rng: random.Random) -> None:
+    """Flickr8k.token.txt's layout: `{id}_{secret}.jpg#n<TAB>caption`, five captions a photo."""
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(rows):
+            if i % 5 == 0:
+                pid, _, _ = _photo(rng)
+                secret = f"{rng.getrandbits(40):010x}"
+            fh.write(f"{pid}_{secret}.jpg#{i % 5}\tA dog runs across the grass .\n")
+
+
+def make_nus_wide_list(path: Path, rows: int, rng: random.Random) -> None:
+    """NUS-WIDE's Imagelist.txt: Windows paths ending `{n}_{id}.jpg`, CRLF line ends."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        for i in range(rows):
+            pid, _, _ = _photo(rng)
+            fh.write(f"C:\\ImageData\\concept{i % 81}\\{i % 10000:04d}_{pid}.jpg\r\n")
+
+
 MAKERS = {
     "csv": (make_csv, "manifest.csv"),
     "coco": (make_coco, "instances.json"),
     "yfcc100m": (make_yfcc, "yfcc.tsv"),
     "openverse": (make_openverse, "openverse.csv"),
     "parquet": (make_parquet, "photos.parquet"),
+    "flickr8k": (make_flickr8k_token, "Flickr8k.token.txt"),
+    "nus-wide": (make_nus_wide_list, "Imagelist.txt"),
 }
 
 

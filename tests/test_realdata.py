@@ -473,8 +473,9 @@ def test_all_samples_in_one_call(realdata: Path) -> None:
 def test_openimages_readme_excerpt_is_read_as_a_url_list(realdata: Path) -> None:
     """The README excerpt is not a CSV (a display excerpt with `\\` continuations and a missing
     comma, inside ``` fences). Today its first line, ```, makes it a URL list: each of its 10
-    non-blank lines (line 5 is blank) is a row, none with a photo id, and the one photo it shows
-    (5215831864) is not found because its landing URL ends in `,\\`."""
+    non-blank lines (line 5 is blank) is a row. The one photo it shows (5215831864) is found once,
+    on line 10, whose value ends in the thumbnail's Flickr file name; its landing URL on line 7
+    ends in `,\\` and gives no id."""
     path = realdata / OPENIMAGES_EXCERPT
     assert detect_format(path) == "urls"
     table = read_manifests([path])
@@ -482,22 +483,26 @@ def test_openimages_readme_excerpt_is_read_as_a_url_list(realdata: Path) -> None
     summary = table.summary()
     assert (summary.rows, summary.photos, summary.no_photo_id, summary.no_licence) == (
         10,
-        0,
-        10,
+        1,
+        9,
         10,
     )
     assert photos["source_row"].tolist() == [1, 2, 3, 4, 6, 7, 8, 9, 10, 11]
-    assert photos["photo_id"].isna().all()
+    found = photos[photos["photo_id"].notna()]
+    assert found[["source_row", "photo_id"]].values.tolist() == [[10, "5215831864"]]
     aliased = photos[photos["owner"].notna()]
     assert aliased[["source_row", "owner", "owner_kind"]].values.tolist() == [
         [7, "brokentaco", "alias"],
         [9, "brokentaco", "alias"],
     ]
     assert photos["notes"].iloc[5] == "no Flickr photo id: photo id in the URL is not a number"
-    # Read as what its name says, it is refused at line 1 (the ``` fence).
+    # Read as what its name says, it is refused, saying what it looks like.
     with pytest.raises(ManifestError) as caught:
         read_manifests([path], fmt="openimages")
-    assert caught.value.line == 1
+    assert caught.value.problem == (
+        "does not fit --manifest-format openimages: it looks like a list of one value per line "
+        "(urls); drop the option to read it as that"
+    )
 
 
 @pytest.mark.parametrize("name", LICENCE_HISTORY)
@@ -505,4 +510,4 @@ def test_flickr_xml_answers_are_refused(realdata: Path, name: str) -> None:
     with pytest.raises(ManifestError) as caught:
         read_manifests([realdata / name])
     assert caught.value.line == 1
-    assert "no column of Flickr photo ids or URLs found" in caught.value.problem
+    assert "no column of Flickr photo ids, URLs or image file names found" in caught.value.problem

@@ -40,22 +40,53 @@ def _lower(values: pd.Series) -> pd.Series:
     return values.astype("str").str.lower()
 
 
+# The path alias (or NSID) in a photo page URL: flickr.com/photos/<alias>/<photo id>.
+_PAGE_OWNER = r"(?i)flickr\.com/photos/([^/?#\s]+)/\d+"
+
+
+def _url_owner(photos: pd.DataFrame) -> pd.Series:
+    """Per row, the owner its photo page URL names (lower case), else null."""
+    if "url" not in photos.columns:
+        return pd.Series(pd.NA, index=photos.index, dtype="object")
+    return photos["url"].astype("str").str.extract(_PAGE_OWNER, expand=False).str.lower()
+
+
 def _field_matches(
     photos: pd.DataFrame, owners: Sequence[OwnerIdentity], *, names: bool
 ) -> pd.Series:
-    """Rows whose owner field (or, with `names`, owner name) names one of `owners`."""
+    """Rows whose owner field or photo page URL (or, with `names`, owner name) names one of
+    `owners`."""
     keys = {k.lower() for o in owners for k in (o.nsid, o.path_alias) if k}
     matched = _lower(photos["owner"]).isin(keys) & photos["owner"].notna()
+    matched |= _url_owner(photos).isin(keys).fillna(False).astype(bool)
     if names:
         usernames = {o.username.lower() for o in owners if o.username}
         matched |= _lower(photos["owner_name"]).isin(usernames) & photos["owner_name"].notna()
     return matched
 
 
+def _same_accounts(photos: pd.DataFrame, matched: pd.Series) -> list[OwnerIdentity]:
+    """The other names the matched rows give their owner (NSID in the owner field, alias in
+    the page URL), so that a row naming the owner any one way finds the rows naming them
+    another way."""
+    rows = photos.loc[matched]
+    nsids = rows.loc[rows["owner_kind"] == "nsid", "owner"].dropna().astype("str").unique()
+    aliases = _url_owner(rows).dropna().unique()
+    return [
+        *(OwnerIdentity(n, None, None, "NSID of the rows matched") for n in nsids),
+        *(OwnerIdentity(None, None, a, "alias in the rows' page URLs") for a in aliases),
+    ]
+
+
 def find_offline(photos: pd.DataFrame, owners: Sequence[OwnerIdentity]) -> Exposure:
-    """Rows whose owner fields name the owner; no network."""
-    by_owner = _field_matches(photos, owners, names=False)
-    matched = _field_matches(photos, owners, names=True)
+    """Rows whose owner fields or page URLs name the owner, by any of their names; no
+    network."""
+    names = list(owners)
+    matched = _field_matches(photos, names, names=True)
+    if "owner_kind" in photos.columns and matched.any():
+        names += _same_accounts(photos, matched)
+        matched = _field_matches(photos, names, names=True)
+    by_owner = _field_matches(photos, names, names=False)
     rows = photos.loc[matched].copy()
     rows["matched_by"] = pd.Series(
         ["owner field" if b else "owner name" for b in by_owner.loc[matched]],

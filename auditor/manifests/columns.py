@@ -9,14 +9,14 @@ without a header, with `--id-column`, `--url-column`, `--owner-column`, `--licen
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.errors import ManifestError
 
-# Names looked for, best first. The first five lists are the ones the user can override.
+# Names looked for, best first. `OPTION_FLAGS` lists the roles the user can name a column for.
 COMMON_NAMES: dict[str, tuple[str, ...]] = {
-    "photo_ref": ("photo_id", "flickr_id", "flickr_photo_id", "id"),
+    "photo_ref": ("photo_id", "flickr_id", "flickr_photo_id", "photoid", "id"),
     "url": (
         "url",
         "photo_url",
@@ -28,7 +28,33 @@ COMMON_NAMES: dict[str, tuple[str, ...]] = {
         "foreign_landing_url",
         "original_url",
     ),
-    "owner_ref": ("owner", "nsid", "owner_nsid", "user_id", "owner_id", "user_nsid"),
+    # Image file names or paths that hold the photo id (`image_names`): Flickr8k's `image`,
+    # Flickr30k's `image_name`, Karpathy's `filename`, Im2GPS's `IMG_ID`, NUS-WIDE's `Photo_file`.
+    "image_name": (
+        "image_name",
+        "image",
+        "filename",
+        "file_name",
+        "image_file",
+        "image_path",
+        "img_id",
+        "img",
+        "img_name",
+        "img_path",
+        "photo_file",
+        "file",
+        "file_path",
+        "filepath",
+        "path",
+    ),
+    "owner_ref": (
+        "owner",
+        "nsid",
+        "owner_nsid",
+        "user_id",
+        "owner_id",
+        "user_nsid",
+    ),
     "licence": (
         "licence",
         "license",
@@ -52,33 +78,41 @@ COMMON_NAMES: dict[str, tuple[str, ...]] = {
     "title": ("title", "photo_title"),
 }
 
+# Names that say a column holds Flickr's own photo ids (unlike a bare `id`).
+FLICKR_ID_NAMES: frozenset[str] = frozenset(COMMON_NAMES["photo_ref"]) - {"id"}
 # Names of columns that hold photo ids or URLs: a header of one of these is not data.
 ID_COLUMN_NAMES: frozenset[str] = frozenset(COMMON_NAMES["photo_ref"] + COMMON_NAMES["url"])
 
 
+_COLUMN_TARGETS = {
+    "id": "photo_ref",
+    "url": "url",
+    "owner": "owner_ref",
+    "licence": "licence",
+    "date": "collected_at",
+}
+
+
 @dataclass(frozen=True)
 class ColumnOptions:
-    """Columns named by the user: a header name, or a 1-based position for header-less files."""
+    """How the user says to read a file: columns named (a header name, or a 1-based position for
+    header-less files), the delimiter of a text table, and whether bare-number image file names
+    (`{id}.jpg`) are Flickr photo ids."""
 
     id: str | None = None
     url: str | None = None
     owner: str | None = None
     licence: str | None = None
     date: str | None = None
+    delimiter: str | None = None  # one character, or " " for runs of white space
+    ids_from_filenames: bool = False
 
     def given(self) -> dict[str, str]:
-        """The options that were set, keyed by the raw field they fill."""
-        targets = {
-            "id": "photo_ref",
-            "url": "url",
-            "owner": "owner_ref",
-            "licence": "licence",
-            "date": "collected_at",
-        }
+        """The column options that were set, keyed by the raw field they fill."""
         return {
-            targets[f.name]: value
-            for f in fields(self)
-            if (value := getattr(self, f.name)) is not None and value != ""
+            target: value
+            for name, target in _COLUMN_TARGETS.items()
+            if (value := getattr(self, name)) is not None and value != ""
         }
 
     def positional(self) -> bool:
@@ -105,9 +139,13 @@ def locate_columns(
     that must agree (`licence_alt`).
     """
     lowered = [name.strip().lower() for name in header]
+    # Nested JSON records are flattened to `parent.child`; a child name counts too.
+    leaves = [name.rpartition(".")[2] for name in lowered]
     found: dict[str, list[int]] = {}
     for role, names in COMMON_NAMES.items():
         hits = [lowered.index(name) for name in names if name in lowered]
+        hits += [leaves.index(name) for name in names if name in leaves]
+        hits = list(dict.fromkeys(hits))
         if hits:
             found[role] = hits[:2] if role in ("url", "licence") else hits[:1]
     for role, wanted in options.given().items():

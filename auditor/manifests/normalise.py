@@ -24,8 +24,10 @@ import pyarrow.compute as pc
 
 from auditor.arrow_text import decimal_strings
 from auditor.licences import UNKNOWN, LicenceCatalogue
+from auditor.manifests.content import is_url
 from auditor.manifests.dates import normalise_date
 from auditor.manifests.flickr_ids import parse_flickr_ref, parse_owner
+from auditor.manifests.image_names import is_image_name, parse_image_name
 from auditor.manifests.raw import RawManifest
 
 _STR = pa.string()
@@ -44,6 +46,12 @@ _STATIC_RE = (
     r"^(?:https?://)?(?:farm[0-9]{1,4}\.static(?:flickr\.com|\.flickr\.com)"
     r"|live\.staticflickr\.com|c[0-9]{1,4}\.staticflickr\.com/[0-9]{1,4}|static\.flickr\.com)"
     rf"/[0-9]{{1,6}}/(?P<id>{_ID})_[^/?#]*(?:[?#].*)?$"
+)
+# `{id}_{secret}[_size][_d].ext[#n]` after any folders, the id of 6 digits or more (so it is
+# never NUS-WIDE's `{n}_{id}`): exactly what `image_names.parse_image_name` reads from it.
+_NAME_RE = (
+    r"^(?:.*[/\\])?(?P<id>[1-9][0-9]{5,19})_[0-9a-f]{10}(?:_(?:[a-z]|[0-9]k))?(?:_d)?"
+    r"\.(?i:jpg|jpeg|png|gif|tif|tiff|bmp|webp)(?:#[0-9]+)?$"
 )
 _NSID_RE = r"^[0-9]+@[Nn][0-9]{2}$"
 # An NSID short enough to be the `who` of a page URL (`_PAGE_RE` allows 64 characters).
@@ -151,8 +159,10 @@ class _Refs:
     the rest go to the Python parser, once per distinct value.
     """
 
-    def __init__(self, texts: pa.Array) -> None:
+    def __init__(self, texts: pa.Array, names_as_ids: bool = False) -> None:
         n = len(texts)
+        # An id column (named by the user or found by name) may hold image file names.
+        self.names_as_ids = names_as_ids
         self.photo_id = np.full(n, None, dtype=object)
         self.owner = np.full(n, None, dtype=object)
         self.owner_kind = np.full(n, None, dtype=object)
@@ -207,12 +217,57 @@ class _Refs:
         if not len(todo):
             return
         values = texts.take(pa.array(todo)).to_pylist()
-        parsed = {value: parse_flickr_ref(value) for value in dict.fromkeys(values)}
+        parsed = {value: self._parse(value) for value in dict.fromkeys(values)}
         refs = [parsed[value] for value in values]
-        self.photo_id[todo] = [ref.photo_id for ref in refs]
-        self.owner[todo] = [ref.owner for ref in refs]
-        self.owner_kind[todo] = [ref.owner_kind for ref in refs]
-        self.problem[todo] = [ref.problem for ref in refs]
+        self.photo_id[todo] = [ref[0] for ref in refs]
+        self.owner[todo] = [ref[1] for ref in refs]
+        self.owner_kind[todo] = [ref[2] for ref in refs]
+        self.problem[todo] = [ref[3] for ref in refs]
+
+    def _parse(self, value: str) -> tuple[str | None, str | None, str | None, str | None]:
+        ref = parse_flickr_ref(value)
+        if (
+            ref.photo_id is None
+            and self.names_as_ids
+            and is_image_name(value)
+            and not is_url(value)
+        ):
+            name = parse_image_name(value, numeric=True)
+            return name.photo_id, name.owner, "nsid" if name.owner else None, name.problem
+        return ref.photo_id, ref.owner, ref.owner_kind, ref.problem
+
+
+class _NameRefs:
+    """Photo id, owner and problem for a column of image file names (`image_names`), parsed
+    once per distinct value; `numeric`: bare-number names are Flickr ids in this file."""
+
+    def __init__(self, texts: pa.Array, numeric: bool) -> None:
+        n = len(texts)
+        self.photo_id = np.full(n, None, dtype=object)
+        self.owner = np.full(n, None, dtype=object)
+        self.owner_kind = np.full(n, None, dtype=object)
+        self.problem = np.full(n, None, dtype=object)
+        self.present = _numpy(pc.is_valid(texts))
+        todo = np.flatnonzero(self.present)
+        if not len(todo):
+            return
+        # Flickr's own `{id}_{secret}.jpg` names, the bulk of large file-name manifests, in RE2.
+        fast = pc.extract_regex(texts.take(pa.array(todo)), _NAME_RE)
+        hit = _numpy(pc.is_valid(fast))
+        self.photo_id[todo[hit]] = _numpy(pc.struct_field(fast, "id").filter(pa.array(hit)))
+        todo = todo[~hit]
+        if not len(todo):
+            return
+        encoded = texts.take(pa.array(todo)).dictionary_encode()
+        parsed = [parse_image_name(v, numeric) for v in encoded.dictionary.to_pylist()]
+        at = encoded.indices.to_numpy(zero_copy_only=False)
+        self.photo_id[todo] = np.array([ref.photo_id for ref in parsed], dtype=object)[at]
+        owners = np.array([ref.owner for ref in parsed], dtype=object)[at]
+        self.owner[todo] = owners
+        kinds = np.full(len(todo), None, dtype=object)
+        kinds[~_isnull(owners)] = "nsid"
+        self.owner_kind[todo] = kinds
+        self.problem[todo] = np.array([ref.problem for ref in parsed], dtype=object)[at]
 
 
 def _owner_candidates(owner_texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -280,7 +335,7 @@ def _isnull(values: np.ndarray) -> np.ndarray:
     return np.asarray(pd.isna(values), dtype=bool)
 
 
-def _photo_ids(refs: Sequence[_Refs]) -> tuple[np.ndarray, np.ndarray]:
+def _photo_ids(refs: Sequence[_Refs | _NameRefs]) -> tuple[np.ndarray, np.ndarray]:
     """(photo_id, note) per row: the first field that names a photo wins; others that name a
     different photo, or the absence of any id, are noted."""
     n = len(refs[0].photo_id)
@@ -511,6 +566,9 @@ def _canonical_rows(text: dict[str, pa.Array]) -> np.ndarray:
     n = len(ref)
     nsid = _mask(owner, _FAST_NSID_RE)
     ok = pc.and_(_photo_ids_mask(ref), pc.or_(pc.is_null(owner), nsid))
+    names = text.get("image_name")
+    if names is not None and names.null_count < n:
+        ok = pc.and_(ok, pc.is_null(names))
     if url.null_count < n:
         same = pc.fill_null(pc.equal(url, _page(owner, ref, "http")), False)
         if not pc.all(pc.or_(same, pc.is_null(url))).as_py():
@@ -530,7 +588,7 @@ def _page(owner: pa.Array, photo: pa.Array, scheme: str) -> pa.Array:
 
 
 def _ids_and_owners(
-    text: dict[str, pa.Array],
+    text: dict[str, pa.Array], numeric_names: bool = False
 ) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array | None, pa.Array | None]:
     """(photo_id, owner, owner_kind, id note, owner note) per row.
 
@@ -548,8 +606,15 @@ def _ids_and_owners(
     if not len(rest):
         return photo_id, owner, kind, None, None
     take = pa.array(rest)
-    sub = {name: text[name].take(take) for name in ("photo_ref", "url", "alt_url", "owner_ref")}
-    refs = [_Refs(sub[name]) for name in ("photo_ref", "url", "alt_url")]
+    names = ("photo_ref", "url", "alt_url", "owner_ref", "image_name")
+    none = pa.nulls(n, _STR)
+    sub = {name: text.get(name, none).take(take) for name in names}
+    refs: list[_Refs | _NameRefs] = [
+        _Refs(sub["photo_ref"], names_as_ids=True),
+        _Refs(sub["url"]),
+        _Refs(sub["alt_url"]),
+        _NameRefs(sub["image_name"], numeric_names),
+    ]
     sub_id, id_note = _photo_ids(refs)
     sub_owner, sub_kind, owner_note = _combine_owners(
         [_owner_candidates(sub["owner_ref"]), *[(r.owner, r.owner_kind) for r in refs]]
@@ -581,7 +646,17 @@ def normalise(raw: RawManifest, judge: LicenceJudge) -> dict[str, Any]:
     """The photo-table columns (Arrow arrays, and a numpy `source_row`) for one raw manifest."""
     n = raw.rows
     text = {name: text_column(raw.columns[name]) for name in raw.columns if name != "source_row"}
-    photo_id, owner, owner_kind, id_note, owner_note = _ids_and_owners(text)
+    counts_note = None
+    if raw.counts_not_ids is not None:
+        # The id column's bare numbers are counts or a counter: not photo ids (`content`).
+        digits = decimal_strings(text["photo_ref"], 1, 40)
+        text["photo_ref"] = pc.if_else(digits, _NULL_STR, text["photo_ref"])
+        note = pa.scalar(f"no Flickr photo id: a bare number in {raw.counts_not_ids}", _STR)
+        counts_note = pc.if_else(digits, note, _NULL_STR)
+    photo_id, owner, owner_kind, id_note, owner_note = _ids_and_owners(text, raw.numeric_names)
+    if counts_note is not None and id_note is not None:
+        # "no id or URL in this row" would be wrong there: the row has a number, refused.
+        id_note = pc.if_else(pc.is_valid(counts_note), _NULL_STR, id_note)
 
     ref_text = text["photo_ref"]
     ref_is_url = pc.fill_null(pc.match_substring(ref_text, "/"), False)
@@ -598,7 +673,16 @@ def normalise(raw: RawManifest, judge: LicenceJudge) -> dict[str, Any]:
     collected_at, collected_note = _dates(text["collected_at"], "collection date")
     uploaded_at, uploaded_note = _dates(text["uploaded_at"], "upload date")
     notes = _join_notes(
-        [text["notes"], id_note, owner_note, licence_note, collected_note, uploaded_note], n
+        [
+            text["notes"],
+            counts_note,
+            id_note,
+            owner_note,
+            licence_note,
+            collected_note,
+            uploaded_note,
+        ],
+        n,
     )
     source_row = raw.columns["source_row"]
     return {

@@ -20,6 +20,7 @@ RAW_FIELDS: tuple[str, ...] = (
     "photo_ref",  # an explicit photo id, or a URL given as the id
     "url",  # the photo's URL as the manifest has it (page URL preferred)
     "alt_url",  # a second URL to fall back on (e.g. the static image URL)
+    "image_name",  # an image file name or path that holds the photo id (`{id}_{secret}.jpg`)
     "owner_ref",  # NSID, path alias, or a profile/photos URL
     "owner_name",  # display name / author
     "licence",  # a recorded licence: Flickr id, name, URL, slug or SPDX id
@@ -48,6 +49,12 @@ class RawManifest:
     columns: dict[str, Any] = field(default_factory=lambda: {name: [] for name in RAW_FIELDS})
     skipped: Counter[str] = field(default_factory=Counter)  # reason → rows not taken
     notes: list[str] = field(default_factory=list)  # file-level remarks for the summary
+    # Whether a bare-number image name (`{id}.jpg`) is a Flickr photo id: only when the reader
+    # knows the layout is Flickr's (from the content, or the user's --ids-from-filenames).
+    numeric_names: bool = False
+    # Why the bare numbers of the id column are not photo ids (a counter, face counts between
+    # file names), when the reader found they are not: they are then refused with this note.
+    counts_not_ids: str | None = None
 
     def add(self, source_row: int, **values: object) -> None:
         """Append one row; fields not given are empty. In a thread that reads in pieces
@@ -74,6 +81,8 @@ class RawManifest:
         )
         if hand_on is not None and len(self.columns["source_row"]) >= hand_on[1]:
             piece = RawManifest(self.path, self.format, self.columns)
+            piece.numeric_names = self.numeric_names
+            piece.counts_not_ids = self.counts_not_ids
             self.columns = {name: [] for name in RAW_FIELDS}
             hand_on[0](piece)
 

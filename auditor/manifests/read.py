@@ -28,11 +28,13 @@ from auditor.licences import LicenceCatalogue
 from auditor.manifests.arrow_csv import iter_delimited_arrow
 from auditor.manifests.coco import looks_like_coco, read_coco
 from auditor.manifests.columns import ColumnOptions
+from auditor.manifests.content import WHITESPACE, text_delimiter
 from auditor.manifests.ffhq import looks_like_ffhq, read_ffhq
 from auditor.manifests.flickr_api import looks_like_flickr_api, read_flickr_api
 from auditor.manifests.format_names import FORMATS as FORMATS
 from auditor.manifests.format_names import GENERIC_FORMATS as GENERIC_FORMATS
 from auditor.manifests.format_names import JSON_DOCUMENT_FORMATS as JSON_DOCUMENT_FORMATS
+from auditor.manifests.found import PhotosFound
 from auditor.manifests.openimages import SIGNATURE as OPENIMAGES_SIGNATURE
 from auditor.manifests.openimages import read_openimages
 from auditor.manifests.openverse import CSV_REQUIRED as OPENVERSE_SIGNATURE
@@ -43,6 +45,7 @@ from auditor.manifests.source import PARQUET_MAGIC, head_bytes, load_json_docume
 from auditor.manifests.tabular import (
     iter_parquet,
     json_records,
+    needs_row_reader,
     read_delimited,
     read_json_records,
     read_jsonl,
@@ -58,13 +61,15 @@ from auditor.photo_table import FileReport, TableSummary, build_photo_table, sum
 class _Sniff:
     container: str  # parquet | json | jsonl | text
     first_line: str  # first non-blank, non-comment line of a text file
+    lines: tuple[str, ...] = ()  # the first few such lines (whole ones only)
 
 
-def _first_data_line(text: str) -> str:
-    for line in text.splitlines():
-        if line.strip() and not line.lstrip().startswith("#"):
-            return line
-    return ""
+def _data_lines(text: str, limit: int = 50) -> list[str]:
+    lines = text.splitlines()
+    if len(lines) > 1 and not text.endswith(("\n", "\r")):
+        lines = lines[:-1]  # cut off by the sniffing buffer
+    found = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    return found[:limit]
 
 
 def _sniff(path: Path) -> _Sniff:
@@ -89,8 +94,10 @@ def _sniff(path: Path) -> _Sniff:
                     return _Sniff("jsonl", "")
             except (json.JSONDecodeError, JsonProblem):
                 pass
-        return _Sniff("json", "")
-    return _Sniff("text", _first_data_line(text))
+        # Up to two lines: one means the document may also be a JSON Lines file of one record.
+        return _Sniff("json", "", tuple(_data_lines(text, 2)))
+    lines = _data_lines(text)
+    return _Sniff("text", lines[0] if lines else "", tuple(lines))
 
 
 def _detect_json(path: Path, document: Any, columns: ColumnOptions) -> str:
@@ -119,8 +126,19 @@ def delimiter_of(line: str) -> str:
     return ";" if ";" in line and "," not in line else ","
 
 
-def _detect_text(line: str, columns: ColumnOptions) -> str:
-    delimiter = delimiter_of(line)
+def _delimiter(sniff: _Sniff, columns: ColumnOptions) -> str:
+    """The text's delimiter: the user's, else the one that splits the sampled lines evenly,
+    else judged by the first line as before."""
+    if columns.delimiter:
+        return columns.delimiter
+    return text_delimiter(sniff.lines) or delimiter_of(sniff.first_line)
+
+
+def _detect_text(sniff: _Sniff, columns: ColumnOptions) -> str:
+    line = sniff.first_line
+    delimiter = _delimiter(sniff, columns)
+    if delimiter not in ("\t", ",", ";"):
+        return "table"
     tabbed = delimiter == "\t"
     if columns.given():
         return "tsv" if tabbed else "csv"
@@ -137,7 +155,7 @@ def _detect_text(line: str, columns: ColumnOptions) -> str:
             cells[15].strip().lower() == "flickr" or "flickr.com" in cells[1]
         )
         return "openverse" if is_openverse_tsv else "tsv"
-    if len(cells) == 1 and len(line.split()) <= 1:
+    if len(cells) == 1 and len(line.split()) <= 1 and not columns.delimiter:
         return "urls"
     return "csv"
 
@@ -162,12 +180,86 @@ def _choose_format(path: Path, fmt: str | None, columns: ColumnOptions) -> tuple
         elif sniff.container == "json":
             fmt = _detect_json(path, document, columns)
         else:
-            fmt = _detect_text(sniff.first_line, columns)
-    if fmt in JSON_DOCUMENT_FORMATS and sniff.container != "json":
-        raise ManifestError(path, f"is not a JSON document, so it cannot be read as {fmt}")
-    if fmt == "parquet" and sniff.container != "parquet":
-        raise ManifestError(path, "is not a Parquet file (no PAR1 magic bytes)")
+            fmt = _detect_text(sniff, columns)
+    elif not _fits(fmt, sniff, document, columns):
+        raise ManifestError(
+            path,
+            f"does not fit --manifest-format {fmt}: it looks like "
+            f"{_looks_like(path, sniff, document, columns)}; drop the option to read it as that",
+        )
     return fmt, sniff, document
+
+
+_LOOKS = {
+    "coco": "MS COCO annotations (coco)",
+    "ffhq": "FFHQ-style metadata (ffhq)",
+    "flickr-api": "a Flickr API photo listing (flickr-api)",
+    "json": "JSON records (json)",
+    "openimages": "an Open Images image CSV (openimages)",
+    "openverse": "an Openverse catalog export (openverse)",
+    "yfcc100m": "YFCC100M metadata lines (yfcc100m)",
+}
+_DELIMITER_NAMES = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe", " ": "white space"}
+
+
+def _looks_like(path: Path, sniff: _Sniff, document: Any, columns: ColumnOptions) -> str:
+    """What a file is, by its content: a format name and what that is, for errors."""
+    if sniff.container == "parquet":
+        return "a Parquet file (parquet)"
+    if sniff.container == "jsonl":
+        return "JSON Lines, one record per line (jsonl)"
+    if sniff.container == "json":
+        if document is None:
+            document = load_json_document(path)
+        try:
+            found = _detect_json(path, document, ColumnOptions())
+        except ManifestError:
+            return "a JSON document of no known manifest shape"
+        return _LOOKS[found]
+    found = _detect_text(sniff, columns)
+    if found in ("csv", "tsv", "table"):
+        delimiter = _delimiter(sniff, columns)
+        name = _DELIMITER_NAMES.get(delimiter, repr(delimiter))
+        return f"a text table separated by {name} ({found})"
+    if found == "urls":
+        return "a list of one value per line (urls)"
+    return _LOOKS[found]
+
+
+def _fits(fmt: str, sniff: _Sniff, document: Any, columns: ColumnOptions) -> bool:
+    """Whether a format the user forced can read this file: the container must match, and a
+    specialised format's shape must be there (a forced guess that does not fit is refused,
+    not read into a table of junk)."""
+    if sniff.container != "text":
+        if fmt == "json" and sniff.container == "json":
+            return json_records(document) is not None
+        if fmt == "jsonl" and sniff.container == "json":
+            # A JSON Lines file of one flat record (not a one-line COCO or API document): the
+            # document is not loaded for a forced jsonl (a pipe is read once), its line is.
+            if len(sniff.lines) != 1:
+                return False
+            try:
+                record = loads_line(sniff.lines[0])
+            except (json.JSONDecodeError, JsonProblem):
+                return False
+            return json_records(record) == [record] and not looks_like_flickr_api(record)
+        if sniff.container == "json" and fmt in JSON_DOCUMENT_FORMATS:
+            tests = {"coco": looks_like_coco, "ffhq": looks_like_ffhq}
+            tests["flickr-api"] = looks_like_flickr_api
+            failed = isinstance(document, dict) and document.get("stat") == "fail"
+            return tests[fmt](document) or (fmt == "flickr-api" and failed)
+        return fmt == sniff.container
+    if fmt in JSON_DOCUMENT_FORMATS or fmt in ("jsonl", "parquet"):
+        return False
+    found = _detect_text(sniff, columns)
+    if fmt == found or (fmt in ("csv", "tsv", "table") and found == "urls"):
+        return True
+    delimiter = _delimiter(sniff, columns)
+    if fmt == "csv":
+        return delimiter in (",", ";")
+    if fmt == "tsv":
+        return delimiter == "\t"
+    return fmt == "table" and columns.delimiter is not None
 
 
 def detect_format(path: str | Path, columns: ColumnOptions | None = None) -> str:
@@ -190,7 +282,7 @@ def read_manifest(
 def _read(
     path: Path, fmt: str, sniff: _Sniff, document: Any, columns: ColumnOptions
 ) -> RawManifest:
-    delimiter = delimiter_of(sniff.first_line)
+    delimiter = _delimiter(sniff, columns) if sniff.container == "text" else ","
     readers: dict[str, Callable[[], RawManifest]] = {
         "coco": lambda: read_coco(path, document),
         "ffhq": lambda: read_ffhq(path, document),
@@ -201,9 +293,12 @@ def _read(
         "yfcc100m": lambda: read_yfcc100m(path),
         "csv": lambda: read_delimited(path, "csv", columns, ";" if delimiter == ";" else ","),
         "tsv": lambda: read_delimited(path, "tsv", columns),
+        "table": lambda: read_delimited(
+            path, "table", columns, delimiter if delimiter not in ("\t", ",", ";") else WHITESPACE
+        ),
         "jsonl": lambda: read_jsonl(path, columns),
         "parquet": lambda: read_parquet(path, columns),
-        "urls": lambda: read_urls(path),
+        "urls": lambda: read_urls(path, columns.ids_from_filenames),
     }
     return readers[fmt]()
 
@@ -224,9 +319,13 @@ def iter_manifest(
             yield from iter_parquet(path, columns, chunk_rows)
             return
         if chosen in ("csv", "tsv"):
-            comma = ";" if delimiter_of(sniff.first_line) == ";" else ","
+            comma = ";" if _delimiter(sniff, columns) == ";" else ","
             delimiter = comma if chosen == "csv" else "\t"
-            pieces = iter_delimited_arrow(path, chosen, columns, delimiter, chunk_rows)
+            pieces = (
+                None
+                if needs_row_reader(path, columns, delimiter)
+                else iter_delimited_arrow(path, chosen, columns, delimiter, chunk_rows)
+            )
             if pieces is not None:
                 yield from pieces
                 return
@@ -333,9 +432,13 @@ def read_manifests(
 ) -> ManifestTable:
     """Read manifests (auto-detected, or all as `fmt`) into one photo table.
 
-    Raises `ManifestError` for a file that cannot be used at all; bad rows inside a good file
-    are kept in the table with a note.
+    Raises `ManifestError` for a file that cannot be used at all, or in which no Flickr photo
+    is found (`found.PhotosFound`); bad rows inside a good file are kept with a note.
     """
     raws = [read_manifest(path, fmt, columns) for path in paths]
     photos = build_photo_table(raws, catalogue)
-    return ManifestTable(photos=photos, files=[file_report([raw]) for raw in raws])
+    files = [file_report([raw]) for raw in raws]
+    found = PhotosFound()
+    found.observe(photos)
+    found.check(files)
+    return ManifestTable(photos=photos, files=files)

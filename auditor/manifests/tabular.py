@@ -8,6 +8,7 @@ rather than read as if its first data row were a header.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -21,8 +22,26 @@ from auditor.errors import ManifestError
 from auditor.inputs import is_stream
 from auditor.jsonstream import JsonProblem, value_list
 from auditor.limits import current, raise_hint, shown
-from auditor.manifests.columns import ID_COLUMN_NAMES, ColumnOptions, locate_columns
+from auditor.manifests.columns import (
+    COMMON_NAMES,
+    FLICKR_ID_NAMES,
+    ID_COLUMN_NAMES,
+    ColumnOptions,
+    locate_columns,
+)
+from auditor.manifests.content import (
+    SAMPLE_ROWS,
+    WHITESPACE,
+    counts_not_ids,
+    flickr_name_evidence,
+    ids_agree,
+    names_note,
+    reference_ids,
+    roles_by_content,
+    row_has_reference,
+)
 from auditor.manifests.flickr_ids import parse_flickr_ref
+from auditor.manifests.image_names import name_layout
 from auditor.manifests.raw import RAW_FIELDS, RawManifest, piece_rows
 from auditor.manifests.source import iter_lines, load_json_document, loads_line
 
@@ -39,11 +58,22 @@ class _BadRow:
         self.problem = problem
 
 
-def iter_delimited(path: Path, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+def iter_delimited(
+    path: Path, delimiter: str, quoted: bool = True
+) -> Iterator[tuple[int, list[str]]]:
     """`(first_line_number, cells)` per record (quoted fields may span lines); skips blank lines.
 
     A field (which may span lines) is bounded like a line, by the `line_bytes` limit.
+    `quoted=False` reads one record per line with no quoting (pipe-delimited and
+    whitespace-aligned tables, `WHITESPACE`), as the tools that write them do.
     """
+    if not quoted:
+        for number, line in enumerate(iter_lines(path), start=1):
+            text = line.rstrip("\r\n")
+            cells = text.split() if delimiter == WHITESPACE else text.split(delimiter)
+            if any(cell.strip() for cell in cells):
+                yield number, cells
+        return
     # Real exports carry JSON blobs in cells (Openverse's meta_data): the csv module's default
     # 128 KiB cap is low, so fields get the line limit instead.
     limit = current().line_bytes
@@ -68,10 +98,10 @@ def iter_delimited(path: Path, delimiter: str) -> Iterator[tuple[int, list[str]]
 
 
 def header_and_records(
-    path: Path, delimiter: str
+    path: Path, delimiter: str, quoted: bool = True
 ) -> tuple[tuple[int, list[str]], Iterator[tuple[int, list[str]]]]:
     """The first record `(line, cells)` (a header, usually) and an iterator over the rest."""
-    records = iter_delimited(path, delimiter)
+    records = iter_delimited(path, delimiter, quoted)
     first = next(records, None)
     # Exports sometimes start with `# comment` lines before the header.
     while first is not None and first[1][0].lstrip().startswith("#"):
@@ -158,7 +188,7 @@ def _require_id_column(
     first_row: Sequence[Any],
     line: int | None = None,
 ) -> None:
-    if "photo_ref" in located or "url" in located:
+    if _has_reference_role(located):
         return
     if any(_has_photo_id(cell) for cell in first_row):
         raise ManifestError(
@@ -170,38 +200,164 @@ def _require_id_column(
     shown = ", ".join(str(name) for name in header[:20]) or "none"
     raise ManifestError(
         raw.path,
-        f"no column of Flickr photo ids or URLs found (columns: {shown}); "
+        f"no column of Flickr photo ids, URLs or image file names found (columns: {shown}); "
         "name one with --id-column or --url-column",
         line=line,
     )
 
 
 def read_delimited(
-    path: Path, fmt: str, options: ColumnOptions, delimiter: str | None = None
+    path: Path,
+    fmt: str,
+    options: ColumnOptions,
+    delimiter: str | None = None,
 ) -> RawManifest:
-    """Read a generic CSV (`fmt="csv"`, `,` or `;` separated) or TSV (`fmt="tsv"`)."""
+    """Read a generic CSV (`fmt="csv"`, `,` or `;` separated), TSV (`fmt="tsv"`) or text table
+    (`fmt="table"`: pipe-delimited or whitespace-aligned, one record per line).
+
+    Columns are found by name (`columns.locate_columns`), else by content
+    (`content.roles_by_content`): a first line whose cells are themselves URLs or image names
+    is data, and the file has no header."""
     delimiter = delimiter or ("\t" if fmt == "tsv" else ",")
     raw = RawManifest(path, fmt)
-    first, records = header_and_records(path, delimiter)
+    first, records = header_and_records(path, delimiter, quoted=fmt != "table")
     first_cells = first[1]
+    if fmt == "table" and first_cells and set(first_cells[0]) <= {"%"}:
+        first_cells = first_cells[1:]  # NUS-WIDE-urls.txt's header starts with `%%%`
+    sample = list(itertools.islice(records, SAMPLE_ROWS))
+    rows = _chain([first, *sample], records)
 
     if options.positional():
         header = [str(i + 1) for i in range(max(len(first_cells), 1))]
         located = locate_columns(header, options, path)
-        second = next(records, None)
-        pending = [first, second] if second else [first]
-        if second is not None and _looks_like_header(located, first_cells, second[1]):
-            pending = [second]
+        data = [first_cells, *(cells for _, cells in sample)]
+        if len(sample) and _looks_like_header(located, first_cells, sample[0][1]):
+            rows = _chain(sample, records)
+            data = data[1:]
             raw.notes.append("line 1 read as a header")
-        _fill(raw, located, _chain(pending, records))
+        _finish(raw, located, header, data, options)
+        _fill(raw, located, rows)
         return raw
 
     header = first_cells
-    _refuse_duplicate_columns(path, header, first[0])
     located = locate_columns(header, options, path)
+    data = [cells for _, cells in sample]
+    width = max((len(cells) for cells in [first_cells, *data]), default=0)
+    by_content = (
+        {} if _has_reference_role(located) else roles_by_content([first_cells, *data], range(width))
+    )
+    if by_content and row_has_reference(first_cells, by_content):
+        header = [str(i + 1) for i in range(width)]
+        located = by_content
+        data = [first_cells, *data]
+        raw.notes.append("no header line: columns found by their content")
+    else:
+        # Line 1 is a header.
+        _refuse_duplicate_columns(path, header, first[0])
+        if not _has_reference_role(located):
+            located.update(roles_by_content(data, range(len(header))))
+        rows = _chain(sample, records)
     _require_id_column(raw, header, located, first_cells, line=first[0])
-    _fill(raw, located, records)
+    _finish(raw, located, header, data, options)
+    _fill(raw, located, rows)
     return raw
+
+
+def needs_row_reader(path: Path, options: ColumnOptions, delimiter: str) -> bool:
+    """Whether a CSV/TSV must be read by `read_delimited` rather than column-wise by Arrow
+    (`arrow_csv`): when its columns are found by content, it has image names, or its sampled
+    rows change what the header says (a row-id `id` column, counts in the id column). Reads the
+    header and a sample; a pipe is always left to the row reader (it is read once)."""
+    if is_stream(path) or options.positional():
+        return True
+    (_, header), records = header_and_records(path, delimiter)
+    try:
+        located = locate_columns(header, options, path)
+        if not _has_reference_role(located) or "image_name" in located:
+            return True
+        sample = [cells for _, cells in itertools.islice(records, SAMPLE_ROWS)]
+    finally:
+        close = getattr(records, "close", None)
+        if close is not None:
+            close()
+    probe = RawManifest(path, "csv")
+    settled = {role: list(keys) for role, keys in located.items()}
+    _finish(probe, settled, header, sample, options)
+    return settled != located or bool(probe.notes)
+
+
+def _has_reference_role(located: Mapping[str, Any]) -> bool:
+    return bool({"photo_ref", "url", "image_name"} & located.keys())
+
+
+def _column_name(header: Sequence[Any], key: Any) -> str:
+    if isinstance(key, int):
+        name = str(header[key]) if key < len(header) else ""
+        return f"column {key + 1}" if not name or name == str(key + 1) else f"column {name!r}"
+    return f"field {key!r}"
+
+
+def _finish(
+    raw: RawManifest,
+    located: dict[str, list[Any]],
+    header: Sequence[Any],
+    sample: Sequence[Any],
+    options: ColumnOptions,
+    evidence: str | None = None,
+) -> None:
+    """Settle what the sampled rows show about the located columns: a bare `id` column that is
+    the dataset's own row id is dropped, and whether bare-number image names are Flickr ids."""
+    refs = {role: keys for role, keys in located.items() if role in ("url", "image_name")}
+    ref_key = located.get("photo_ref", [None])[0]
+    generic_id = (
+        ref_key is not None
+        and not options.given().get("photo_ref")
+        and str(ref_key if not isinstance(ref_key, int) else header[ref_key])
+        .strip()
+        .lower()
+        .rpartition(".")[2]
+        == "id"
+    )
+    if generic_id and refs:
+        ids = [row[ref_key] if _has(row, ref_key) else None for row in sample]
+        if not ids_agree(ids, reference_ids(sample, refs)):
+            del located["photo_ref"]
+            raw.notes.append(
+                f"{_column_name(header, ref_key)} is the dataset's own row id, not Flickr's "
+                "(it differs from the photo ids in the URLs or image names); not used"
+            )
+    if "photo_ref" in located:
+        id_key = located["photo_ref"][0]
+        name = str(header[id_key] if isinstance(id_key, int) else id_key).strip().lower()
+        reason = counts_not_ids(
+            [row[id_key] for row in sample if _has(row, id_key)],
+            counter_may_be_ids=name.rpartition(".")[2] in FLICKR_ID_NAMES,
+        )
+        if reason is not None:
+            raw.counts_not_ids = reason
+            raw.notes.append(f"{_column_name(header, id_key)} holds {reason}; not taken as ids")
+    if "image_name" not in located:
+        return
+    key = located["image_name"][0]
+    names = [row[key] for row in sample if _has(row, key)]
+    if ("photo_ref" in located or "url" in located) and name_layout(names) is None:
+        del located["image_name"]  # local file names beside the ids: nothing to add
+        return
+    reason = (
+        ("--ids-from-filenames" if options.ids_from_filenames else None)
+        or evidence
+        or flickr_name_evidence(names, [str(name) for name in header])
+    )
+    raw.numeric_names = reason is not None
+    raw.notes.append(names_note(names, f" in {_column_name(header, key)}", reason))
+
+
+def _has(row: Sequence[Any], key: Any) -> bool:
+    try:
+        row[key]
+    except (IndexError, KeyError, TypeError):
+        return False
+    return True
 
 
 def _refuse_duplicate_columns(path: Path, header: Sequence[str], line: int) -> None:
@@ -254,11 +410,32 @@ def _record_keys(records: Sequence[Mapping[str, Any]]) -> list[str]:
     return list(keys)
 
 
+def _flatten(record: dict[str, Any]) -> dict[str, Any]:
+    """A record with the fields of its nested objects raised one level (`meta.url`): datasets
+    often keep the photo's fields under `metadata`, `image` or `photo`."""
+    if not any(isinstance(value, dict) for value in record.values()):
+        return record
+    flat: dict[str, Any] = {}
+    for key, value in record.items():
+        if isinstance(value, dict):
+            for inner, item in value.items():
+                flat.setdefault(f"{key}.{inner}", item)
+        else:
+            flat[key] = value
+    return flat
+
+
 def _read_records(
-    raw: RawManifest, records: Iterator[tuple[int, Any]], options: ColumnOptions
+    raw: RawManifest,
+    records: Iterator[tuple[int, Any]],
+    options: ColumnOptions,
+    evidence: str | None = None,
 ) -> RawManifest:
     """Shared by JSON Lines and JSON arrays: `records` are `(source_row, object)` pairs, read
-    once (the keys are learnt from the first objects, then every record streams through)."""
+    once (the keys are learnt from the first objects, then every record streams through).
+    `evidence`: why bare-number image names in these records are Flickr ids, if the document
+    says (Karpathy's `"dataset": "flickr30k"`)."""
+    records = ((n, _flatten(r) if isinstance(r, dict) else r) for n, r in records)
     sample: list[tuple[int, Any]] = []
     for item in records:
         sample.append(item)
@@ -277,7 +454,10 @@ def _read_records(
         role: [header[i] for i in positions]
         for role, positions in locate_columns(header, options, raw.path).items()
     }
+    if not _has_reference_role(located):
+        located.update(roles_by_content(dicts, header))
     _require_id_column(raw, header, located, [])
+    _finish(raw, located, header, dicts, options, evidence)
     rows = (
         (
             n,
@@ -317,30 +497,64 @@ def read_jsonl(path: Path, options: ColumnOptions) -> RawManifest:
     return _read_records(raw, _chain([first], stream), options)
 
 
+def records_key(document: Any) -> str | None:
+    """The key of an object's list of records (`{"images": [...], "dataset": ...}`: Karpathy's
+    splits and other documents that are not COCO): the longest list of objects; None if none."""
+    if not isinstance(document, dict):
+        return None
+    best: tuple[int, str] | None = None
+    # `dict.keys`: a streamed object's first entries only (its values are looked up, not read).
+    for key in list(dict.keys(document)):
+        value = document[key]
+        records = isinstance(value, list) and any(isinstance(x, dict) for x in value[:100])
+        if records and (best is None or len(value) > best[0]):
+            best = (len(value), str(key))
+    return None if best is None else best[1]
+
+
 def json_records(document: Any) -> list[Any] | None:
-    """The records of a JSON document: an array, an object of records keyed by index, or a
-    single flat record (a one-line JSON Lines file); None when it holds no records."""
+    """The records of a JSON document: an array, an object's list of records (`records_key`),
+    an object of records keyed by index, or a single flat record (a one-line JSON Lines file);
+    None when it holds no records."""
     if isinstance(document, list):
         records = document
     elif isinstance(document, dict):
-        values = value_list(document)
-        flat = not any(isinstance(value, dict | list) for value in values)
-        if flat and not ID_COLUMN_NAMES & {str(key).lower() for key in document}:
-            return None  # one object without an id or URL field is not a manifest
-        records = [document] if flat else values
+        key = records_key(document)
+        if key is not None:
+            records = document[key]
+        else:
+            values = value_list(document)
+            flat = not any(isinstance(value, dict | list) for value in values)
+            if flat and not ID_COLUMN_NAMES & {str(key).lower() for key in document}:
+                return None  # one object without an id or URL field is not a manifest
+            records = [document] if flat else values
     else:
         return None
     return records if any(isinstance(record, dict) for record in records[:100]) else None
 
 
+def _document_evidence(document: Any) -> str | None:
+    """Karpathy's caption splits name their dataset: `"dataset": "flickr8k"`."""
+    if isinstance(document, dict):
+        name = document.get("dataset")
+        if isinstance(name, str) and "flickr" in name.lower():
+            return f'the document\'s "dataset": "{name[:40]}"'
+    return None
+
+
 def read_json_records(path: Path, options: ColumnOptions, document: Any = None) -> RawManifest:
-    """Read a JSON array of records (or an object whose values are records)."""
+    """Read a JSON array of records (or an object holding a list or an object of records)."""
     data = load_json_document(path) if document is None else document
     items = json_records(data)
     if items is None:
-        raise ManifestError(path, "is JSON but not a list of records; use --format to say which")
+        raise ManifestError(
+            path, "is JSON but not a list of records; use --manifest-format to say which"
+        )
     raw = RawManifest(path, "json")
-    return _read_records(raw, enumerate(items, start=1), options)
+    key = records_key(data)
+    if key is not None:
+        raw.notes.append(f"records read from the document's {key!r} list")
+    return _read_records(raw, enumerate(items, start=1), options, _document_evidence(data))
 
 
 def _one_line(error: Exception) -> str:
@@ -365,6 +579,20 @@ def _open_parquet(path: Path, options: ColumnOptions) -> tuple[Any, list[tuple[s
         raise ManifestError(path, "Parquet columns have names; give column names, not positions")
     located_idx = locate_columns(header, options, path)
     located = {role: [header[i] for i in positions] for role, positions in located_idx.items()}
+    schema = parquet.schema_arrow
+    if "image_name" in located:
+        # Image names are text; an `image` column of Hugging Face datasets holds the image
+        # itself ({bytes, path}), so the first text column among the image-name names is taken.
+        lowered = [name.strip().lower() for name in header]
+        texts = [
+            header[lowered.index(name)]
+            for name in COMMON_NAMES["image_name"]
+            if name in lowered and pa.types.is_string(schema.field(lowered.index(name)).type)
+        ]
+        if texts:
+            located["image_name"] = texts[:1]
+        else:
+            del located["image_name"]
     _require_id_column(RawManifest(path, "parquet"), header, located, [])
     return parquet, _plan(located)
 
@@ -381,10 +609,15 @@ def _column_values(array: pa.Array) -> Any:
 
 
 def _parquet_piece(
-    path: Path, columns: Mapping[str, pa.Array], plan: list[tuple[str, Any]], first_row: int
+    path: Path,
+    columns: Mapping[str, pa.Array],
+    plan: list[tuple[str, Any]],
+    first_row: int,
+    options: ColumnOptions,
 ) -> RawManifest:
     rows = len(next(iter(columns.values())))
     raw = RawManifest(path, "parquet")
+    raw.numeric_names = options.ids_from_filenames
     fields: dict[str, Any] = {name: pa.nulls(rows, pa.string()) for name in RAW_FIELDS}
     fields["source_row"] = np.arange(first_row, first_row + rows, dtype=np.int64)
     for target, name in plan:
@@ -402,7 +635,7 @@ def iter_parquet(path: Path, options: ColumnOptions, chunk_rows: int) -> Iterato
     try:
         for batch in parquet.iter_batches(columns=wanted, batch_size=chunk_rows):
             columns = {name: batch.column(name) for name in wanted}
-            piece = _parquet_piece(path, columns, plan, row)
+            piece = _parquet_piece(path, columns, plan, row, options)
             row += batch.num_rows
             yield piece
     except ManifestError:
@@ -412,7 +645,8 @@ def iter_parquet(path: Path, options: ColumnOptions, chunk_rows: int) -> Iterato
             path, f"Parquet data cannot be read ({_one_line(exc)}); re-export it"
         ) from None
     if row == 1:  # no rows at all: one empty piece, so the file is still reported
-        yield _parquet_piece(path, {name: pa.array([], pa.string()) for name in wanted}, plan, 1)
+        empty = {name: pa.array([], pa.string()) for name in wanted}
+        yield _parquet_piece(path, empty, plan, 1, options)
 
 
 def read_parquet(path: Path, options: ColumnOptions) -> RawManifest:
@@ -426,4 +660,4 @@ def read_parquet(path: Path, options: ColumnOptions) -> RawManifest:
             path, f"Parquet data cannot be read ({_one_line(exc)}); re-export it"
         ) from None
     columns = {name: table.column(name).combine_chunks() for name in wanted}
-    return _parquet_piece(path, columns, plan, 1)
+    return _parquet_piece(path, columns, plan, 1, options)

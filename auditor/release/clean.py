@@ -8,10 +8,10 @@ rule: `no-photo-id` removes them when the policy makes it an error.
 
 What changes per format (`FORMATS`):
 
-- text formats (CSV, TSV, Open Images, Openverse, YFCC100M, URL lists, JSON Lines): the lines
-  of the removed records are dropped (every line of a quoted multi-line CSV record); every other
-  byte is kept, header, comments and blank lines included. A gzip, bz2 or xz input is written
-  compressed the same way.
+- text formats (CSV, TSV, pipe or whitespace tables, Open Images, Openverse, YFCC100M, URL
+  lists, JSON Lines): the lines of the removed records are dropped (every line of a quoted
+  multi-line CSV record); every other byte is kept, header, comments and blank lines included.
+  A gzip, bz2 or xz input is written compressed the same way.
 - Parquet: the rows are removed with pyarrow; schema and metadata are kept.
 - COCO: the removed `images[]` and the `annotations[]` of their image ids go; `info`,
   `licenses`, `categories` and everything else stay. JSON documents (COCO, FFHQ-style, Flickr API
@@ -51,6 +51,7 @@ import pandas as pd
 from auditor.errors import AuditorError
 from auditor.manifests.read import delimiter_of, detect_format
 from auditor.manifests.source import compression_of, iter_lines, load_json, open_binary
+from auditor.manifests.tabular import records_key
 from auditor.outputs import atomic_path, atomic_text, check_outputs
 from auditor.safe_csv import write_csv
 
@@ -65,7 +66,7 @@ REMOVAL_COLUMNS: tuple[str, ...] = (
 REMOVALS_FILE = "removals.csv"
 # Formats whose records are parsed as CSV (a quoted field may span lines), or are one line each.
 CSV_RECORD_FORMATS = frozenset({"csv", "tsv", "openimages", "openverse"})
-LINE_FORMATS = frozenset({"yfcc100m", "urls", "jsonl"})
+LINE_FORMATS = frozenset({"yfcc100m", "urls", "jsonl", "table"})
 JSON_FORMATS = frozenset({"coco", "ffhq", "flickr-api", "json"})
 FORMATS = CSV_RECORD_FORMATS | LINE_FORMATS | JSON_FORMATS | {"parquet"}
 
@@ -291,6 +292,9 @@ def _clean_flickr_api(path: Path, document: Any, positions: set[int]) -> Any:
 def _clean_json_records(path: Path, document: Any, positions: set[int]) -> Any:
     if isinstance(document, list):
         return _without(document, positions)
+    key = records_key(document)
+    if key is not None:  # `{"images": [...], "dataset": ...}`: the records are in that list
+        return {**document, key: _without(document[key], positions)}
     if any(isinstance(value, dict | list) for value in document.values()):
         return _without(document, positions)
     raise _single(path)

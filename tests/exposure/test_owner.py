@@ -250,3 +250,27 @@ def test_a_username_with_punctuation_is_found_by_username_only(
     assert code == EXIT_OK, err
     assert found(out) == {"yfcc.tsv": set(YFCC_IDS), "coco.json": {"800500", "800501"}}
     assert "flickr.urls.lookupUser" not in standin.calls()
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize(
+    "who",
+    [
+        "spike_yun",  # path alias: in the photo page URLs only
+        "Jeong Vin, Yoon",  # username, with a comma and a space
+        "132051449@N06",  # NSID: the owner field
+        "https://www.flickr.com/photos/spike_yun/",  # profile URL
+    ],
+)
+def test_offline_every_name_finds_every_photo_in_real_api_fixtures(
+    realdata: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], who: str
+) -> None:
+    """The Flickr Foundation's recorded API answers (an album and a user's photos of one
+    account): whichever identifier the photographer gives, all 109 of their photos are found."""
+    answers = realdata / "flickr_foundation_photos_api" / "api_responses"
+    files = [answers / "album-72157677773252346.json", answers / "user-spike_yun.json"]
+    out = tmp_path / "out"
+    code, _, err = run_cli(["owner", who, *map(str, files), "--output-dir", str(out)], capsys)
+    assert code == EXIT_OK, err
+    found_ids = set().union(*found(out).values())
+    assert len(found_ids) == 109 and "109 photo(s) in 2 manifest(s)" in err

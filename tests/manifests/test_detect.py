@@ -372,7 +372,7 @@ def test_csv_without_an_id_or_url_column(write: Write) -> None:
     error = raises(write("data.bin", "foo,bar\nx,y\n"))
     assert error.line == 1
     assert error.problem == (
-        "no column of Flickr photo ids or URLs found (columns: foo, bar); "
+        "no column of Flickr photo ids, URLs or image file names found (columns: foo, bar); "
         "name one with --id-column or --url-column"
     )
 
@@ -396,7 +396,7 @@ def test_column_position_out_of_range(write: Write, position: str) -> None:
 def test_column_options_with_a_specialised_format(write: Write, fmt: str) -> None:
     error = raises(write("data.bin", "photo_id\n1\n"), fmt=fmt, columns=ColumnOptions(id="1"))
     assert error.problem == (
-        f"column options apply to csv, json, jsonl, parquet, tsv, not {fmt}; "
+        f"column options apply to csv, json, jsonl, parquet, table, tsv, not {fmt}; "
         "drop them or choose a generic format"
     )
 
@@ -414,17 +414,23 @@ def test_column_positions_for_named_records(write: Write, tmp_path: Path) -> Non
 @pytest.mark.parametrize("fmt", ["coco", "ffhq", "flickr-api", "json"])
 def test_json_format_forced_on_a_csv(write: Write, fmt: str) -> None:
     error = raises(write("data.bin", "photo_id,license\n1,4\n"), fmt=fmt)
-    assert error.problem == f"is not a JSON document, so it cannot be read as {fmt}"
+    assert error.problem == (
+        f"does not fit --manifest-format {fmt}: it looks like a text table separated by comma "
+        "(csv); drop the option to read it as that"
+    )
 
 
 def test_parquet_format_forced_on_a_csv(write: Write) -> None:
     error = raises(write("data.bin", "photo_id,license\n1,4\n"), fmt="parquet")
-    assert error.problem == "is not a Parquet file (no PAR1 magic bytes)"
+    assert error.problem.startswith("does not fit --manifest-format parquet: it looks like a text")
 
 
 def test_coco_format_forced_on_other_json(write: Write) -> None:
     error = raises(write("data.bin", json.dumps([{"photo_id": "1"}])), fmt="coco")
-    assert "is not a COCO annotation file" in error.problem
+    assert error.problem == (
+        "does not fit --manifest-format coco: it looks like JSON records (json); "
+        "drop the option to read it as that"
+    )
 
 
 def test_unknown_format_name(write: Write) -> None:
@@ -470,8 +476,11 @@ def test_empty_flickr_api_page_is_a_flickr_api_listing(write: Write) -> None:
         "stat": "ok",
     }
     path = write("data.bin", json.dumps(page))
-    assert read_manifests([path], fmt="flickr-api").summary().rows == 0
     assert detect_format(path) == "flickr-api"
+    # An empty page names no photo: an error, never an audit that passes on nothing.
+    with pytest.raises(ManifestError, match="no Flickr photo found: read as flickr-api, no rows"):
+        read_manifests([path], fmt="flickr-api")
+    assert read_manifest(path, "flickr-api").rows == 0
 
 
 def test_comment_line_before_a_csv_header(write: Write) -> None:
@@ -532,7 +541,7 @@ def test_forcing_ffhq_on_a_coco_file_is_refused(write: Callable[[str, str | byte
         ]
     }
     path = write("instances.json", json.dumps(coco))
-    with pytest.raises(ManifestError, match="no record has a `photo_url`"):
+    with pytest.raises(ManifestError, match=r"it looks like MS COCO annotations \(coco\)"):
         read_manifest(path, "ffhq")
 
 
@@ -542,4 +551,4 @@ def test_missing_id_column_in_parquet_names_no_line(tmp_path: Path) -> None:
     with pytest.raises(ManifestError) as caught:
         read_manifest(path)
     assert caught.value.line is None
-    assert str(caught.value).startswith(f"{path}: no column of Flickr photo ids or URLs")
+    assert str(caught.value).startswith(f"{path}: no column of Flickr photo ids, URLs or image")

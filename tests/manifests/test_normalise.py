@@ -14,10 +14,12 @@ from hypothesis import strategies as st
 
 from auditor.manifests.dates import normalise_date
 from auditor.manifests.flickr_ids import parse_flickr_ref
+from auditor.manifests.image_names import parse_image_name
 from auditor.manifests.normalise import (
     _combine_owners,
     _dates,
     _ids_and_owners,
+    _NameRefs,
     _owner_candidates,
     _photo_ids,
     _Refs,
@@ -210,3 +212,30 @@ def test_canonical_rows_agree_with_the_general_path(
         )
     )
     assert fast == _general(text)
+
+
+# Image names near Flickr's `{id}_{secret}.jpg`: folders, ids of every length (short ones are
+# NUS-WIDE counters), leading zeros, secrets of the wrong length or case, suffixes, extensions.
+image_names = st.builds(
+    lambda folder, photo, secret, size, ext, caption: (
+        f"{folder}{photo}_{secret}{size}.{ext}{caption}"
+    ),
+    st.sampled_from(["", "a/", "C:\\x\\", "flickr30k-images/", '"', "a b/"]),
+    st.one_of(photo_ids, st.sampled_from(["0", "012345678", "12345", "1" * 21])),
+    st.one_of(
+        st.text("0123456789abcdef", min_size=10, max_size=10),
+        st.sampled_from(["693B08CB0E", "693b08cb0", "693b08cb0e1", "2124494179"]),
+    ),
+    st.sampled_from(["", "_b", "_3k", "_o_d", "_d", "_bb", "_1206_94006718@N00"]),
+    st.sampled_from(["jpg", "JPG", "jpeg", "png", "txt", "jpg.gz"]),
+    st.sampled_from(["", "#0", "#12", "#", "?x=1", '"']),
+)
+
+
+@settings(max_examples=300)
+@given(st.lists(image_names, min_size=1, max_size=8), st.booleans())
+def test_image_names_fast_path_agrees_with_the_parser(values: list[str], numeric: bool) -> None:
+    refs = _NameRefs(text_column(values), numeric)
+    for i, value in enumerate(values):
+        expected = parse_image_name(value.strip(), numeric)
+        assert (refs.photo_id[i], refs.owner[i]) == (expected.photo_id, expected.owner), value
