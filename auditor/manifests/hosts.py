@@ -42,14 +42,18 @@ def other_host_rows(photos: pd.DataFrame) -> tuple[np.ndarray, pa.Array]:
     """(rows of the photo table that belong to another host, each such row's host)."""
     if photos.empty:
         return np.zeros(0, dtype=bool), pa.array([], pa.string())
-    hosts = url_hosts(pa.array(photos["url"].astype("str"), pa.string(), from_pandas=True))
+    # Only a row with neither photo id nor owner can be another host's: the URL's host is
+    # parsed for those rows alone (most rows of a Flickr manifest have an id).
+    other = photos["photo_id"].isna().to_numpy() & photos["owner"].isna().to_numpy()
+    rows = np.flatnonzero(other)
+    if not len(rows):
+        return other, pa.array([], pa.string())
+    urls = photos["url"].iloc[rows].astype("str")
+    hosts = url_hosts(pa.array(urls, pa.string(), from_pandas=True))
     flickr = pc.fill_null(pc.match_substring_regex(hosts, _FLICKR_HOST_RE), True)
-    other = (
-        photos["photo_id"].isna().to_numpy()
-        & photos["owner"].isna().to_numpy()
-        & ~flickr.to_numpy(zero_copy_only=False)
-    )
-    return other, hosts.filter(pa.array(other))
+    foreign = ~flickr.to_numpy(zero_copy_only=False)
+    other[rows] = foreign
+    return other, hosts.filter(pa.array(foreign))
 
 
 def split_other_hosts(photos: pd.DataFrame) -> tuple[pd.DataFrame, Counter[str]]:

@@ -53,6 +53,11 @@ _NAME_RE = (
     r"^(?:.*[/\\])?(?P<id>[1-9][0-9]{5,19})_[0-9a-f]{10}(?:_(?:[a-z]|[0-9]k))?(?:_d)?"
     r"\.(?i:jpg|jpeg|png|gif|tif|tiff|bmp|webp)(?:#[0-9]+)?$"
 )
+# NUS-WIDE's `{n}_{id}.jpg`: a counter of at most 5 digits, then the id.
+_COUNTER_NAME_RE = (
+    r"^(?:.*[/\\])?[0-9]{1,5}_(?P<id>[1-9][0-9]{5,19})"
+    r"\.(?i:jpg|jpeg|png|gif|tif|tiff|bmp|webp)(?:#[0-9]+)?$"
+)
 _NSID_RE = r"^[0-9]+@[Nn][0-9]{2}$"
 # An NSID short enough to be the `who` of a page URL (`_PAGE_RE` allows 64 characters).
 _FAST_NSID_RE = r"^[0-9]{1,60}@[Nn][0-9]{2}$"
@@ -251,13 +256,15 @@ class _NameRefs:
         todo = np.flatnonzero(self.present)
         if not len(todo):
             return
-        # Flickr's own `{id}_{secret}.jpg` names, the bulk of large file-name manifests, in RE2.
-        fast = pc.extract_regex(texts.take(pa.array(todo)), _NAME_RE)
-        hit = _numpy(pc.is_valid(fast))
-        self.photo_id[todo[hit]] = _numpy(pc.struct_field(fast, "id").filter(pa.array(hit)))
-        todo = todo[~hit]
-        if not len(todo):
-            return
+        # Flickr's own `{id}_{secret}.jpg` names and NUS-WIDE's `{n}_{id}.jpg`, the bulk of
+        # large file-name manifests, in RE2.
+        for pattern in (_NAME_RE, _COUNTER_NAME_RE):
+            fast = pc.extract_regex(texts.take(pa.array(todo)), pattern)
+            hit = _numpy(pc.is_valid(fast))
+            self.photo_id[todo[hit]] = _numpy(pc.struct_field(fast, "id").filter(pa.array(hit)))
+            todo = todo[~hit]
+            if not len(todo):
+                return
         encoded = texts.take(pa.array(todo)).dictionary_encode()
         parsed = [parse_image_name(v, numeric) for v in encoded.dictionary.to_pylist()]
         at = encoded.indices.to_numpy(zero_copy_only=False)
@@ -554,31 +561,62 @@ def _notes(values: np.ndarray) -> pa.Array | None:
     )
 
 
-def _canonical_rows(text: dict[str, pa.Array]) -> np.ndarray:
-    """Rows whose ids and owner need no parsing: a bare photo id, an NSID or no owner, a page
-    URL that is exactly `http(s)://www.flickr.com/photos/<owner>/<id>/` or none, and a static
-    image URL naming the same photo or none.
+def _canonical_rows(text: dict[str, pa.Array]) -> tuple[np.ndarray, pa.Array]:
+    """Rows whose ids and owner need no parsing, and the photo id on each of them.
+
+    Two layouts are canonical. A bare photo id, an NSID or no owner, a page URL that is exactly
+    `http(s)://www.flickr.com/photos/<owner>/<id>/` or none, and a static image URL naming the
+    same photo or none. Or no id column value, an NSID or no owner, and static image URLs
+    (`_STATIC_RE`) in `url` and/or `alt_url` that name the same photo (the usual manifest of
+    image URLs with their owner).
 
     On these rows every field names the same photo and owner, so the general path would find
-    photo id = the bare id, owner = the NSID in upper case, and nothing to note.
+    photo id = the bare or static id, owner = the NSID in upper case, and nothing to note.
     """
     ref, url, alt, owner = (text[name] for name in ("photo_ref", "url", "alt_url", "owner_ref"))
     n = len(ref)
     nsid = _mask(owner, _FAST_NSID_RE)
-    ok = pc.and_(_photo_ids_mask(ref), pc.or_(pc.is_null(owner), nsid))
+    owner_ok = pc.or_(pc.is_null(owner), nsid)
+    photo_id = ref
+    ok = pa.array(np.zeros(n, dtype=bool))
+    if ref.null_count < n:
+        ok = pc.and_(_photo_ids_mask(ref), owner_ok)
+        if url.null_count < n:
+            same = pc.fill_null(pc.equal(url, _page(owner, ref, "http")), False)
+            if not pc.all(pc.or_(same, pc.is_null(url))).as_py():
+                same = pc.or_(same, pc.fill_null(pc.equal(url, _page(owner, ref, "https")), False))
+            ok = pc.and_(ok, pc.or_(pc.is_null(url), pc.and_(nsid, same)))
+    alt_static = (
+        pc.struct_field(pc.extract_regex(alt, _STATIC_RE), "id")
+        if alt.null_count < n
+        else pa.nulls(n, _STR)
+    )
+    if ref.null_count < n and alt.null_count < n:
+        ok = pc.and_(ok, pc.or_(pc.is_null(alt), pc.fill_null(pc.equal(alt_static, ref), False)))
+    if ref.null_count and (url.null_count < n or alt.null_count < n):
+        # No id value: the photo is the one the static URL(s) name, when they agree.
+        url_static = (
+            pc.struct_field(pc.extract_regex(url, _STATIC_RE), "id")
+            if url.null_count < n
+            else pa.nulls(n, _STR)
+        )
+        static_id = pc.coalesce(url_static, alt_static)
+        static_ok = pc.and_(
+            pc.and_(pc.is_null(ref), pc.is_valid(static_id)),
+            pc.and_(
+                pc.or_(pc.is_null(url), pc.is_valid(url_static)),
+                pc.or_(pc.is_null(alt), pc.fill_null(pc.equal(alt_static, static_id), False)),
+            ),
+        )
+        static_ok = pc.fill_null(pc.and_(static_ok, owner_ok), False)
+        if pc.any(static_ok).as_py():
+            photo_id = pc.if_else(static_ok, static_id, ref)
+            ok = pc.or_(ok, static_ok)
     names = text.get("image_name")
-    if names is not None and names.null_count < n:
+    if names is not None and names.null_count < n:  # an image name may name another photo
         ok = pc.and_(ok, pc.is_null(names))
-    if url.null_count < n:
-        same = pc.fill_null(pc.equal(url, _page(owner, ref, "http")), False)
-        if not pc.all(pc.or_(same, pc.is_null(url))).as_py():
-            same = pc.or_(same, pc.fill_null(pc.equal(url, _page(owner, ref, "https")), False))
-        ok = pc.and_(ok, pc.or_(pc.is_null(url), pc.and_(nsid, same)))
-    if alt.null_count < n:
-        static = pc.struct_field(pc.extract_regex(alt, _STATIC_RE), "id")
-        ok = pc.and_(ok, pc.or_(pc.is_null(alt), pc.fill_null(pc.equal(static, ref), False)))
     result: np.ndarray = ok.to_numpy(zero_copy_only=False)
-    return result
+    return result, photo_id
 
 
 def _page(owner: pa.Array, photo: pa.Array, scheme: str) -> pa.Array:
@@ -596,9 +634,8 @@ def _ids_and_owners(
     the general path (`_Refs`, `_photo_ids`, `_combine_owners`).
     """
     n = len(text["photo_ref"])
-    canonical = _canonical_rows(text)
+    canonical, photo_id = _canonical_rows(text)
     owner_ref = text["owner_ref"]
-    photo_id = text["photo_ref"]
     # An NSID is ASCII: ascii_upper gives what utf8_upper would.
     owner = pc.ascii_upper(owner_ref)
     kind = pc.if_else(pc.is_valid(owner_ref), pa.scalar("nsid", _STR), _NULL_STR)

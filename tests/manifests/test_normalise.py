@@ -162,6 +162,23 @@ def _listed(values: pa.Array | None, n: int) -> list[object]:
     return [None] * n if values is None else values.to_pylist()
 
 
+def _assert_fast_path_agrees(text: dict[str, pa.Array]) -> None:
+    """`_ids_and_owners` (fast paths included) gives what the general path gives."""
+    photo_id, owner, kind, id_note, owner_note = _ids_and_owners(text)
+    n = len(text["photo_ref"])
+    fast = list(
+        zip(
+            photo_id.to_pylist(),
+            owner.to_pylist(),
+            kind.to_pylist(),
+            _listed(id_note, n),
+            _listed(owner_note, n),
+            strict=True,
+        )
+    )
+    assert fast == _general(text)
+
+
 @settings(max_examples=150, deadline=None, database=None)
 @given(
     st.lists(
@@ -199,19 +216,50 @@ def test_canonical_rows_agree_with_the_general_path(
         "url": text_column(urls),
         "alt_url": text_column(alts),
     }
-    photo_id, owner, kind, id_note, owner_note = _ids_and_owners(text)
-    n = len(rows)
-    fast = list(
-        zip(
-            photo_id.to_pylist(),
-            owner.to_pylist(),
-            kind.to_pylist(),
-            _listed(id_note, n),
-            _listed(owner_note, n),
-            strict=True,
-        )
+    _assert_fast_path_agrees(text)
+
+
+_STATIC_URLS = {
+    "static": "http://farm1.staticflickr.com/8/{photo}_65c9d45e09.jpg",
+    "live": "https://live.staticflickr.com/65535/{photo}_abc_b.jpg",
+    "other": "http://farm1.staticflickr.com/8/{photo}9_65c9d45e09.jpg",
+    "page": "https://www.flickr.com/photos/{owner}/{photo}/",
+    "shouting": "HTTP://FARM1.STATICFLICKR.COM/8/{photo}_x.jpg",
+    "none": None,
+}
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.none(), photo_ids),  # mostly no id column value
+            st.one_of(nsids, aliases, st.none(), st.just("1" * 70 + "@N01")),
+            photo_ids,
+            st.sampled_from(sorted(_STATIC_URLS)),  # the url column
+            st.sampled_from(sorted(_STATIC_URLS)),  # the alt_url column
+        ),
+        min_size=1,
+        max_size=25,
     )
-    assert fast == _general(text)
+)
+def test_static_url_rows_agree_with_the_general_path(
+    rows: list[tuple[str | None, str | None, str, str, str]],
+) -> None:
+    refs, owners, urls, alts = [], [], [], []
+    for ref, owner, photo, url, alt in rows:
+        refs.append(ref)
+        owners.append(owner)
+        for column, layout in ((urls, url), (alts, alt)):
+            template = _STATIC_URLS[layout]
+            column.append(None if template is None else template.format(photo=photo, owner=owner))
+    text = {
+        "photo_ref": text_column(refs),
+        "owner_ref": text_column(owners),
+        "url": text_column(urls),
+        "alt_url": text_column(alts),
+    }
+    _assert_fast_path_agrees(text)
 
 
 # Image names near Flickr's `{id}_{secret}.jpg`: folders, ids of every length (short ones are
@@ -221,10 +269,10 @@ image_names = st.builds(
         f"{folder}{photo}_{secret}{size}.{ext}{caption}"
     ),
     st.sampled_from(["", "a/", "C:\\x\\", "flickr30k-images/", '"', "a b/"]),
-    st.one_of(photo_ids, st.sampled_from(["0", "012345678", "12345", "1" * 21])),
+    st.one_of(photo_ids, st.sampled_from(["0", "012345678", "12345", "0001", "1" * 21])),
     st.one_of(
         st.text("0123456789abcdef", min_size=10, max_size=10),
-        st.sampled_from(["693B08CB0E", "693b08cb0", "693b08cb0e1", "2124494179"]),
+        st.sampled_from(["693B08CB0E", "693b08cb0", "693b08cb0e1", "2124494179", "174174086"]),
     ),
     st.sampled_from(["", "_b", "_3k", "_o_d", "_d", "_bb", "_1206_94006718@N00"]),
     st.sampled_from(["jpg", "JPG", "jpeg", "png", "txt", "jpg.gz"]),
