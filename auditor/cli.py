@@ -2,60 +2,61 @@
 
 Exit codes (`auditor.errors`): 0 success; 1 findings at or above the failure threshold (audits);
 2 unusable input or configuration, with one line on stderr naming the file and what to do;
-3 an internal error (a bug: rerun with --debug for the traceback and report it).
+3 an internal error (a bug: rerun with --debug for the traceback and report it); 130
+interrupted (Ctrl-C or SIGTERM), one line, earlier reports left whole.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import logging
-import math
+# Ctrl-C and SIGTERM are handled before anything else is imported: from the first millisecond an
+# interruption gives one line and exit 130, never a traceback (see `_on_signal`).
 import os
-import re
+import signal
 import sys
-import tempfile
-import traceback
-import urllib.parse
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any, NoReturn
 
-import click
-import pandas as pd
-import pyarrow as pa
+_SIGNAL_EXIT = 130  # auditor.errors.EXIT_INTERRUPTED (not imported yet: nothing is, here)
+_main_running = False
 
-from auditor import __version__
-from auditor.engine import Policy, evaluate, load_policy, policies_table
-from auditor.engine.evaluate import annotate
-from auditor.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, AuditorError
-from auditor.exposure import (
-    EXPOSURE_FILES,
-    exposure_document,
-    find_live,
-    find_offline,
-    offline_identities,
-    parse_who,
-    resolve_identities,
-    write_exposure,
-)
-from auditor.exposure import summary_lines as exposure_summary_lines
-from auditor.exposure.resolve import KeptUserApi
-from auditor.fetch import (
-    FetchOptions,
-    FetchReport,
-    describe_plan,
-    fetch_status,
-    prepare_fetch,
-    with_live_status,
-)
-from auditor.flickr import DEFAULT_API_URL, FlickrClient, InvalidKey, TokenBucket
-from auditor.inputs import is_stream
-from auditor.licences import load_catalogue
-from auditor.limits import (
+
+class Interrupted(BaseException):
+    """SIGINT (Ctrl-C) or SIGTERM arrived while a command ran. Not a KeyboardInterrupt: click
+    and the interpreter treat those specially (a blank line; exiting by SIGINT)."""
+
+
+def _on_signal(signum: int, frame: object) -> None:
+    """Before `main` runs (while modules load) there is nothing to clean up: say so and exit.
+    Once it runs, raise `Interrupted` so every `finally` removes what the run left."""
+    if not _main_running:
+        os.write(2, b"flickr-audit: interrupted; nothing was written\n")
+        os._exit(_SIGNAL_EXIT)
+    raise Interrupted(signum)
+
+
+for _signal in (signal.SIGINT, signal.SIGTERM):
+    signal.signal(_signal, _on_signal)
+
+# The heavy libraries (pandas, pyarrow, requests) are imported inside the commands that need
+# them: `--version` and `--help` stay fast.
+import contextlib  # noqa: E402
+import functools  # noqa: E402
+import logging  # noqa: E402
+import math  # noqa: E402
+import re  # noqa: E402
+import time  # noqa: E402
+import traceback  # noqa: E402
+import urllib.parse  # noqa: E402
+from collections.abc import Callable, Iterator, Mapping, Sequence  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from datetime import timedelta  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import TYPE_CHECKING, Any, NoReturn  # noqa: E402
+
+import click  # noqa: E402
+
+from auditor import __version__  # noqa: E402
+from auditor.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, AuditorError  # noqa: E402
+from auditor.limits import (  # noqa: E402
     DESCRIPTIONS,
     InputLimits,
     current,
@@ -65,44 +66,23 @@ from auditor.limits import (
     using,
     with_settings,
 )
-from auditor.lookup import build_lookup_site, check_out_dir, random_salt
-from auditor.manifests.columns import ColumnOptions
-from auditor.manifests.hosts import split_other_hosts
-from auditor.manifests.read import FORMATS, ManifestTable, read_manifests
-from auditor.manifests.shards import expand_shards
-from auditor.outputs import (
+from auditor.manifests.columns import ColumnOptions  # noqa: E402
+from auditor.manifests.format_names import FORMATS  # noqa: E402
+from auditor.outputs import (  # noqa: E402
     check_folder,
     check_not_inside,
     check_outputs,
     describe_os_error,
     same_file,
 )
-from auditor.photo_table import OUTPUT_SUFFIXES, empty_photo_table, write_photo_table
-from auditor.pipeline import offline_audit
-from auditor.release import clean_manifests, credits_table, write_credits
-from auditor.release.clean import cleaned_paths
-from auditor.release.credits import check_credits_path
-from auditor.report import (
-    REPORT_FILES,
-    RunInfo,
-    build_audit_document,
-    summary_lines,
-    write_reports,
-)
-from auditor.report.baseline import apply_baseline, counted, load_baseline
-from auditor.report.formats import (
-    DEFAULT_FORMATS,
-    AuditResult,
-    needs_whole_tables,
-    write_files,
-)
-from auditor.report.formats import FORMATS as REPORT_FORMATS
-from auditor.report.groups import manifest_formats
-from auditor.report.pause import gc_paused
-from auditor.resources import example_manifest
-from auditor.safe_text import TerminalStream, single_line
-from auditor.state import StateStore, fresh_cutoff, iso, now_utc
-from auditor.waivers import Waiver, WaiverProblem, apply_waivers, load_waivers
+from auditor.report.formats import DEFAULT_FORMATS, REGISTRY  # noqa: E402
+from auditor.safe_text import TerminalStream, single_line  # noqa: E402
+
+if TYPE_CHECKING:
+    from auditor.audit import AuditResult, LiveSettings
+    from auditor.flickr import FlickrClient
+    from auditor.manifests.read import ManifestTable
+    from auditor.photo_table import FileReport
 
 PROG = "flickr-audit"
 
@@ -209,10 +189,10 @@ _manifest_format = click.option(
 )
 
 
-def _file_lines(table: ManifestTable) -> list[str]:
+def _file_lines(files: Sequence[FileReport]) -> list[str]:
     """One line per manifest read (format, rows, skipped), each followed by its notes."""
     lines = []
-    for report in table.files:
+    for report in files:
         skipped = sum(report.skipped.values())
         extra = f", {skipped} skipped" if skipped else ""
         lines.append(f"{report.path}: {report.format}, {report.rows} row(s){extra}")
@@ -221,18 +201,13 @@ def _file_lines(table: ManifestTable) -> list[str]:
 
 
 def _write_atomically(table: ManifestTable, output: Path) -> None:
-    """Write to a temporary file beside `output`, then rename: no half-written tables."""
+    """Write beside `output`, then rename: no half-written tables."""
+    from auditor.outputs import atomic_path
+    from auditor.photo_table import write_photo_table
+
     output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{output.name}.", suffix=output.suffix, dir=output.parent
-    )
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write_photo_table(table.photos, tmp)
-        tmp.replace(output)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_path(output) as temp:
+        write_photo_table(table.photos, temp)
 
 
 def _to_stdout(write: Callable[[], None]) -> None:
@@ -243,6 +218,30 @@ def _to_stdout(write: Callable[[], None]) -> None:
     except BrokenPipeError:
         # Point stdout at /dev/null so the interpreter's final flush does not raise again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _prefer_jemalloc(environ: Mapping[str, str]) -> None:
+    """Give Arrow its jemalloc allocator for this process, unless the user chose one with
+    `ARROW_DEFAULT_MEMORY_POOL`. An offline audit allocates and frees hundreds of MB per chunk;
+    with the default (mimalloc) much of it comes back as fresh pages the kernel must zero, and
+    `benchmarks/offline_audit.py` measures about 1 s less CPU per million rows with jemalloc."""
+    if environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        return
+    import pyarrow as pa
+
+    with contextlib.suppress(NotImplementedError):  # a pyarrow built without jemalloc
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+
+
+def _uses_arrow(func: Callable[..., Any]) -> Callable[..., Any]:
+    """A command that moves much data through Arrow: jemalloc first (`_prefer_jemalloc`)."""
+
+    @functools.wraps(func)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        _prefer_jemalloc(os.environ)
+        return func(*args, **kwargs)
+
+    return command
 
 
 @cli.command()
@@ -262,6 +261,7 @@ def _to_stdout(write: Callable[[], None]) -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Write the table here instead of stdout: .csv, .jsonl or .parquet by suffix.",
 )
+@_uses_arrow
 def manifest(
     files: tuple[Path, ...],
     fmt: str | None,
@@ -274,6 +274,9 @@ def manifest(
     source_row, owner_kind, recorded_licence_raw, uploaded_at, title, source_format, notes.
     A summary goes to stderr. Formats are detected from content; see `flickr-audit formats`.
     """
+    from auditor.manifests.read import read_manifests
+    from auditor.photo_table import OUTPUT_SUFFIXES, write_photo_table
+
     if output is not None and output.suffix.lower() not in OUTPUT_SUFFIXES:
         raise click.BadParameter(
             f"{output}: unknown suffix; use one of {', '.join(OUTPUT_SUFFIXES)}",
@@ -286,7 +289,7 @@ def manifest(
         _to_stdout(lambda: write_photo_table(table.photos, sys.stdout))
     else:
         _write_atomically(table, output)
-    for line in [*_file_lines(table), *table.summary().lines()]:
+    for line in [*_file_lines(table.files), *table.summary().lines()]:
         click.echo(line, err=True)
     if output is not None:
         click.echo(f"wrote {len(table.photos)} row(s) to {output}", err=True)
@@ -298,14 +301,12 @@ DEFAULT_POLICY = "commercial-training"
 
 # -- live status options (shared by the commands that ask Flickr) -----------------------------
 
-DEFAULT_RATE_LIMIT = 3600  # calls per hour: Flickr's documented budget per key
-# Retry waits: tenacity's random exponential (multiplier, maximum) in seconds.
-RETRY_BACKOFF = (1.0, 60.0)
+DEFAULT_RATE_LIMIT = 3600  # calls per hour: Flickr's documented budget per key (auditor.audit)
 
 
 @dataclass(frozen=True)
 class LiveOptions:
-    api_url: str
+    api_url: str | None  # None: Flickr's own endpoint
     api_key_file: Path | None
     state: Path
     max_age: timedelta
@@ -400,7 +401,7 @@ def _live_options(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def command(*args: Any, **kwargs: Any) -> Any:
         given = {name: kwargs.pop(name) for name in names}
-        url = given["api_url"] or os.environ.get("FLICKR_API_URL") or DEFAULT_API_URL
+        url = given["api_url"] or os.environ.get("FLICKR_API_URL") or None
         _check_rate_limit(given["rate_limit"])
         options = LiveOptions(
             api_url=url,
@@ -422,7 +423,7 @@ def _live_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--api-url",
             metavar="URL",
-            help=f"Flickr REST endpoint [default: $FLICKR_API_URL, else {DEFAULT_API_URL}].",
+            help="Flickr REST endpoint [default: $FLICKR_API_URL, else Flickr's own].",
         ),
         click.option(
             "--api-key-file",
@@ -484,49 +485,81 @@ def api_key(options: LiveOptions) -> str | None:
     return os.environ.get("FLICKR_API_KEY", "").strip() or None
 
 
-@contextmanager
-def _progress_bar() -> Iterator[Callable[[int, int], None]]:
-    """A tqdm bar on stderr (calls done / planned, ETA); silent when stderr is not a terminal."""
-    from tqdm import tqdm
+def live_settings(key: str, options: LiveOptions) -> LiveSettings:
+    """The library's live settings from the command's options and the key."""
+    from auditor.audit import LiveSettings
+    from auditor.flickr import DEFAULT_API_URL
 
-    with tqdm(total=0, unit="call", desc="Flickr", file=sys.stderr, disable=None) as bar:
-
-        def update(done: int, planned: int) -> None:
-            if bar.total != planned:
-                bar.total = planned
-                bar.refresh()
-            bar.update(done - bar.n)
-
-        yield update
+    return LiveSettings(
+        api_key=key,
+        api_url=options.api_url or DEFAULT_API_URL,
+        state=options.state,
+        max_age=options.max_age,
+        refresh=options.refresh,
+        rate_limit=options.rate_limit,
+    )
 
 
 def flickr_client(key: str, options: LiveOptions) -> FlickrClient:
-    return FlickrClient(
-        key,
-        api_url=options.api_url,
-        limiter=TokenBucket(options.rate_limit),
-        backoff=RETRY_BACKOFF,
-    )
+    from auditor.audit import flickr_client as client
+
+    return client(live_settings(key, options))
 
 
 def invalid_key(options: LiveOptions) -> AuditorError:
-    return AuditorError(
-        f"{options.api_url}: Flickr rejected the API key (code 100, invalid key); "
-        "check FLICKR_API_KEY or --api-key-file"
-    )
+    from auditor.audit import invalid_key as invalid
+
+    return invalid(live_settings("", options).api_url)
 
 
-def _fetch_options(policy: Policy, options: LiveOptions) -> FetchOptions:
-    return FetchOptions(
-        max_age=options.max_age,
-        refresh=options.refresh,
-        history_for_collection=policy.needs_licence_at_collection,
-    )
+class _Progress:
+    """Progress bars on stderr for an audit (tqdm), silent when stderr is not a terminal:
+    rows read of the manifests' bytes (offline), Flickr calls done of those planned (live)."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._started = time.monotonic()  # rows/s from the audit's start, not the bar's
+
+    def rows(self, rows: int, done: int, total: int) -> None:
+        if self._bar is None:
+            from tqdm import tqdm
+
+            self._bar = tqdm(
+                total=total, unit="B", unit_scale=True, desc="reading", file=sys.stderr,
+                disable=None, leave=False,
+            )  # fmt: skip
+        bar = self._bar
+        elapsed = time.monotonic() - self._started
+        rate = f"{rows / elapsed:,.0f} rows/s" if elapsed > 0 else ""
+        bar.set_postfix_str(f"{rows:,} rows{', ' + rate if rate else ''}", refresh=False)
+        bar.update(max(done - bar.n, 0))
+        bar.refresh()  # one call per chunk: cheap, and a short audit still shows its figures
+
+    def flickr(self, done: int, planned: int) -> None:
+        if self._bar is None:
+            from tqdm import tqdm
+
+            self._bar = tqdm(
+                total=0, unit="call", desc="Flickr", file=sys.stderr, disable=None, leave=False
+            )
+        bar = self._bar
+        if bar.total != planned:
+            bar.total = planned
+            bar.refresh()
+        bar.update(done - bar.n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
 
 
-def plan_line(photos: Any, policy: Policy, options: LiveOptions) -> str:
+def plan_line(photos: Any, policy: Any, options: LiveOptions) -> str:
     """The live audit's plan, from the manifests and the state alone (no call, no key); a
     state file that does not exist yet is not created."""
+    from auditor.fetch import describe_plan, prepare_fetch
+    from auditor.state import StateStore
+
     state = options.state if options.state.exists() else Path(":memory:")
     with StateStore(state) as store:
         prepared = prepare_fetch(photos, store, options=_fetch_options(policy, options))
@@ -535,47 +568,26 @@ def plan_line(photos: Any, policy: Policy, options: LiveOptions) -> str:
         )
 
 
-def fetch_live(
-    photos: Any, policy: Policy, key: str, options: LiveOptions, manifests: Sequence[str]
-) -> FetchReport:
-    """Fetch the live status of the photos, with a progress bar; exit 2 on an invalid key."""
-    with flickr_client(key, options) as client, StateStore(options.state) as store:
-        run_id = store.start_run(
-            api_url=options.api_url, manifests=manifests, policy=policy.id, photos=len(photos)
-        )
-        fetch = _fetch_options(policy, options)
-        prepared = prepare_fetch(photos, store, options=fetch, run_id=run_id)
-        estimate = prepared.estimate()
-        click.echo(
-            describe_plan(estimate, reused=prepared.reused, per_hour=options.rate_limit), err=True
-        )
-        outcome = "interrupted"
-        try:
-            with _progress_bar() as progress:
-                report = fetch_status(
-                    photos,
-                    client,
-                    store,
-                    options=fetch,
-                    progress=progress,
-                    run_id=run_id,
-                    prepared=prepared,
-                )
-            outcome = "ok"
-        except InvalidKey:
-            outcome = "invalid key"
-            raise invalid_key(options) from None
-        finally:
-            store.finish_run(run_id, outcome=outcome, api_calls=client.calls_by_method())
-    return report
+def _fetch_options(policy: Any, options: LiveOptions) -> Any:
+    """The fetch options of a command's live options (`auditor.fetch.FetchOptions`)."""
+    from auditor.fetch import FetchOptions
+
+    return FetchOptions(
+        max_age=options.max_age,
+        refresh=options.refresh,
+        history_for_collection=policy.needs_licence_at_collection,
+    )
 
 
-def _live_lines(report: FetchReport, options: LiveOptions) -> list[str]:
+def _live_lines(result: AuditResult, state: Path) -> list[str]:
+    report = result.live
+    if report is None:
+        return []
     calls = sum(report.api_calls.values())
     lines = [
         (
             f"live status: {report.photos} photo(s): {report.fetched} fetched with {calls} "
-            f"call(s), {report.reused} reused from {options.state} (younger than --max-age)"
+            f"call(s), {report.reused} reused from {state} (younger than --max-age)"
         ),
     ]
     if report.unverified:
@@ -586,103 +598,19 @@ def _live_lines(report: FetchReport, options: LiveOptions) -> list[str]:
     return lines
 
 
-def _run_info(
-    policy: Policy, started: datetime, manifests: Sequence[Path], live: FetchReport | None
-) -> RunInfo:
-    """The run section of audit.json for an audit over whole tables."""
-    run = RunInfo(
-        policy=policy.id,
-        mode="offline" if live is None else "live",
-        started_at=started,
-        finished_at=datetime.now(UTC),
-        manifests=tuple(str(path) for path in manifests),
-    )
-    if live is None:
-        return run
-    return replace(
-        run,
-        api_calls=live.api_calls,
-        status_as_of=live.status_as_of,
-        photos_fetched=live.fetched,
-        photos_reused=live.reused,
-        unverified=live.unverified,
-        warnings=tuple(live.warnings),
-    )
-
-
-def _write_formats(result: AuditResult, formats: Sequence[str], target: Path) -> list[Path]:
-    """Write the extra report files; print the GitHub annotations when `github` is chosen."""
-    written = write_files(result, formats, target)
-    if "github" in formats:
-        from auditor.report.github import github_annotations, step_summary
-
-        summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
-        with gc_paused():
-            annotations = github_annotations(result)
-            summary = step_summary(result) if summary_path else ""
-        for line in annotations:
-            click.echo(line)
-        if summary_path:
-            with Path(summary_path).open("a", encoding="utf-8") as handle:
-                handle.write(summary)
-    return written
-
-
-# Every file an audit may write in its output folder, whichever formats this run asked for: an
-# input by one of these names there is refused, so no format of any run can replace it.
-AUDIT_OUTPUT_FILES: tuple[str, ...] = (
-    *REPORT_FILES,
-    "photos.csv",
-    "report.html",
-    "audit.sarif",
-    "junit.xml",
-    "findings.parquet",
-    "photos.parquet",
-)
-
-
-def _check_audit_outputs(
-    target: Path,
-    manifests: Sequence[str | Path],
-    *,
-    inputs: Sequence[Path | None],
-    clean: Path | None,
-    credits: Path | None,
-    step_summary: str | None,
-) -> None:
-    """Refuse, before any work, an audit whose outputs would replace an input or each other,
-    or could not be written."""
-    outputs: list[tuple[str | Path, str]] = [
-        (target / name, "--output-dir") for name in AUDIT_OUTPUT_FILES
-    ]
-    if clean is not None:
-        cleaned, removals_csv = cleaned_paths([Path(m) for m in manifests], clean)
-        outputs += [(path, "--clean-manifest") for path in [*cleaned, removals_csv]]
-    if credits is not None:
-        outputs.append((credits, "--credits"))
-    if step_summary:
-        outputs.append((step_summary, "$GITHUB_STEP_SUMMARY"))
-    read = [*manifests, *(path for path in inputs if path is not None and path.is_file())]
-    check_outputs(outputs, read)
-
-
-def _release(result: AuditResult, clean: Path | None, credits: Path | None) -> list[str]:
-    """Write the cleaned manifests and the credits asked for; the lines saying what was
-    written."""
+def _release_lines(result: AuditResult) -> list[str]:
+    """What the cleaned manifests and credits asked for are, and where."""
     lines: list[str] = []
-    if clean is not None:
-        formats = manifest_formats(result.photos)
-        cleaned = clean_manifests(result.manifests, result.findings, clean, formats=formats)
-        for manifest in cleaned.manifests:
+    if result.cleaned is not None:
+        for manifest in result.cleaned.manifests:
             lines.append(
                 f"cleaned manifest: {manifest.output} ({manifest.format}, "
                 f"{manifest.rows_removed} row(s) with error findings removed)"
             )
-        lines.append(f"removed rows and why: {cleaned.removals_csv}")
-    if credits is not None:
-        table = credits_table(result.photos, result.findings, result.catalogue)
-        write_credits(table, credits)
-        lines.append(f"credits: {len(table)} photo(s) needing attribution in {credits}")
+        lines.append(f"removed rows and why: {result.cleaned.removals_csv}")
+    if result.credits is not None:
+        path, count = result.credits
+        lines.append(f"credits: {count} photo(s) needing attribution in {path}")
     return lines
 
 
@@ -711,20 +639,20 @@ def _failing(counts: Mapping[str, int], fail_on: str) -> int:
 @click.option(
     "--output-dir",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Where to write audit.json, findings.csv, owners.csv and summary.md "
-    "[default: reports/<first manifest stem>/].",
+    help="Where to write the reports [default: reports/<first manifest stem>/]. The folder "
+    "then holds this run's reports only: report files of an earlier run that this one does not "
+    "write are removed; other files are left alone.",
 )
 @click.option(
     "--format",
     "formats",
-    type=click.Choice(REPORT_FORMATS),
+    type=click.Choice(list(REGISTRY)),
     multiple=True,
     default=DEFAULT_FORMATS,
     show_default=True,
-    help="Also write this report format (repeatable): csv adds photos.csv, html report.html, "
-    "sarif audit.sarif, junit junit.xml; github prints workflow annotations and appends the "
-    "summary to $GITHUB_STEP_SUMMARY. audit.json, findings.csv, owners.csv and summary.md are "
-    "always written.",
+    help="Also write this report format (repeatable): "
+    + "; ".join(f"{f.name}: {f.description}" for f in REGISTRY.values() if not f.record)
+    + ". audit.json, findings.csv, owners.csv and summary.md are always written.",
 )
 @click.option(
     "--fail-on",
@@ -797,6 +725,7 @@ def _failing(counts: Mapping[str, int], fail_on: str) -> int:
 @_manifest_format
 @_column_options
 @_live_options
+@_uses_arrow
 def audit(
     files: tuple[Path, ...],
     policy: str,
@@ -829,60 +758,26 @@ def audit(
     An offline audit streams its manifests in chunks, except when asked for formats beyond json
     and md, --baseline, --clean-manifest or --credits, which read them whole.
     """
-    started = datetime.now(UTC)
-    # A folder or glob of shards is one dataset: its files, in path order.
-    manifests = expand_shards(files) or [example_manifest()]
-    if clean_manifest is not None:
-        piped = [path for path in manifests if is_stream(path)]
-        if piped:
-            raise AuditorError(
-                f"{piped[0]}: --clean-manifest rewrites each manifest, and this one is a pipe "
-                "that can be read only once; save it to a file and audit that"
-            )
-    chosen = load_policy(policy)
-    if credits_path is not None:
-        check_credits_path(credits_path)
-    target = output_dir or Path("reports") / Path(manifests[0]).name.split(".")[0]
-    for folder in (Path(name) for name in files if Path(name).is_dir()):
-        if target.resolve().is_relative_to(folder.resolve()):
-            raise AuditorError(
-                f"{target}: the report folder is inside the shard folder {folder}, so its "
-                "findings.parquet would be read as shards next time; write the reports elsewhere"
-            )
-    _check_audit_outputs(
-        target,
-        manifests,
-        inputs=[waivers, baseline, live_options.api_key_file, Path(policy)],
-        clean=clean_manifest,
-        credits=credits_path,
-        step_summary=os.environ.get("GITHUB_STEP_SUMMARY") if "github" in formats else None,
-    )
-    known = load_baseline(baseline) if baseline is not None else None
-    loaded_waivers, waiver_problems = (
-        load_waivers(waivers, [rule.id for rule in chosen.rules]) if waivers else ([], [])
-    )
-    if plan_only:
-        photos, _ = split_other_hosts(read_manifests(manifests, fmt=fmt, columns=columns).photos)
-        click.echo(plan_line(photos, chosen, live_options), err=True)
-        return EXIT_OK
+    from auditor.audit import AuditOptions, AuditProgress, run_audit
+    from auditor.report.text import summary_lines
+
     if engine == "dask":
-        return _dask_audit(
-            manifests,
-            chosen,
-            target,
-            started=started,
+        return _dask_dispatch(
+            files,
+            policy,
+            output_dir,
             formats=formats,
             fail_on=fail_on,
             refused=[
                 ("--baseline", baseline is not None),
                 ("--clean-manifest", clean_manifest is not None),
                 ("--credits", credits_path is not None),
-                ("--format", needs_whole_tables(formats)),
+                ("--format", any(not REGISTRY[name].record for name in formats)),
                 ("a Flickr API key (add --offline)", not offline and api_key(live_options)),
             ],
             fmt=fmt,
             columns=columns,
-            waivers=(loaded_waivers, waiver_problems),
+            waivers=waivers,
             scheduler=scheduler,
             workers=workers,
             skip_bad_shards=skip_bad_shards,
@@ -890,120 +785,122 @@ def audit(
     for option, given in [("--scheduler", scheduler), ("--workers", workers)]:
         if given is not None:
             raise AuditorError(f"{option} applies to --engine dask; add it or drop {option}")
-    key = None if offline else api_key(live_options)
-    if key is None:
-        reason = "--offline" if offline else "no FLICKR_API_KEY"
-        click.echo(
-            f"offline audit ({reason}): judged on the licences the manifests record", err=True
-        )
-    result: AuditResult | None = None
-    release = clean_manifest is not None or credits_path is not None
-    streaming = key is None and not needs_whole_tables(formats) and known is None and not release
-    if skip_bad_shards and not streaming:
-        raise AuditorError(
-            "--skip-bad-shards applies to the streaming offline audit and to --engine dask, not "
-            "to a live audit, --format beyond json/md, --baseline, --clean-manifest or --credits"
-        )
-    if streaming:
-        # One pass over the manifests in chunks: memory stays bounded however large they are.
-        done = offline_audit(
-            manifests,
-            chosen,
-            target,
-            started_at=started,
-            tool_version=__version__,
-            fmt=fmt,
-            columns=columns,
-            waivers=loaded_waivers,
-            waiver_problems=waiver_problems,
-            skip_bad_shards=skip_bad_shards,
-        )
-        for problem in done.skipped:
-            click.echo(f"skipped shard: {problem}", err=True)
-        table = ManifestTable(photos=empty_photo_table(), files=done.files)  # for _file_lines
-        document, live_lines = done.document, []
-        counts = document["summary"]["findings"]  # findings not waived, by severity
-    else:
-        # Live, or formats that need the whole tables: read the manifests whole.
+    if plan_only:
+        from auditor.engine import load_policy
+        from auditor.manifests.hosts import split_other_hosts
+        from auditor.manifests.read import read_manifests
+        from auditor.manifests.shards import expand_shards
+        from auditor.resources import example_manifest
+
+        manifests = expand_shards(files) or [example_manifest()]
         table = read_manifests(manifests, fmt=fmt, columns=columns)
-        photos, other_hosts = split_other_hosts(table.photos)
-        live_report = None
-        if key is not None:
-            click.echo(
-                f"live audit: asking {live_options.api_url} for each photo's status", err=True
-            )
-            live_report = fetch_live(
-                photos, chosen, key, live_options, [str(path) for path in manifests]
-            )
-            photos = with_live_status(photos, live_report.statuses)
-        catalogue = load_catalogue()
-        findings = evaluate(photos, chosen, live=live_report is not None, catalogue=catalogue)
-        findings, applied_problems = apply_waivers(findings, loaded_waivers, started.date())
-        compared = None
-        if known is not None:
-            findings, compared = apply_baseline(findings, known)
-        run = _run_info(chosen, started, manifests, live_report)
-        document = build_audit_document(
-            photos,
-            findings,
-            run,
-            waiver_problems=[*waiver_problems, *applied_problems],
-            tool_version=__version__,
-            include_findings=False,  # write_reports streams them from the table: half the memory
-            other_hosts=other_hosts,
-        )
-        if compared is not None:
-            document["summary"]["baseline"] = compared.as_json()
-        write_reports(target, photos, findings, document)
-        live_lines = [] if live_report is None else _live_lines(live_report, live_options)
-        counts = findings.loc[counted(findings), "severity"].value_counts().to_dict()
-        result = AuditResult(
-            document=document,
-            findings=findings,
-            photos=annotate(
-                photos,
-                catalogue,
-                licence_basis=chosen.licence_basis,
-                opt_out_tags=chosen.opt_out_tags,
-            ),
-            policy=chosen,
-            catalogue=catalogue,
-            manifests=tuple(manifests),
-        )
-    written = ["audit.json", "findings.csv", "owners.csv", "summary.md"]
-    if result is not None:
-        written += [path.name for path in _write_formats(result, formats, target)]
-    release_lines = [] if result is None else _release(result, clean_manifest, credits_path)
-    for line in [*_file_lines(table), *live_lines, *summary_lines(document)]:
+        photos, _ = split_other_hosts(table.photos)
+        click.echo(plan_line(photos, load_policy(policy), live_options), err=True)
+        return EXIT_OK
+    key = None if offline else api_key(live_options)
+    progress = _Progress()
+    plans: list[str] = []  # the live fetch's plan: printed after the answer, as fetch lines are
+    options = AuditOptions(
+        out_dir=output_dir,
+        formats=formats,
+        manifest_format=fmt,
+        columns=columns,
+        waivers=waivers,
+        baseline=baseline,
+        clean_manifest=clean_manifest,
+        credits=credits_path,
+        live=None if key is None else live_settings(key, live_options),
+        progress=AuditProgress(rows=progress.rows, flickr=progress.flickr, plan=plans.append),
+        skip_bad_shards=skip_bad_shards,
+        shard_folders=tuple(Path(name) for name in files),
+        # What the command itself reads and writes, checked with the run's own paths.
+        extra_inputs=tuple(p for p in (live_options.api_key_file,) if p is not None),
+        extra_outputs=tuple(
+            (Path(path), "$GITHUB_STEP_SUMMARY")
+            for path in (os.environ.get("GITHUB_STEP_SUMMARY"),)
+            if path and "github" in formats
+        ),
+    )
+    try:
+        result = run_audit(list(files), policy, options)
+    finally:
+        progress.close()
+    reason = None if key is not None else ("--offline" if offline else "no FLICKR_API_KEY")
+    lines = summary_lines(result.document, offline_reason=reason)
+    # The answer first; then what was read and fetched, and the rest of the summary.
+    lines[1:1] = [*_file_lines(result.files), *plans, *_live_lines(result, live_options.state)]
+    for problem in result.skipped:
+        click.echo(f"skipped shard: {problem}", err=True)
+    for line in lines:
         click.echo(line, err=True)
-    click.echo(f"reports: {target}/ ({', '.join(written)})", err=True)
-    for line in release_lines:
+    names = ", ".join(path.name for path in result.written)
+    click.echo(f"reports: {result.out_dir}/ ({names})", err=True)
+    for output in result.outputs:
+        for line in output.stdout:
+            click.echo(line)
+        summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+        if output.step_summary is not None and summary_path:
+            with Path(summary_path).open("a", encoding="utf-8") as handle:
+                handle.write(output.step_summary())
+    for line in _release_lines(result):
         click.echo(line, err=True)
-    failing = _failing(counts, fail_on)
+    failing = _failing(result.counted, fail_on)
     if failing:
-        new = " new" if known is not None else ""
+        new = " new" if baseline is not None else ""
         click.echo(f"{failing}{new} finding(s) at or above --fail-on {fail_on}: exit 1", err=True)
         return EXIT_FINDINGS
     return EXIT_OK
 
 
+def _dask_dispatch(
+    files: Sequence[Path],
+    policy_name: str,
+    output_dir: Path | None,
+    *,
+    waivers: Path | None,
+    **kwargs: Any,
+) -> int:
+    """`audit --engine dask`: its manifests, policy, waivers and output checks, then
+    `_dask_audit`. (The local engine is `auditor.audit.run_audit`.)"""
+    from datetime import UTC, datetime
+
+    from auditor.audit import AuditOptions, check_audit_outputs, default_out_dir
+    from auditor.engine import load_policy
+    from auditor.manifests.shards import expand_shards
+    from auditor.resources import example_manifest
+    from auditor.waivers import load_waivers
+
+    started = datetime.now(UTC)
+    manifests = expand_shards(files) or [example_manifest()]
+    chosen = load_policy(policy_name)
+    target = output_dir or default_out_dir(manifests)
+    check_audit_outputs(
+        target, manifests, policy_name, AuditOptions(waivers=waivers), shard_folders=files
+    )
+    loaded = load_waivers(waivers, [rule.id for rule in chosen.rules]) if waivers else ([], [])
+    return _dask_audit(manifests, chosen, target, started=started, waivers=loaded, **kwargs)
+
+
 def _dask_audit(
     manifests: list[Path],
-    policy: Policy,
+    policy: Any,
     target: Path,
     *,
-    started: datetime,
+    started: Any,
     formats: Sequence[str],
     fail_on: str,
     refused: Sequence[tuple[str, object]],
     fmt: str | None,
     columns: ColumnOptions,
-    waivers: tuple[list[Waiver], list[WaiverProblem]],
+    waivers: tuple[list[Any], list[Any]],
     scheduler: str | None,
     workers: int | None,
     skip_bad_shards: bool,
 ) -> int:
     """`audit --engine dask`: the shards judged on a Dask cluster (`auditor.dask_audit`)."""
+    from auditor.inputs import is_stream
+    from auditor.report.text import summary_lines
+
     for what, given in refused:
         if given:
             raise AuditorError(
@@ -1038,10 +935,11 @@ def _dask_audit(
         workers=workers,
         skip_bad_shards=skip_bad_shards,
     )
-    table = ManifestTable(photos=empty_photo_table(), files=done.files)
     for problem in done.skipped:
         click.echo(f"skipped shard: {problem}", err=True)
-    for line in [*_file_lines(table), *summary_lines(done.document)]:
+    lines = summary_lines(done.document, offline_reason="--engine dask")
+    lines[1:1] = _file_lines(done.files)
+    for line in lines:
         click.echo(line, err=True)
     names = ", ".join(path.name for path in done.paths)
     click.echo(f"reports: {target}/ ({names}; {done.partitions} partition(s))", err=True)
@@ -1072,6 +970,7 @@ def _dask_audit(
 @_manifest_format
 @_column_options
 @_live_options
+@_uses_arrow
 def owner(
     who: str,
     files: tuple[Path, ...],
@@ -1090,6 +989,25 @@ def owner(
     within --max-age asks Flickr nothing); without one, or with --offline, rows are matched on
     the manifests' owner fields only.
     """
+    import pandas as pd
+
+    from auditor.engine import evaluate, load_policy
+    from auditor.exposure import (
+        EXPOSURE_FILES,
+        exposure_document,
+        find_live,
+        find_offline,
+        offline_identities,
+        parse_who,
+        resolve_identities,
+        write_exposure,
+    )
+    from auditor.exposure import summary_lines as exposure_summary_lines
+    from auditor.exposure.resolve import KeptUserApi
+    from auditor.flickr import InvalidKey
+    from auditor.manifests.read import read_manifests
+    from auditor.state import StateStore, fresh_cutoff, iso, now_utc
+
     parsed = parse_who(who)
     chosen = load_policy(policy)
     slug = re.sub(r"[^A-Za-z0-9@._-]+", "-", parsed.value).strip("-") or "owner"
@@ -1105,7 +1023,7 @@ def owner(
     else:
         with flickr_client(key, live_options) as client, StateStore(live_options.state) as store:
             run_id = store.start_run(
-                api_url=live_options.api_url,
+                api_url=live_settings(key, live_options).api_url,
                 manifests=[str(path) for path in files],
                 policy=chosen.id,
                 photos=len(photos),
@@ -1144,6 +1062,8 @@ def owner(
 @cli.command()
 def policies() -> None:
     """List the shipped intended-use policies, one line each."""
+    from auditor.engine import policies_table
+
     table = policies_table()
     width = int(table["id"].str.len().max())
     for row in table.itertuples(index=False):
@@ -1169,6 +1089,8 @@ def formats() -> None:
 )
 def licences(style: str) -> None:
     """Print the licence catalogue: Flickr's licence ids 0-16, slugs and what each allows."""
+    from auditor.licences import load_catalogue
+
     table = load_catalogue().table()
     if style == "csv":
         click.echo(table.to_csv(index=False, lineterminator="\n"), nl=False)
@@ -1202,6 +1124,7 @@ def licences(style: str) -> None:
 )
 @_manifest_format
 @_column_options
+@_uses_arrow
 def publish_lookup(
     files: tuple[Path, ...],
     out: Path,
@@ -1216,6 +1139,9 @@ def publish_lookup(
     removal request. No file names owners in the clear, and the page makes no external request.
     Serve the folder with any static web server (see docs/lookup-site.md).
     """
+    from auditor.lookup import build_lookup_site, check_out_dir, random_salt
+    from auditor.manifests.read import read_manifests
+
     check_out_dir(out)  # before reading big manifests, so a wrong --out fails at once
     check_folder(out.parent, "--out", target=out)
     check_not_inside(out, files, "--out")  # the site folder is replaced whole
@@ -1235,17 +1161,6 @@ def publish_lookup(
     )
 
 
-def _prefer_jemalloc(environ: Mapping[str, str]) -> None:
-    """Give Arrow its jemalloc allocator for this process, unless the user chose one with
-    `ARROW_DEFAULT_MEMORY_POOL`. An offline audit allocates and frees hundreds of MB per chunk;
-    with the default (mimalloc) much of it comes back as fresh pages the kernel must zero, and
-    `benchmarks/offline_audit.py` measures about 1 s less CPU per million rows with jemalloc."""
-    if environ.get("ARROW_DEFAULT_MEMORY_POOL"):
-        return
-    with contextlib.suppress(NotImplementedError):  # a pyarrow built without jemalloc
-        pa.set_memory_pool(pa.jemalloc_memory_pool())
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the `flickr-audit` console script and `python -m auditor`.
 
@@ -1253,6 +1168,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     `auditor.safe_text.TerminalStream`: manifest text quoted in a message cannot send terminal
     escapes or reorder the line with bidi overrides.
     """
+    global _main_running
+    _main_running = True
     stderr, stdout = sys.stderr, sys.stdout
     sys.stderr = TerminalStream(stderr)
     if stdout.isatty():
@@ -1278,18 +1195,22 @@ def _internal_error(exc: BaseException, debug: bool) -> NoReturn:
 
 def _main(argv: Sequence[str] | None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
-    _prefer_jemalloc(os.environ)
     debug = "--debug" in args
     try:
         code = cli.main(args=args, prog_name=PROG, standalone_mode=False)
+    except (Interrupted, KeyboardInterrupt, click.Abort):
+        # Every report set is written aside and moved in at once: nothing is half-written.
+        click.echo(
+            f"{PROG}: interrupted; no report is half-written: the earlier reports stay, unless "
+            "this run had already put its own in place",
+            err=True,
+        )
+        sys.exit(_SIGNAL_EXIT)
     except click.ClickException as exc:  # usage errors: click prints them, exit code 2
         exc.show()
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(130)
     except AuditorError as exc:
         click.echo(f"{PROG}: error: {single_line(exc)}", err=True)
         sys.exit(EXIT_USAGE)

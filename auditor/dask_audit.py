@@ -67,7 +67,7 @@ from auditor.manifests.shards import (
 from auditor.manifests.yfcc100m import iter_yfcc100m
 from auditor.photo_table import FileReport, build_photo_table
 from auditor.pipeline import CHUNK_ROWS, judge_chunk
-from auditor.report.document import RunInfo, tally_document
+from auditor.report.document import AuditDocument, RunInfo, tally_document
 from auditor.report.findings_parquet import (
     FINDINGS_PARQUET,
     FindingsPart,
@@ -143,7 +143,7 @@ class PartitionJudged:
 class DaskAudit:
     """What a Dask audit wrote and read."""
 
-    document: dict[str, Any]  # audit.json's content
+    document: AuditDocument  # audit.json's content
     files: list[FileReport]  # one per manifest read, in order
     paths: list[Path]  # the reports written
     skipped: list[str] = field(default_factory=list)  # shards left out, each with its problem
@@ -528,22 +528,29 @@ def dask_audit(
             finished_at=datetime.now(UTC),
             manifests=tuple(str(path) for path in manifests),
         )
-        document = tally_document(
+        judged.tally.set_photos_with_errors(*photos_with_errors(staging, judged.tally))
+        counted = tally_document(
             judged.tally,
             run,
             waiver_problems=[*waiver_problems, *book.problems()],
             tool_version=tool_version,
         )
         # Where the findings are (audit.json lists none inline): after owners, as findings go.
-        problems = document.pop("waiver_problems")
-        document["findings_dataset"] = {
-            "path": FINDINGS_PARQUET,
-            "format": "parquet",
-            "rows": judged.findings,
-            "parts": len(partitions),
-            "skipped_shards": skipped,
+        document: AuditDocument = {
+            "schema_version": counted["schema_version"],
+            "tool": counted["tool"],
+            "run": counted["run"],
+            "summary": counted["summary"],
+            "owners": counted["owners"],
+            "findings_dataset": {
+                "path": FINDINGS_PARQUET,
+                "format": "parquet",
+                "rows": judged.findings,
+                "parts": len(partitions),
+                "skipped_shards": skipped,
+            },
+            "waiver_problems": counted["waiver_problems"],
         }
-        document["waiver_problems"] = problems
         worst = WorstOwnersFindings(document)
         for part in iter_findings(staging, [owner["owner"] for owner in worst.worst]):
             worst.add(part)
@@ -561,6 +568,43 @@ def dask_audit(
             with contextlib.suppress(OSError):
                 out_dir.rmdir()  # only when empty: a folder this run made for nothing
     return DaskAudit(document, _file_reports(reads), paths, skipped, len(partitions), dict(peaks))
+
+
+def photos_with_errors(findings: Path, tally: AuditTally) -> tuple[int, np.ndarray]:
+    """(distinct photo ids with an error finding not waived, per owner code of `tally` its
+    photos among them) from the findings.parquet dataset: partitions are judged apart, so a
+    photo with errors in two of them is counted here once. Per owner, a photo counts for the
+    owner its error finding's row names."""
+    import pyarrow.compute as pc
+    import pyarrow.dataset as ds
+
+    wanted = ["photo_id", "owner", "severity", "waived"]
+    batches = ds.dataset(findings, format="parquet").to_batches(
+        columns=wanted,
+        filter=(ds.field("severity") == "error")
+        & ~ds.field("waived")
+        & ds.field("photo_id").is_valid(),
+    )
+    # Each part has its own dictionaries: plain strings, so the parts can be put together.
+    parts = [
+        pa.table(
+            {
+                name: batch.column(name).cast(pa.string())
+                if pa.types.is_dictionary(batch.column(name).type)
+                else batch.column(name)
+                for name in ("photo_id", "owner")
+            }
+        )
+        for batch in batches
+        if batch.num_rows
+    ]
+    if not parts:
+        return 0, np.zeros(tally.codes, dtype=np.int64)
+    table = pa.concat_tables(parts)
+    pairs = table.group_by(["owner", "photo_id"]).aggregate([])
+    codes = tally.owner_codes(pairs["owner"]) if pairs.num_rows else np.zeros(0, np.intp)
+    per_owner = np.bincount(codes, minlength=tally.codes).astype(np.int64)
+    return len(pc.unique(table["photo_id"])), per_owner
 
 
 def _plan_format(path: Path, fmt: str | None, columns: ColumnOptions | None) -> str:

@@ -12,6 +12,7 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2  # unusable input or configuration
 EXIT_INTERNAL = 3  # a bug in the auditor itself
+EXIT_INTERRUPTED = 130  # SIGINT (Ctrl-C) or SIGTERM: 128 + SIGINT, as shells report it
 
 
 class AuditorError(Exception):

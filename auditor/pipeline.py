@@ -28,7 +28,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections import Counter
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -52,7 +52,7 @@ from auditor.manifests.normalise import LicenceJudge
 from auditor.manifests.raw import RawManifest
 from auditor.manifests.read import iter_manifest
 from auditor.photo_table import FileReport, build_photo_table
-from auditor.report.document import RunInfo, tally_document
+from auditor.report.document import AuditDocument, RunInfo, tally_document
 from auditor.report.encode import findings_arrow
 from auditor.report.markdown import WorstOwnersFindings, render_summary
 from auditor.report.spool import FindingSpool
@@ -67,7 +67,7 @@ CHUNK_ROWS = 200_000
 class OfflineAudit:
     """What an offline audit wrote and read."""
 
-    document: dict[str, Any]  # audit.json's content but its findings
+    document: AuditDocument  # audit.json's content but its findings
     files: list[FileReport]  # one per manifest, in the order given
     paths: list[Path]  # the reports written
     skipped: list[str] = field(default_factory=list)  # manifests left out, with their problem
@@ -133,6 +133,51 @@ def _photo_tables(
 
 _Item = TypeVar("_Item")
 
+_COMPRESSED_MAGIC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")
+_SAMPLE_BYTES = 1 << 20
+
+
+class _BytesRead:
+    """How far into the manifests a chunk reaches, in bytes, for a progress display: files
+    before the chunk's last file whole, and that one up to its last row, estimated from the
+    average line length of its first MiB (line-oriented, uncompressed files; others count
+    once read whole)."""
+
+    def __init__(self, manifests: Sequence[Path]) -> None:
+        self.names = [str(Path(path)) for path in manifests]
+        self.sizes = [_size(Path(path)) for path in manifests]
+        self.total = sum(self.sizes)
+        self._line_bytes: dict[int, float | None] = {}
+
+    def at(self, source_file: str, source_row: int, whole: bool) -> int:
+        index = self.names.index(source_file) if source_file in self.names else 0
+        done = sum(self.sizes[:index])
+        if whole:
+            return done + self.sizes[index]
+        per_line = self._per_line(index)
+        if per_line is None:
+            return done
+        return done + min(self.sizes[index], int(source_row * per_line))
+
+    def _per_line(self, index: int) -> float | None:
+        if index not in self._line_bytes:
+            try:
+                with Path(self.names[index]).open("rb") as handle:
+                    head = handle.read(_SAMPLE_BYTES)
+            except OSError:
+                head = b""
+            lines = head.count(b"\n")
+            plain = lines and not head.startswith(_COMPRESSED_MAGIC)
+            self._line_bytes[index] = len(head) / lines if plain else None
+        return self._line_bytes[index]
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
 
 def _read_ahead(items: Iterator[_Item]) -> Iterator[_Item]:
     """`items`, produced one ahead by a thread: Arrow parses the next chunk of a manifest (it
@@ -189,17 +234,29 @@ def judge_chunk(
     policy: Policy,
     catalogue: LicenceCatalogue,
     book: WaiverBook | None,
+    *,
+    listings: FirstListings | None = None,
 ) -> pa.Table:
     """Judge one chunk of the photo table and count it: evaluate the policy, apply the waivers
     (`book`, None when no live waiver), add the rows and findings to `tally`; the findings as
     `encode.findings_arrow` gives them. `owners` are the rows' `tally.owner_codes`, `listed`
     where each row's photo id was first listed in the whole audit. The local pipeline and the
-    Dask engine (`auditor.dask_audit`) judge every chunk and partition with this."""
+    Dask engine (`auditor.dask_audit`) judge every chunk and partition with this.
+
+    `listings` (the audit-wide `FirstListings` that gave `listed`) gets the photos with an error
+    finding not waived flagged; once every chunk is in, `tally.set_photos_with_errors(
+    *listings.flagged(tally.codes))` counts the usable photos (photos, not rows: a photo listed
+    in several chunks is one)."""
     tally.add_photos(photos, owners, listed.new_photo, listed.new_pair)
     findings, rows = evaluate_rows(photos, policy, catalogue=catalogue, listed=listed)
     if book is not None:
         findings = book.apply(findings)
     tally.add_findings(findings, owners[rows])
+    if listings is not None:
+        erring = findings["severity"].to_numpy() == "error"
+        if book is not None:
+            erring &= ~findings["waived"].to_numpy(dtype=bool)
+        listings.flag(listed, rows[erring])
     return findings_arrow(findings)
 
 
@@ -218,14 +275,17 @@ def offline_audit(
     catalogue: LicenceCatalogue | None = None,
     chunk_rows: int | None = None,
     spool: FindingSpool | None = None,
+    progress: Callable[[int, int, int], None] | None = None,
     skip_bad_shards: bool = False,
 ) -> OfflineAudit:
     """Audit `manifests` against `policy` on the licences they record, and write the four
     reports into `out_dir`.
 
     `waiver_problems` are those found loading the waivers; the ones found applying them are
-    added. `chunk_rows` defaults to `CHUNK_ROWS`. With `skip_bad_shards`, a manifest that
-    cannot be read is left out (listed in `skipped`) instead of stopping the audit. Raises
+    added. `chunk_rows` defaults to `CHUNK_ROWS`. `progress(rows, bytes_read, total_bytes)` is
+    called after each chunk (bytes estimated within a file read in pieces). With
+    `skip_bad_shards`, a manifest that cannot be read is left out (listed in `skipped`) instead
+    of stopping the audit. Raises
     `ManifestError` for a manifest that cannot be used at all (before any report is written)
     and `AuditorError` when the reports cannot be written.
     """
@@ -237,6 +297,8 @@ def offline_audit(
     waiving = any(not waiver.expired(book.today) for waiver in waivers)
     spool = spool or FindingSpool()
     files: list[FileReport] = []
+    reach = _BytesRead(manifests) if progress is not None else None
+    rows_done = 0
     found = PhotosFound()
     # Chunks come in report order when the manifests are named in sorted order, once each
     # (reports list findings by file name, then row): then findings.csv is written as they
@@ -256,12 +318,26 @@ def offline_audit(
                 photos["photo_id"], owners, photos["source_file"], photos["source_row"].to_numpy()
             )
             table = judge_chunk(
-                photos, owners, listed, tally, policy, catalogue, book if waiving else None
+                photos,
+                owners,
+                listed,
+                tally,
+                policy,
+                catalogue,
+                book if waiving else None,
+                listings=listings,
             )
             if writer is not None:
                 writer.add(table)
             # Kept for audit.json, whose header (the counts) comes first.
             spool.add(table)
+            if progress is not None and reach is not None and len(photos):
+                rows_done += len(photos)
+                source = str(photos["source_file"].iloc[-1])
+                whole = len(files) > 0 and files[-1].path == source
+                where = reach.at(source, int(photos["source_row"].iloc[-1]), whole)
+                progress(rows_done, where, reach.total)
+        tally.set_photos_with_errors(*listings.flagged(tally.codes))
         found.check(files)  # a manifest that names no photo is an error, not a pass
         run = RunInfo(
             policy=policy.id,

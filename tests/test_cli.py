@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 from cli_run import run_cli
 
-from auditor import cli
+import auditor.audit
+import auditor.manifests.read
 from auditor.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
 from auditor.photo_table import PHOTO_COLUMNS
 from auditor.resources import example_manifest
@@ -186,7 +187,7 @@ def test_internal_error_is_one_line_exit_3(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli, "read_manifests", broken)
+    monkeypatch.setattr(auditor.manifests.read, "read_manifests", broken)
     code, _, err = run_cli(["manifest", str(example_manifest())], capsys)
     assert code == EXIT_INTERNAL
     assert err.strip().splitlines() == [
@@ -258,10 +259,12 @@ def test_audit_with_no_arguments_audits_the_example(
     assert code == EXIT_FINDINGS
     assert out == ""
     lines = err.splitlines()
+    # The answer first, then how it was judged.
     assert lines[0] == (
-        "offline audit (no FLICKR_API_KEY): judged on the licences the manifests record"
+        "11 of 19 photos usable for commercial-training by the licences the manifests record"
     )
-    assert "findings: 11 errors, 2 warnings, 0 notes; 0 waived" in err
+    assert "offline audit (no FLICKR_API_KEY): deletions, privacy" in err
+    assert "findings (one per row and rule): 11 errors, 2 warnings, 0 notes; 0 waived" in err
     # The Wikimedia row is another host's: counted, not a no-photo-id finding.
     assert "not audited: 1 row of other image hosts (upload.wikimedia.org 1)" in err
     reports = tmp_path / "reports" / "example-manifest"
@@ -290,7 +293,11 @@ def test_audit_fail_on(
     args = ["audit", "--output-dir", str(tmp_path), "--fail-on", fail_on, "--offline"]
     code, _, err = run_cli(args, capsys)
     assert code == expected
-    assert err.splitlines()[0].startswith("offline audit (--offline)")
+    lines = err.splitlines()
+    assert lines[0].endswith(
+        "photos usable for commercial-training by the licences the manifests record"
+    )
+    assert any(line.startswith("offline audit (--offline)") for line in lines)
 
 
 def test_audit_passes_a_clean_manifest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -298,7 +305,8 @@ def test_audit_passes_a_clean_manifest(tmp_path: Path, capsys: pytest.CaptureFix
     manifest.write_text("photo_id,license\n7088065,9\n343224206,10\n", encoding="utf-8")
     code, _, err = run_cli(["audit", str(manifest), "--output-dir", str(tmp_path / "r")], capsys)
     assert code == EXIT_OK
-    assert "findings: 0 errors" in err
+    assert err.startswith("2 of 2 photos usable for commercial-training")
+    assert "findings (one per row and rule): 0 errors" in err
 
 
 def test_audit_waivers_take_findings_out_of_the_exit_code(

@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 from flickr_standin import VALID_KEY, Faults, FlickrStandIn, Owner, Photo, World
 
+import auditor.audit
 from auditor import cli
 from auditor.errors import EXIT_FINDINGS, EXIT_USAGE
 from auditor.flickr.parse import LICENCES
@@ -210,7 +211,7 @@ def faults_for_unverifiable(rate: float = 0.0) -> Faults:
 @pytest.fixture
 def live_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("FLICKR_API_KEY", VALID_KEY)
-    monkeypatch.setattr(cli, "RETRY_BACKOFF", (0.01, 0.05))  # retries without real waits
+    monkeypatch.setattr(auditor.audit, "RETRY_BACKOFF", (0.01, 0.05))  # retries without real waits
     return tmp_path
 
 
@@ -398,7 +399,7 @@ def test_api_key_file_and_bad_options(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("FLICKR_API_KEY", raising=False)
-    monkeypatch.setattr(cli, "RETRY_BACKOFF", (0.01, 0.05))
+    monkeypatch.setattr(auditor.audit, "RETRY_BACKOFF", (0.01, 0.05))
     standin = flickr_standin(make_world(), faults=faults_for_unverifiable())
     key_file = tmp_path / "key.txt"
     key_file.write_text(VALID_KEY + "\n")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+import signal
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -13,9 +15,20 @@ from pathlib import Path
 import pytest
 from cli_run import run_cli
 
-from auditor import cli
+import auditor.manifests.read
+import auditor.photo_table
 from auditor.errors import EXIT_USAGE, AuditorError
-from auditor.outputs import check_outputs, describe_os_error, same_file
+from auditor.outputs import (
+    STAGING_PREFIX,
+    OutputSet,
+    atomic_file,
+    atomic_path,
+    atomic_text,
+    check_outputs,
+    describe_os_error,
+    same_file,
+    signals_held,
+)
 from auditor.resources import example_manifest
 
 ROOT = os.geteuid() == 0 if hasattr(os, "geteuid") else False
@@ -118,7 +131,8 @@ def test_manifest_output_on_a_full_disk(
     def full(table: object, path: Path) -> None:
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
-    monkeypatch.setattr(cli, "write_photo_table", full)
+    # The command imports its writer when it runs (the CLI loads pandas only when needed).
+    monkeypatch.setattr(auditor.photo_table, "write_photo_table", full)
     target = tmp_path / "out" / "x.parquet"
     one_line_exit_2(["manifest", str(manifest), "-o", str(target)], capsys, "No space left")
     assert not target.exists() and list(target.parent.iterdir()) == []  # no temporary left
@@ -302,7 +316,7 @@ def test_a_full_disk_without_a_path_is_one_line(
     def full(table: object, target: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")  # writing to stdout: no path
 
-    monkeypatch.setattr(cli, "write_photo_table", full)
+    monkeypatch.setattr(auditor.photo_table, "write_photo_table", full)
     one_line_exit_2(["manifest", str(manifest)], capsys, "No space left on device while writing")
 
 
@@ -312,6 +326,88 @@ def test_debug_shows_the_traceback_and_still_exits_3(
     def bug(*args: object, **kwargs: object) -> None:
         raise KeyError("a bug")
 
-    monkeypatch.setattr(cli, "read_manifests", bug)
+    monkeypatch.setattr(auditor.manifests.read, "read_manifests", bug)
     code, _, err = run_cli(["--debug", "manifest", str(manifest)], capsys)
     assert code == 3 and "Traceback" in err and "KeyError" in err
+
+
+# -- writing: whole files, one report set per folder ---------------------------------------------
+
+
+def test_atomic_file_replaces_whole_or_not_at_all(tmp_path: Path) -> None:
+    target = tmp_path / "report.txt"
+    target.write_text("old", encoding="utf-8")
+    with pytest.raises(RuntimeError), atomic_text(target) as handle:
+        handle.write("half of the new")
+        raise RuntimeError("disk full")
+    assert target.read_text(encoding="utf-8") == "old"
+    with atomic_file(target) as raw:
+        raw.write(b"new")
+    assert target.read_bytes() == b"new"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.txt"]  # no temporary left
+
+
+def test_files_get_the_umask_permissions_not_0600(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        with atomic_text(tmp_path / "a.txt") as handle:
+            handle.write("x")
+        with atomic_path(tmp_path / "b.csv") as temp:
+            assert temp.suffix == ".csv"  # writers that choose by suffix still can
+            temp.write_text("x", encoding="utf-8")
+    finally:
+        os.umask(old)
+    for name in ("a.txt", "b.csv"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644, name
+
+
+def test_output_set_moves_in_together_and_removes_an_earlier_runs_files(tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    out.mkdir()
+    for name in ("audit.json", "report.html", "junit.xml"):
+        (out / name).write_text("earlier", encoding="utf-8")
+    (out / "notes.txt").write_text("mine", encoding="utf-8")  # not a report: left alone
+    names = {"audit.json", "report.html", "junit.xml", "summary.md"}
+    with OutputSet(out, names) as staged:
+        staged.path("audit.json").write_text("new", encoding="utf-8")
+        staged.path("summary.md").write_text("new", encoding="utf-8")
+        # Until the commit the folder holds the earlier set, whole.
+        assert (out / "report.html").read_text(encoding="utf-8") == "earlier"
+        assert sorted(p.name for p in staged.commit()) == ["audit.json", "summary.md"]
+    assert sorted(p.name for p in out.iterdir()) == ["audit.json", "notes.txt", "summary.md"]
+    assert (out / "audit.json").read_text(encoding="utf-8") == "new"
+
+
+def test_an_output_set_left_unfinished_changes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / "audit.json").write_text("earlier", encoding="utf-8")
+    with pytest.raises(KeyboardInterrupt), OutputSet(out, {"audit.json"}) as staged:
+        staged.path("audit.json").write_text("half", encoding="utf-8")
+        raise KeyboardInterrupt
+    assert [p.name for p in out.iterdir()] == ["audit.json"]
+    assert (out / "audit.json").read_text(encoding="utf-8") == "earlier"
+    # A folder the set created for nothing is removed again.
+    with pytest.raises(RuntimeError), OutputSet(tmp_path / "new" / "deep", {"a"}):
+        raise RuntimeError
+    assert not (tmp_path / "new" / "deep").exists()
+    assert not any(p.name.startswith(STAGING_PREFIX) for p in tmp_path.rglob("*"))
+
+
+def test_an_unwritable_folder_is_one_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    with pytest.raises(AuditorError, match="cannot write the report"):
+        OutputSet(blocker / "out", {"a"})
+
+
+def test_signals_are_held_while_the_set_moves_in(tmp_path: Path) -> None:
+    delivered: list[int] = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: delivered.append(signum))
+    try:
+        with signals_held():
+            os.kill(os.getpid(), signal.SIGTERM)
+            assert delivered == []  # held
+        assert delivered == [signal.SIGTERM]  # delivered when the block ends
+    finally:
+        signal.signal(signal.SIGTERM, previous)

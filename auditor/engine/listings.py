@@ -25,6 +25,8 @@ import pyarrow.compute as pc
 from auditor.arrow_text import decimal_strings
 
 _ROW_BITS = 40  # a location is (file number << 40) | source row
+_PHOTO = 1  # flag bit: the photo id has an error finding not waived
+_FIRST_PAIR = 2  # flag bit: so has the (first owner, photo id) pair
 
 
 @dataclass(frozen=True)
@@ -35,23 +37,29 @@ class Observation:
     first_listed_at: pd.Series  # for repeated rows, `source_file:source_row` of the first
     new_photo: npt.NDArray[np.bool_]  # the first row of its photo id
     new_pair: npt.NDArray[np.bool_]  # the first row of its (owner, photo id) pair
+    # How `FirstListings` keyed each row, for `flag`: its id as uint64 where `numeric`.
+    keys: npt.NDArray[np.uint64] | None = None
+    numeric: npt.NDArray[np.bool_] | None = None
+    ids: pa.Array | None = None
+    owners: npt.NDArray[np.int64] | None = None  # each row's owner code
+    first_owner: npt.NDArray[np.int64] | None = None  # the owner code of its first listing
 
 
 class _Runs:
-    """Sorted (key, location, owner) runs; lookups search each, merges keep them few."""
+    """Sorted (key, location, owner, flagged) runs; lookups search each, merges keep them few."""
 
     def __init__(self) -> None:
-        self.runs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.runs: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
 
     def __len__(self) -> int:
-        return sum(len(keys) for keys, _, _ in self.runs)
+        return sum(len(run[0]) for run in self.runs)
 
     def find(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(found, location, owner) for distinct `keys`."""
         found = np.zeros(len(keys), dtype=bool)
         where = np.zeros(len(keys), dtype=np.int64)
         owner = np.zeros(len(keys), dtype=np.int64)
-        for run_keys, run_where, run_owner in self.runs:
+        for run_keys, run_where, run_owner, _ in self.runs:
             at = np.searchsorted(run_keys, keys)
             inside = at < len(run_keys)
             hit = np.zeros(len(keys), dtype=bool)
@@ -61,17 +69,36 @@ class _Runs:
             found |= hit
         return found, where, owner
 
+    def flag(self, keys: np.ndarray, bit: int) -> None:
+        """Set `bit` of the stored `keys`' flags (distinct; keys not stored are ignored)."""
+        for run_keys, _, _, run_flags in self.runs:
+            at = np.searchsorted(run_keys, keys)
+            inside = at < len(run_keys)
+            at = at[inside]
+            run_flags[at[run_keys[at] == keys[inside]]] |= bit
+
+    def flagged(self, keys: np.ndarray) -> np.ndarray:
+        """Each of the stored `keys`' flags."""
+        out = np.zeros(len(keys), dtype=np.uint8)
+        for run_keys, _, _, run_flags in self.runs:
+            at = np.searchsorted(run_keys, keys)
+            inside = np.flatnonzero(at < len(run_keys))
+            hit = inside[run_keys[at[inside]] == keys[inside]]
+            out[hit] = run_flags[at[hit]]
+        return out
+
     def add(self, keys: np.ndarray, where: np.ndarray, owner: np.ndarray) -> None:
-        runs = [(keys, where, owner.astype(np.int32))]
+        flags = np.zeros(len(keys), dtype=np.uint8)
+        runs = [(keys, where, owner.astype(np.int32), flags)]
         # Merge while the newest run is at least as large as the one before it.
         while self.runs and len(self.runs[-1][0]) <= sum(len(run[0]) for run in runs):
             runs.insert(0, self.runs.pop())
         # Sorted runs back to back: the stable sort (timsort) merges them in a few passes.
         # One column at a time, so at most one extra column is alive besides the runs.
         order = np.argsort(np.concatenate([run[0] for run in runs]), kind="stable")
-        merged = tuple(np.concatenate([run[i] for run in runs])[order] for i in range(3))
+        merged = tuple(np.concatenate([run[i] for run in runs])[order] for i in range(4))
         del runs, order
-        self.runs.append((merged[0], merged[1], merged[2]))
+        self.runs.append((merged[0], merged[1], merged[2], merged[3]))
 
 
 class FirstListings:
@@ -81,6 +108,9 @@ class FirstListings:
         self._runs = _Runs()
         self._others: dict[str, tuple[int, int]] = {}  # ids that are not uint64 keys
         self._extra_pairs: set[tuple[str, int]] = set()  # (id, owner) pairs beyond the first
+        self._flagged_others: set[str] = set()  # flagged ids that are not uint64 keys
+        # Flagged (id, owner) pairs not kept as a run's owner bit: other owners, other ids.
+        self._flagged_pairs: set[tuple[str, int]] = set()
         self._files: list[str] = []
         self._file_numbers: dict[str, int] = {}
 
@@ -167,7 +197,54 @@ class FirstListings:
             first_listed_at=first_listed_at,
             new_photo=new_photo,
             new_pair=self._new_pairs(ids, owners, new_photo, first_owner),
+            keys=keys,
+            numeric=numeric_np,
+            ids=ids,
+            owners=owners,
+            first_owner=first_owner,
         )
+
+    def flag(self, observed: Observation, rows: npt.NDArray[np.intp]) -> None:
+        """Flag the photo ids of these rows of the chunk `observe` gave `observed` for (the
+        rows with an error finding not waived), and each (row's owner, photo id) pair:
+        `flagged` counts them."""
+        if not len(rows) or observed.keys is None or observed.numeric is None:
+            return
+        assert observed.owners is not None and observed.first_owner is not None
+        numeric = observed.numeric[rows]
+        at = rows[numeric]
+        if len(at):
+            self._runs.flag(np.unique(observed.keys[at]), _PHOTO)
+            first = observed.owners[at] == observed.first_owner[at]
+            self._runs.flag(np.unique(observed.keys[at[first]]), _FIRST_PAIR)
+            elsewhere = at[~first]
+        else:
+            elsewhere = at
+        others = rows[~numeric]
+        if (len(others) or len(elsewhere)) and observed.ids is not None:
+            for group, is_other in ((others, True), (elsewhere, False)):
+                if not len(group):
+                    continue
+                texts = observed.ids.take(pa.array(group)).to_pylist()
+                for text, owner in zip(texts, observed.owners[group].tolist(), strict=True):
+                    if text is None:
+                        continue
+                    if is_other:
+                        self._flagged_others.add(text)
+                    self._flagged_pairs.add((text, int(owner)))
+
+    def flagged(self, owners: int) -> tuple[int, npt.NDArray[np.int64]]:
+        """(distinct photo ids flagged, per owner code below `owners` its flagged (owner,
+        photo id) pairs)."""
+        total = len(self._flagged_others)
+        per_owner = np.zeros(owners, dtype=np.int64)
+        for _, _, run_owner, run_flags in self._runs.runs:
+            total += int(np.count_nonzero(run_flags & _PHOTO))
+            pair = (run_flags & _FIRST_PAIR).astype(bool)
+            per_owner += np.bincount(run_owner[pair], minlength=owners)[:owners]
+        for _, owner in self._flagged_pairs:
+            per_owner[owner] += 1
+        return total, per_owner
 
     def _new_pairs(
         self,

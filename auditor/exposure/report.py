@@ -17,9 +17,9 @@ from auditor.engine import Policy
 from auditor.exposure.find import Exposure
 from auditor.licences import UNKNOWN, LicenceCatalogue, load_catalogue
 from auditor.manifests.flickr_ids import photo_page_url
+from auditor.outputs import atomic_text
 from auditor.report.markdown import md_escape
 from auditor.report.text import plain
-from auditor.report.write import atomic_text
 
 # Rules whose findings are grounds a photographer can cite, in the order the letter gives them.
 LICENCE_GROUNDS = ("non-commercial", "no-derivatives", "all-rights-reserved")

@@ -24,7 +24,6 @@ import hashlib
 import json
 import re
 import secrets
-import shutil
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib import resources
@@ -38,6 +37,7 @@ from auditor.exposure.report import LEGAL_NOTE
 from auditor.licences import UNKNOWN, LicenceCatalogue, load_catalogue
 from auditor.lookup.normalise import identifier_hash, normalise_identifier
 from auditor.manifests.flickr_ids import photo_page_url
+from auditor.outputs import OutputSet
 from auditor.report.text import plain
 
 SITE_FORMAT: Final = "flickr-audit-lookup-site/1"
@@ -405,37 +405,16 @@ def _identifiers(nsids: list[str], aliases: list[str], names: list[str]) -> list
     return [{"kind": kind, "value": value} for value, kind in seen.items()]
 
 
-def _replace_into(new: Path, out_dir: Path) -> None:
-    """Move the built site into `out_dir`, replacing only the entries a site consists of."""
-    if not out_dir.exists():
-        new.replace(out_dir)
-        return
-    for name in (*FOLDERS, *ASSETS, "site.json"):
-        target = out_dir / name
-        if target.is_dir() and not target.is_symlink():
-            shutil.rmtree(target)
-        else:
-            target.unlink(missing_ok=True)
-        (new / name).replace(target)
-    new.rmdir()
-
-
 def build_lookup_site(photos: pd.DataFrame, out_dir: Path, salt: str) -> LookupSiteSummary:
     """Write the lookup site for the photo table `photos` into `out_dir`.
 
     `out_dir` must be new, empty, or a site built before (it is then replaced, keeping any other
-    file in it). The site is built beside it first, so a failure leaves the old one whole.
+    file in it). The site is built aside first and moved in at once (`auditor.outputs`), so a
+    failure or an interruption leaves the old one whole.
     """
     check_salt(salt)
     check_out_dir(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    # mkdir honours the umask (tempfile.mkdtemp would make it 0700, unreadable to a server).
-    tmp = out_dir.parent / f".{out_dir.name}.{secrets.token_hex(6)}.tmp"
-    tmp.mkdir()
-    try:
-        summary = _write_site(tmp, photos, salt, load_catalogue())
-        _replace_into(tmp, out_dir)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
+    with OutputSet(out_dir, (*FOLDERS, *ASSETS, "site.json")) as staged:
+        summary = _write_site(staged.staging, photos, salt, load_catalogue())
+        staged.commit()
     return replace(summary, out_dir=out_dir)

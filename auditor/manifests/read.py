@@ -31,6 +31,9 @@ from auditor.manifests.columns import ColumnOptions
 from auditor.manifests.content import WHITESPACE, text_delimiter
 from auditor.manifests.ffhq import looks_like_ffhq, read_ffhq
 from auditor.manifests.flickr_api import looks_like_flickr_api, read_flickr_api
+from auditor.manifests.format_names import FORMATS as FORMATS
+from auditor.manifests.format_names import GENERIC_FORMATS as GENERIC_FORMATS
+from auditor.manifests.format_names import JSON_DOCUMENT_FORMATS as JSON_DOCUMENT_FORMATS
 from auditor.manifests.found import PhotosFound
 from auditor.manifests.openimages import SIGNATURE as OPENIMAGES_SIGNATURE
 from auditor.manifests.openimages import read_openimages
@@ -52,24 +55,6 @@ from auditor.manifests.urls import read_urls
 from auditor.manifests.yfcc100m import CHUNK_ROWS as YFCC_CHUNK_ROWS
 from auditor.manifests.yfcc100m import iter_yfcc100m, looks_like_yfcc100m, read_yfcc100m
 from auditor.photo_table import FileReport, TableSummary, build_photo_table, summarise
-
-FORMATS: dict[str, str] = {
-    "coco": "MS COCO annotations (images[].flickr_url, licenses table)",
-    "ffhq": "FFHQ-style metadata JSON (photo_url, author, license, date_crawled)",
-    "openimages": "Open Images image CSV (OriginalURL, OriginalLandingURL, License)",
-    "yfcc100m": "YFCC100M metadata TSV, 23 columns or 25 with line number and hash",
-    "openverse": "Openverse catalog CSV export or provider TSV (non-Flickr rows skipped)",
-    "flickr-api": "Flickr API photo listing (photos.photo[]) or getInfo answer",
-    "csv": "generic CSV, comma or semicolon (columns found by name, by content or by options)",
-    "tsv": "generic TSV, with or without a header (Flickr8k.token.txt, fall11_urls.txt)",
-    "table": "pipe-delimited or whitespace-aligned text table (Flickr30k results.csv, NUS-WIDE)",
-    "jsonl": "JSON Lines, one record per line",
-    "json": "JSON records: an array, or a list inside an object (Karpathy splits, BLIP/LAVIS)",
-    "parquet": "Parquet",
-    "urls": "one URL, flic.kr link, photo id or image file name per line; # comments",
-}
-GENERIC_FORMATS = frozenset({"csv", "tsv", "table", "jsonl", "json", "parquet"})
-JSON_DOCUMENT_FORMATS = frozenset({"coco", "ffhq", "flickr-api", "json"})
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,6 @@ import csv
 import gzip
 import json
 import lzma
-import secrets
 import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -53,8 +52,7 @@ from auditor.errors import AuditorError
 from auditor.manifests.read import delimiter_of, detect_format
 from auditor.manifests.source import compression_of, iter_lines, load_json, open_binary
 from auditor.manifests.tabular import records_key
-from auditor.outputs import check_outputs
-from auditor.report.write import atomic_text
+from auditor.outputs import atomic_path, atomic_text, check_outputs
 from auditor.safe_csv import write_csv
 
 REMOVAL_COLUMNS: tuple[str, ...] = (
@@ -152,14 +150,8 @@ def _open_compressed(path: Path, compression: str | None) -> IO[bytes]:
 def _atomic(path: Path, compression: str | None = None) -> Iterator[IO[bytes]]:
     """A binary handle (compressed like the input) on a temporary file renamed to `path` when the
     block ends without an error."""
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        with _open_compressed(temp, compression) as handle:
-            yield handle
-        temp.replace(path)
-    finally:
-        with contextlib.suppress(OSError):
-            temp.unlink()
+    with atomic_path(path) as temp, _open_compressed(temp, compression) as handle:
+        yield handle
 
 
 def _record_spans(path: Path, delimiter: str) -> Iterator[tuple[int, int]]:
@@ -336,13 +328,8 @@ def clean_manifest(path: Path, fmt: str, rows: set[int], output: Path) -> None:
             f"{', '.join(sorted(FORMATS))}"
         )
     if not rows:
-        temp = output.with_name(f".{output.name}.{secrets.token_hex(6)}.tmp")
-        try:
+        with atomic_path(output) as temp:
             shutil.copyfile(path, temp)
-            temp.replace(output)
-        finally:
-            with contextlib.suppress(OSError):
-                temp.unlink()
     elif fmt == "parquet":
         _clean_parquet(path, rows, output)
     elif fmt in JSON_FORMATS:

@@ -20,7 +20,6 @@ another suffix is an `AuditorError`.
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from urllib.parse import quote
 
@@ -31,6 +30,7 @@ from auditor.engine.evaluate import annotate
 from auditor.errors import AuditorError
 from auditor.licences import LicenceCatalogue, load_catalogue
 from auditor.manifests.flickr_ids import photo_page_url
+from auditor.outputs import atomic_path
 from auditor.release.clean import removed_rows
 from auditor.report.markdown import md_escape
 from auditor.safe_csv import write_csv
@@ -184,18 +184,15 @@ def write_credits(table: pd.DataFrame, path: str | Path) -> Path:
     `AuditorError`). The file is replaced only once written whole."""
     path = check_credits_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     try:
-        if path.suffix.lower() == ".csv":
-            write_csv(table.loc[:, list(CREDIT_COLUMNS)], temp)
-        else:
-            temp.write_text(credits_markdown(table), encoding="utf-8")
-        temp.replace(path)
+        with atomic_path(path) as temp:
+            if path.suffix.lower() == ".csv":
+                write_csv(table.loc[:, list(CREDIT_COLUMNS)], temp)
+            else:
+                temp.write_text(credits_markdown(table), encoding="utf-8")
     except OSError as error:
         raise AuditorError(
             f"{path}: cannot write the credits ({error.strerror or error}); check the folder's "
             "permissions and free space"
         ) from error
-    finally:
-        temp.unlink(missing_ok=True)
     return path

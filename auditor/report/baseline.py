@@ -31,7 +31,7 @@ from auditor.findings import BASELINE_COLUMN
 from auditor.inputs import guard_of, is_stream, open_guarded
 from auditor.jsonstream import JsonProblem, Target, stream_values
 from auditor.limits import current
-from auditor.report.document import SCHEMA_VERSION
+from auditor.report.document import SCHEMA_VERSION, BaselineSection
 
 _SEP = "\x1f"  # between the parts of a key: never in a rule id, photo id or file name
 
@@ -54,7 +54,7 @@ class BaselineSummary:
     unchanged: int
     fixed: int
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> BaselineSection:
         return {
             "file": self.file,
             "new": self.new,

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 import pandas as pd
 
@@ -30,10 +30,83 @@ OWNER_COLUMNS: tuple[str, ...] = (
     "owner",
     "owner_name",
     "photos",
+    "usable_photos",
+    "photos_with_errors",
     *SEVERITIES,
     "waived",
     "rules",
 )
+
+
+class ToolSection(TypedDict):
+    name: str
+    version: str
+
+
+class RunSection(TypedDict):
+    policy: str
+    mode: str  # "offline" | "live"
+    started_at: str  # ISO 8601 UTC, "Z"
+    finished_at: str
+    manifests: list[str]
+    api_calls: dict[str, int]
+    status_as_of: str | None
+    photos_fetched: int
+    photos_reused: int
+    unverified: int
+    warnings: list[str]
+
+
+class BaselineSection(TypedDict):
+    file: str
+    new: int
+    unchanged: int
+    fixed: int
+
+
+class SummarySection(TypedDict):
+    photos: int  # distinct photo ids
+    usable_photos: int  # distinct photo ids with no error finding that is not waived
+    photos_with_errors: int  # photos - usable_photos
+    owners: int
+    rows: int  # manifest rows
+    findings: dict[str, int]  # findings (one per row and rule) not waived, by severity
+    waived: int  # findings waived
+    by_rule: dict[str, int]  # findings not waived, by rule
+    other_hosts: dict[str, int]  # rows of other image hosts, not audited, by host
+    baseline: NotRequired[BaselineSection]
+
+
+class OwnerRecord(TypedDict):
+    owner: str | None
+    owner_name: str | None
+    photos: int  # the owner's distinct photo ids
+    usable_photos: int
+    photos_with_errors: int
+    error: int  # findings (rows) not waived, by severity
+    warning: int
+    note: int
+    waived: int
+    rules: dict[str, int]
+
+
+class WaiverProblemRecord(TypedDict):
+    line: int | None
+    message: str
+
+
+class AuditDocument(TypedDict):
+    """audit.json (docs/audit-json.md, docs/audit.schema.json): a renamed key fails mypy."""
+
+    schema_version: int
+    tool: ToolSection
+    run: RunSection
+    summary: SummarySection
+    owners: list[OwnerRecord]
+    findings: NotRequired[list[dict[str, Any]]]
+    # --engine dask: where the findings are instead (the findings.parquet dataset).
+    findings_dataset: NotRequired[dict[str, Any]]
+    waiver_problems: list[WaiverProblemRecord]
 
 
 @dataclass(frozen=True)
@@ -136,7 +209,7 @@ def build_audit_document(
     tool_version: str,
     include_findings: bool = True,
     other_hosts: Counter[str] | None = None,
-) -> dict[str, Any]:
+) -> AuditDocument:
     """The content of `audit.json`: JSON-safe types only (`json.dumps(..., allow_nan=False)`).
 
     `other_hosts`: the rows of other image hosts left out of `photos`, by host
@@ -157,9 +230,15 @@ def build_audit_document(
     )
     if include_findings:
         # The findings go after owners, before the waiver problems.
-        problems = document.pop("waiver_problems")
-        document["findings"] = finding_records(findings)
-        document["waiver_problems"] = problems
+        return {
+            "schema_version": document["schema_version"],
+            "tool": document["tool"],
+            "run": document["run"],
+            "summary": document["summary"],
+            "owners": document["owners"],
+            "findings": finding_records(findings),
+            "waiver_problems": document["waiver_problems"],
+        }
     return document
 
 
@@ -169,7 +248,7 @@ def tally_document(
     *,
     waiver_problems: Sequence[WaiverProblem] = (),
     tool_version: str,
-) -> dict[str, Any]:
+) -> AuditDocument:
     """The content of `audit.json` but its findings, from the counts of a whole audit."""
     if run.mode not in MODES:
         raise ValueError(f"run mode {run.mode!r} is not one of {', '.join(MODES)}")
@@ -191,6 +270,8 @@ def tally_document(
         },
         "summary": {
             "photos": tally.photo_ids,
+            "usable_photos": tally.photo_ids - tally.photos_with_errors,
+            "photos_with_errors": tally.photos_with_errors,
             "owners": tally.owners,
             "rows": tally.rows,
             "findings": tally.severity_totals(),

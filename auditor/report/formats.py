@@ -1,10 +1,11 @@
-"""The report formats of `flickr-audit audit --format`, behind one small interface.
+"""The report formats of `flickr-audit audit --format`: one registry, one writer interface.
 
-Every audit writes its record, `audit.json`, `findings.csv`, `owners.csv` and `summary.md`
-(`auditor.report.write`). The other formats are written afterwards from one `AuditResult`, the
-outcome of a single evaluation: a `FileWriter` writes files into the output folder and returns
-their paths. `github` is not a file: the CLI prints `github_annotations` and appends the step
-summary (see `auditor.report.github`).
+Every audit writes its record, `audit.json`, `findings.csv`, `owners.csv` (format `json`) and
+`summary.md` (`md`), by `auditor.report.write`. Every other format is a `ReportFormat` whose
+writer takes the `AuditTables` of one evaluation and a folder, and returns what it `Written`:
+files, lines for stdout (`github`'s workflow annotations) and the Markdown for the step summary.
+Writers are imported only when their format is chosen: this module stays light, so the CLI
+can list the formats without loading pandas.
 
 Formats beyond the record need the whole findings and photo tables in memory, so an offline
 audit asked for them reads its manifests whole instead of in chunks (`needs_whole_tables`).
@@ -12,23 +13,130 @@ audit asked for them reads its manifests whole instead of in chunks (`needs_whol
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
-from auditor.engine.policy import Policy
-from auditor.licences import LicenceCatalogue
-from auditor.report.pause import gc_paused
-from auditor.safe_csv import write_csv
+    from auditor.engine.policy import Policy
+    from auditor.licences import LicenceCatalogue
+    from auditor.report.document import AuditDocument
 
-# What `--format` accepts, in the order reports are written and listed.
-FORMATS: tuple[str, ...] = ("json", "csv", "md", "html", "sarif", "junit", "github")
+
+@dataclass(frozen=True)
+class AuditTables:
+    """One audit's whole tables, from which every format beyond the record is written."""
+
+    document: AuditDocument  # audit.json's content (its findings list may be absent)
+    findings: pd.DataFrame  # FINDING_COLUMNS, plus `baseline` (bool) when a baseline was given
+    # The photo table annotated for the policy (`engine.annotate`): live columns, the effective
+    # licence and licence names, one row per manifest row.
+    photos: pd.DataFrame
+    policy: Policy
+    catalogue: LicenceCatalogue
+    manifests: tuple[Path, ...]
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a format's writer produced."""
+
+    paths: list[Path]  # files written into the folder
+    stdout: list[str] = field(default_factory=list)  # lines for stdout (workflow commands)
+    # The Markdown for $GITHUB_STEP_SUMMARY, built only when called (it can take seconds).
+    step_summary: Callable[[], str] | None = None
+
+
+Writer = Callable[["AuditTables", Path], "list[Path] | Written"]
+
+
+@dataclass(frozen=True)
+class ReportFormat:
+    """A value of `--format`."""
+
+    name: str
+    files: tuple[str, ...]  # the files it writes into the report folder
+    description: str  # for --help: what choosing it adds
+    # "module:function" of its writer; None for the record, which every audit writes.
+    writer: str | None = None
+
+    @property
+    def record(self) -> bool:
+        return self.writer is None
+
+    def write(self, tables: AuditTables, out_dir: Path) -> Written:
+        """Write this format for `tables` into `out_dir`."""
+        if self.writer is None:
+            return Written([out_dir / name for name in self.files])
+        module, function = self.writer.split(":")
+        writer: Writer = getattr(importlib.import_module(module), function)
+        done = writer(tables, out_dir)
+        return done if isinstance(done, Written) else Written(list(done))
+
+
+# Every format, in the order reports are written and listed.
+REGISTRY: dict[str, ReportFormat] = {
+    entry.name: entry
+    for entry in (
+        ReportFormat(
+            "json",
+            ("audit.json", "findings.csv", "owners.csv"),
+            "audit.json, findings.csv and owners.csv (always written)",
+        ),
+        ReportFormat(
+            "csv",
+            ("photos.csv",),
+            "photos.csv, every manifest row as judged",
+            "auditor.report.formats:write_photos_csv",
+        ),
+        ReportFormat("md", ("summary.md",), "summary.md (always written)"),
+        ReportFormat(
+            "html",
+            ("report.html",),
+            "report.html, one self-contained page",
+            "auditor.report.html:write_html",
+        ),
+        ReportFormat(
+            "sarif",
+            ("audit.sarif",),
+            "audit.sarif (SARIF 2.1.0, for code scanning)",
+            "auditor.report.sarif:write_sarif",
+        ),
+        ReportFormat(
+            "junit",
+            ("junit.xml",),
+            "junit.xml, one suite per rule",
+            "auditor.report.junit:write_junit",
+        ),
+        ReportFormat(
+            "parquet",
+            ("findings.parquet", "photos.parquet"),
+            "findings.parquet and photos.parquet (typed, dictionary-encoded columns)",
+            "auditor.report.parquet:write_parquet",
+        ),
+        ReportFormat(
+            "github",
+            (),
+            "workflow annotations on stdout and the summary appended to $GITHUB_STEP_SUMMARY",
+            "auditor.report.github:write_github",
+        ),
+    )
+}
+FORMATS: tuple[str, ...] = tuple(REGISTRY)
 DEFAULT_FORMATS: tuple[str, ...] = ("json",)
 # Formats whose files are always written (the audit's record): asking for them changes nothing.
-RECORD_FORMATS: frozenset[str] = frozenset({"json", "md"})
+RECORD_FORMATS: frozenset[str] = frozenset(name for name, f in REGISTRY.items() if f.record)
+RECORD_FILES: tuple[str, ...] = ("audit.json", "findings.csv", "owners.csv", "summary.md")
+
+
+def report_files() -> frozenset[str]:
+    """Every file name a run may write into its report folder (any format)."""
+    return frozenset(name for entry in REGISTRY.values() for name in entry.files)
+
 
 # photos.csv: the photo table as judged, one row per manifest row.
 PHOTO_COLUMNS: tuple[str, ...] = (
@@ -48,65 +156,38 @@ PHOTO_COLUMNS: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class AuditResult:
-    """One audit's outcome, from which every extra format is written."""
-
-    document: dict[str, Any]  # audit.json's content (its findings list may be absent)
-    findings: pd.DataFrame  # FINDING_COLUMNS, plus `baseline` (bool) when a baseline was given
-    # The photo table annotated for the policy (`engine.annotate`): live columns, the effective
-    # licence and licence names, one row per manifest row.
-    photos: pd.DataFrame
-    policy: Policy
-    catalogue: LicenceCatalogue
-    manifests: tuple[Path, ...]
-
-
-FileWriter = Callable[[AuditResult, Path], list[Path]]
-
-
-def write_photos_csv(result: AuditResult, out_dir: Path) -> list[Path]:
+def write_photos_csv(tables: AuditTables, out_dir: Path) -> list[Path]:
     """`photos.csv`: every manifest row as judged, with its licences and status."""
-    columns = [column for column in PHOTO_COLUMNS if column in result.photos.columns]
+    from auditor.outputs import atomic_path
+    from auditor.safe_csv import write_csv
+
+    columns = [column for column in PHOTO_COLUMNS if column in tables.photos.columns]
     path = out_dir / "photos.csv"
-    write_csv(result.photos[columns], path)
+    with atomic_path(path) as temp:
+        write_csv(tables.photos[columns], temp)
     return [path]
 
 
-def file_writers(formats: Sequence[str]) -> list[tuple[str, FileWriter]]:
-    """The file writers for the chosen formats, in `FORMATS` order (record formats and `github`
-    have none)."""
-    writers: list[tuple[str, FileWriter]] = []
-    # Imported only when chosen, and here because each writer module imports this one.
-    for name in FORMATS:
-        if name not in formats:
-            continue
-        if name == "csv":
-            writers.append((name, write_photos_csv))
-        elif name == "html":
-            from auditor.report.html import write_html
-
-            writers.append((name, write_html))
-        elif name == "sarif":
-            from auditor.report.sarif import write_sarif
-
-            writers.append((name, write_sarif))
-        elif name == "junit":
-            from auditor.report.junit import write_junit
-
-            writers.append((name, write_junit))
-    return writers
+def chosen(formats: Sequence[str]) -> list[ReportFormat]:
+    """The registry's entries for `formats`, in registry order (unknown names: ValueError)."""
+    unknown = sorted(set(formats) - set(REGISTRY))
+    if unknown:
+        raise ValueError(f"unknown report format(s): {', '.join(unknown)}")
+    return [entry for name, entry in REGISTRY.items() if name in formats]
 
 
 def needs_whole_tables(formats: Sequence[str]) -> bool:
     """Whether these formats need the whole tables (the streaming offline audit has neither)."""
-    return any(name not in RECORD_FORMATS for name in formats)
+    return any(not entry.record for entry in chosen(formats))
 
 
-def write_files(result: AuditResult, formats: Sequence[str], out_dir: Path) -> list[Path]:
-    """Write the files of the chosen formats (see `file_writers`) into `out_dir`; their paths."""
-    written: list[Path] = []
+def write_files(tables: AuditTables, formats: Sequence[str], out_dir: Path) -> list[Written]:
+    """Write the chosen formats beyond the record into `out_dir`, in registry order."""
+    from auditor.report.pause import gc_paused
+
+    written: list[Written] = []
     with gc_paused():
-        for _, write in file_writers(formats):
-            written += write(result, out_dir)
+        for entry in chosen(formats):
+            if not entry.record:
+                written.append(entry.write(tables, out_dir))
     return written

@@ -19,7 +19,9 @@ start another one.
 
 from __future__ import annotations
 
-from auditor.report.formats import AuditResult
+from pathlib import Path
+
+from auditor.report.formats import AuditTables, Written
 from auditor.report.groups import Group, group_findings, rows_text
 from auditor.report.markdown import md_escape, summary_markdown
 
@@ -58,7 +60,11 @@ def _shown(groups: list[Group]) -> list[Group]:
 def _annotation(group: Group) -> str:
     photos = "photo" if group.new_count == 1 else "photos"
     title = f"{group.rule}: {group.new_count} {photos} of {group.owner_label}"
-    first = group.rows[0].message if group.rows else ""
+    first = group.common_message
+    if first is None and group.messages > 1:
+        # Photos judged on different licences: the rule, not one photo's reason.
+        reasons = f"{group.messages} different reasons; each is in findings.csv"
+        first = f"{group.summary or group.rule} ({reasons})"
     message = f"{first}\n{rows_text(group, LISTED)}" if first else rows_text(group, LISTED)
     if group.in_baseline:
         message += f"\n({group.in_baseline} of them already in the baseline)"
@@ -66,7 +72,22 @@ def _annotation(group: Group) -> str:
     return command(COMMANDS[group.severity], message, file=group.where.path, line=line, title=title)
 
 
-def github_annotations(result: AuditResult) -> list[str]:
+def write_github(result: AuditTables, out_dir: Path) -> Written:
+    """`--format github`: no file; the annotations for stdout and the step summary, built
+    when asked for (the CLI asks when `$GITHUB_STEP_SUMMARY` names a file)."""
+    from auditor.report.pause import gc_paused
+
+    with gc_paused():
+        annotations = github_annotations(result)
+
+    def summary() -> str:
+        with gc_paused():
+            return step_summary(result)
+
+    return Written([], stdout=annotations, step_summary=summary)
+
+
+def github_annotations(result: AuditTables) -> list[str]:
     """The workflow commands to print: at most `PER_TYPE` per type, worst first."""
     groups = _shown(group_findings(result.findings, result.policy, result.photos, listed=LISTED))
     by_type: dict[str, list[Group]] = {name: [] for name in COMMANDS.values()}
@@ -131,7 +152,7 @@ def findings_table(groups: list[Group], budget: int) -> list[str]:
     return [*lines, ""]
 
 
-def step_summary(result: AuditResult) -> str:
+def step_summary(result: AuditTables) -> str:
     """The Markdown appended to `$GITHUB_STEP_SUMMARY`."""
     head = summary_markdown(result.document, result.findings)
     groups = group_findings(result.findings, result.policy, result.photos, listed=TABLE_LISTED)

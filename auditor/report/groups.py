@@ -158,6 +158,18 @@ class Group:
     first_row: int  # the smallest source_row
     listed_at: np.ndarray = field(repr=False, compare=False)  # positions of the listed rows
     listing: _Listing = field(repr=False, compare=False)
+    # Distinct messages among the group's findings: more than one when its photos were judged
+    # on different licences (CC BY-NC 2.0 and 3.0, say).
+    messages: int = 1
+    summary: str = ""  # the rule's summary in the policy
+
+    @property
+    def common_message(self) -> str | None:
+        """The message every finding of the group has, or None when they differ: a group's
+        text must not quote one photo's licence for photos under others."""
+        if self.messages != 1 or not self.rows:
+            return None
+        return self.rows[0].message
 
     @cached_property
     def rows(self) -> tuple[Row, ...]:
@@ -261,6 +273,9 @@ def group_findings(
     group_of = keys.ngroup().to_numpy()
     order = np.lexsort((np.arange(len(group_of)), source_row, group_of))
     counts = np.bincount(group_of)
+    message_codes, _ = pd.factorize(findings["message"], use_na_sentinel=True)
+    pairs = pd.DataFrame({"group": group_of, "message": message_codes}).drop_duplicates()
+    distinct_messages = np.bincount(pairs["group"].to_numpy(), minlength=len(counts))
     in_base = np.bincount(group_of, weights=baseline.astype(np.int64)).astype(np.int64)
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     rule_rank = {rule.id: rank for rank, rule in enumerate(policy.rules)}
@@ -280,6 +295,7 @@ def group_findings(
         starts.tolist(),
         counts.tolist(),
         in_base.tolist(),
+        distinct_messages.tolist(),
         values("rule"),
         values("severity"),
         values("owner"),
@@ -290,7 +306,20 @@ def group_findings(
         strict=True,
     )
     shown = max(listed, 1)
-    for start, count, base, rule, severity, owner, owner_name, file, gone, first_row in columns:
+    summaries = {rule.id: rule.summary for rule in policy.rules}
+    for (
+        start,
+        count,
+        base,
+        kinds,
+        rule,
+        severity,
+        owner,
+        owner_name,
+        file,
+        gone,
+        first_row,
+    ) in columns:
         source_file = file or ""
         if source_file not in places:
             places[source_file] = locate(source_file, formats.get(source_file), cwd)
@@ -307,6 +336,8 @@ def group_findings(
                 first_row=first_row,
                 listed_at=order[start : start + min(count, shown)][:listed],
                 listing=listing,
+                messages=kinds,
+                summary=summaries.get(rule or "", ""),
             )
         )
     groups.sort(

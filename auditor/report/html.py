@@ -20,7 +20,7 @@ import base64
 import hashlib
 import html
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -28,11 +28,11 @@ from urllib.parse import quote
 import pandas as pd
 
 from auditor.findings import SEVERITIES
-from auditor.report.document import format_rules
-from auditor.report.formats import AuditResult
+from auditor.outputs import atomic_text
+from auditor.report.document import AuditDocument, OwnerRecord, format_rules
+from auditor.report.formats import AuditTables
 from auditor.report.markdown import RULE_EXPLANATIONS, rule_rows
-from auditor.report.text import plain
-from auditor.report.write import atomic_text
+from auditor.report.text import plain, usable_sentence
 
 OWNER_ROWS = 5_000  # owners in the table, worst first; the rest are in owners.csv
 PHOTOS_PER_OWNER = 200  # photos listed under each owner
@@ -208,7 +208,7 @@ def photo_url(photo_id: str, owner: str | None) -> str:
 # -- the parts of the page ----------------------------------------------------------------------
 
 
-def _head(document: dict[str, Any]) -> str:
+def _head(document: AuditDocument) -> str:
     run = document["run"]
     title = f"Licence audit: policy {_esc(run['policy'])}, {_esc(run['mode'])}"
     return (
@@ -222,7 +222,7 @@ def _head(document: dict[str, Any]) -> str:
     )
 
 
-def status_as_of(document: dict[str, Any]) -> str:
+def status_as_of(document: AuditDocument) -> str:
     """What the licences judged are as of, in words (plain text)."""
     run = document["run"]
     if run["mode"] != "live":
@@ -232,7 +232,7 @@ def status_as_of(document: dict[str, Any]) -> str:
     return str(run["status_as_of"])
 
 
-def _mode_note(document: dict[str, Any]) -> str:
+def _mode_note(document: AuditDocument) -> str:
     run = document["run"]
     if run["mode"] != "live":
         return (
@@ -253,16 +253,22 @@ def _mode_note(document: dict[str, Any]) -> str:
     )
 
 
-def _cards(document: dict[str, Any]) -> str:
+def _cards(document: AuditDocument) -> str:
     summary = document["summary"]
     run = document["run"]
     cards: list[tuple[str, str, str]] = [
-        ("photos", f"{int(summary['photos']):,}", f"photos ({_plural(summary['rows'], 'row')})"),
+        ("usable", f"{int(summary['usable_photos']):,}", "usable photos"),
+        (
+            "photos",
+            f"{int(summary['photos']):,}",
+            f"photos (in {_plural(summary['rows'], 'manifest row')})",
+        ),
+        ("photos-with-errors", f"{int(summary['photos_with_errors']):,}", "photos with errors"),
         ("owners", f"{int(summary['owners']):,}", "owners"),
     ]
     for severity in SEVERITIES:
         count = int(summary["findings"][severity])
-        cards.append((severity, f"{count:,}", f"{severity}s"))
+        cards.append((severity, f"{count:,}", f"{severity} findings (rows)"))
     cards.append(("waived", f"{int(summary['waived']):,}", "waived findings"))
     if run["mode"] == "live":
         mode_label = f"mode: status as of {status_as_of(document)}"
@@ -277,7 +283,7 @@ def _cards(document: dict[str, Any]) -> str:
     return f'<ul class="cards" id="cards">{items}</ul>'
 
 
-def _run_facts(document: dict[str, Any]) -> str:
+def _run_facts(document: AuditDocument) -> str:
     run = document["run"]
     tool = document["tool"]
     manifests = ", ".join(_esc(m) for m in run["manifests"]) or "none"
@@ -294,7 +300,15 @@ def _facts(rows: Iterable[tuple[str, str]]) -> str:
     return '<dl class="facts">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows) + "</dl>"
 
 
-def _policy(result: AuditResult) -> str:
+def licence_judged(basis: str, document: AuditDocument) -> str:
+    """Which licence the photos were judged by, in words: an offline audit knows only the
+    recorded one, whatever the policy's `licence_basis` would choose with the live status."""
+    if document["run"]["mode"] != "live":
+        return f"recorded (offline; with the live status this policy judges the {basis} licence)"
+    return basis
+
+
+def _policy(result: AuditTables) -> str:
     policy = result.policy
     use = policy.use.as_dict()
     facts = ", ".join(
@@ -304,7 +318,7 @@ def _policy(result: AuditResult) -> str:
         ("Policy", f"<code>{_esc(policy.id)}</code>"),
         ("Description", _esc(policy.description, None)),
         ("Use", facts),
-        ("Licence judged", _esc(policy.licence_basis)),
+        ("Licence judged", _esc(licence_judged(policy.licence_basis, result.document))),
         ("Status as of", _esc(status_as_of(result.document))),
     ]
     return f'<section id="policy"><h2>Policy</h2>{_facts(rows)}</section>'
@@ -372,7 +386,7 @@ def _legend(items: Iterable[tuple[str, str]]) -> str:
     return f'<p class="legend">{spans}</p>'
 
 
-def _rule_explanation(result: AuditResult, rule: str) -> str:
+def _rule_explanation(result: AuditTables, rule: str) -> str:
     if rule in RULE_EXPLANATIONS:
         return RULE_EXPLANATIONS[rule]
     try:
@@ -381,7 +395,7 @@ def _rule_explanation(result: AuditResult, rule: str) -> str:
         return "a rule of this policy; see the policy's documentation"
 
 
-def _by_rule(result: AuditResult) -> str:
+def _by_rule(result: AuditTables) -> str:
     rows = rule_rows(result.findings)
     head = '<section id="by-rule"><h2>Findings by rule</h2>'
     if not rows:
@@ -424,12 +438,14 @@ def _licence_counts(photos: pd.DataFrame, column: str) -> pd.Series:
     name_column = f"{column}_name"
     names = table[column].astype(object)
     if name_column in table.columns:
+        # A licence without a name (none recorded, none on Flickr now) has an empty label.
         labels = table[name_column].astype(object)
-        names = labels.where(labels.notna(), names)
-    return names.where(names.notna(), "(none)").value_counts(sort=True)
+        names = labels.where(labels.notna() & (labels != ""), names)
+    present = names.notna() & (names != "")
+    return names.where(present, "(none)").value_counts(sort=True)
 
 
-def _licence_mix(result: AuditResult) -> str:
+def _licence_mix(result: AuditTables) -> str:
     live = result.document["run"]["mode"] == "live"
     recorded = _licence_counts(result.photos, "recorded_licence")
     current = _licence_counts(result.photos, "current_licence") if live else pd.Series(dtype=int)
@@ -497,7 +513,7 @@ def _as_object(series: pd.Series) -> list[Any]:
 
 
 def _listed_photos(
-    result: AuditResult, owners: list[dict[str, Any]]
+    result: AuditTables, owners: list[OwnerRecord]
 ) -> dict[str, list[dict[str, Any]]]:
     """Per owner key, the photos to list: worst first (errors, warnings, notes, waived, none),
     then in manifest order; at most `PHOTOS_PER_OWNER` each and `PHOTO_LINKS` in all."""
@@ -585,7 +601,7 @@ def _photo_item(photo: dict[str, Any], owner: str | None) -> str:
     return "<li>" + " · ".join(parts) + "</li>"
 
 
-def _photos_cell(owner: dict[str, Any], listed: list[dict[str, Any]], budget_hit: bool) -> str:
+def _photos_cell(owner: OwnerRecord, listed: list[dict[str, Any]], budget_hit: bool) -> str:
     total = int(owner["photos"])
     if total == 0:
         return '<span class="muted">no photos</span>'
@@ -612,7 +628,7 @@ def _photos_cell(owner: dict[str, Any], listed: list[dict[str, Any]], budget_hit
 
 
 def _owner_rows(
-    owners: list[dict[str, Any]], listed: dict[str, list[dict[str, Any]]]
+    owners: list[OwnerRecord], listed: dict[str, list[dict[str, Any]]]
 ) -> Iterator[str]:
     budget_hit = sum(len(v) for v in listed.values()) >= PHOTO_LINKS
     for rank, owner in enumerate(owners):
@@ -630,9 +646,10 @@ def _owner_rows(
         name_cell = "<td></td>" if name is None else f'<td class="wrap">{_esc(name)}</td>'
         if name is not None:
             search += " " + plain(name, CELL_CHARS)
+        record: Mapping[str, Any] = owner
         counts = "".join(
-            f'<td class="n" data-v="{int(owner[c])}">{int(owner[c]):,}</td>'
-            for c in ("photos", *SEVERITIES, "waived")
+            f'<td class="n" data-v="{int(record[c])}">{int(record[c]):,}</td>'
+            for c in ("photos", "usable_photos", *SEVERITIES, "waived")
         )
         rules = _esc(format_rules(owner["rules"]))
         photos = _photos_cell(owner, listed.get(str(key), []), budget_hit)
@@ -642,8 +659,8 @@ def _owner_rows(
         )
 
 
-def _owners(result: AuditResult) -> str:
-    owners: list[dict[str, Any]] = result.document["owners"]
+def _owners(result: AuditTables) -> str:
+    owners: list[OwnerRecord] = result.document["owners"]
     head = '<section id="owners-section"><h2>Owners, worst first</h2>'
     if not owners:
         return head + "<p>No owners.</p></section>"
@@ -664,6 +681,7 @@ def _owners(result: AuditResult) -> str:
         ("owner", "text", ""),
         ("name", "text", ""),
         ("photos", "number", ' class="n"'),
+        ("usable photos", "number", ' class="n"'),
         ("errors", "number", ' class="n"'),
         ("warnings", "number", ' class="n"'),
         ("notes", "number", ' class="n"'),
@@ -684,7 +702,7 @@ def _owners(result: AuditResult) -> str:
     return f"{head}{intro}{left_out}{controls}{table}</section>"
 
 
-def _warnings(document: dict[str, Any]) -> str:
+def _warnings(document: AuditDocument) -> str:
     parts: list[str] = []
     warnings = document["run"].get("warnings") or []
     if warnings:
@@ -710,7 +728,7 @@ _FOOTER = (
 )
 
 
-def report_html(result: AuditResult) -> str:
+def report_html(result: AuditTables) -> str:
     """The text of `report.html`."""
     document = result.document
     run = document["run"]
@@ -719,7 +737,8 @@ def report_html(result: AuditResult) -> str:
         [
             _head(document),
             "<body>\n<header>",
-            f"<h1>{title}</h1>",
+            f'<h1 id="answer">{_esc(usable_sentence(document), None)}</h1>',
+            f'<p class="subtitle">{title}</p>',
             _mode_note(document),
             _cards(document),
             _run_facts(document),
@@ -740,7 +759,7 @@ def report_html(result: AuditResult) -> str:
     )
 
 
-def write_html(result: AuditResult, out_dir: Path) -> list[Path]:
+def write_html(result: AuditTables, out_dir: Path) -> list[Path]:
     """Write `report.html` into `out_dir` (replacing it whole, or not at all)."""
     path = out_dir / "report.html"
     text = report_html(result)

@@ -13,7 +13,9 @@ policy's order. In a rule's suite:
   photos with no finding of the rule, so a rule's suite is never empty and its `tests` count
   means something. Owners without findings get no testcase of their own: a dataset with
   100,000 owners would otherwise make a file of 1.3 million tests.
-- a rule the policy turns `off` has one skipped testcase.
+- a rule the policy turns `off` has one skipped testcase; so has a rule that needs the live
+  status (`not-public`, `licence-changed`, …) in an offline audit: it was not checked, so it
+  neither passes nor fails.
 
 Text from manifests goes through ElementTree (which escapes it) after characters XML 1.0
 cannot hold (control characters, lone surrogates, U+FFFE/U+FFFF) are removed.
@@ -29,9 +31,9 @@ from pathlib import Path
 import pandas as pd
 
 from auditor.engine.policy import Rule
-from auditor.report.formats import AuditResult
+from auditor.outputs import atomic_text
+from auditor.report.formats import AuditTables
 from auditor.report.groups import UNKNOWN_OWNER, Group, Row, clean, group_findings
-from auditor.report.write import atomic_text
 
 LISTED = 200  # photos listed per testcase (failure and system-out each)
 FAILING = frozenset({"error", "warning"})
@@ -114,7 +116,19 @@ def _testcase(rule: Rule, groups: list[Group]) -> tuple[ET.Element, bool]:
     return case, failed
 
 
-def junit_tree(result: AuditResult) -> ET.ElementTree[ET.Element]:
+def _not_checked(rule: Rule, policy: str, live: bool) -> tuple[str, str] | None:
+    """(testcase name, reason) when the rule was not checked in this audit, else None."""
+    if rule.severity == "off":
+        return "rule is off", f"off in policy {policy}"
+    if rule.requires_live and not live:
+        return (
+            "not checked offline",
+            "needs each photo's live status from Flickr; this audit was offline",
+        )
+    return None
+
+
+def junit_tree(result: AuditTables) -> ET.ElementTree[ET.Element]:
     """The JUnit XML document of an audit."""
     policy = result.policy
     groups = group_findings(result.findings, policy, result.photos, listed=LISTED)
@@ -122,6 +136,7 @@ def junit_tree(result: AuditResult) -> ET.ElementTree[ET.Element]:
     for group in groups:
         by_rule[group.rule][group.owner].append(group)
     owners = _owner_count(result.photos)
+    live = result.document["run"]["mode"] == "live"
     root = ET.Element("testsuites", {"name": xml_text(f"flickr-audit policy {policy.id}")})
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for rule in policy.rules:
@@ -136,11 +151,13 @@ def junit_tree(result: AuditResult) -> ET.ElementTree[ET.Element]:
             if value:
                 ET.SubElement(props, "property", {"name": name, "value": xml_text(value)})
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-        if rule.severity == "off":
+        skipped = _not_checked(rule, policy.id, live)
+        if skipped is not None:
+            name, why = skipped
             case = ET.SubElement(
-                suite, "testcase", {"classname": rule.id, "name": "rule is off", "time": "0"}
+                suite, "testcase", {"classname": rule.id, "name": name, "time": "0"}
             )
-            ET.SubElement(case, "skipped", {"message": f"off in policy {policy.id}"})
+            ET.SubElement(case, "skipped", {"message": why})
             counts["tests"] += 1
             counts["skipped"] += 1
         else:
@@ -168,7 +185,7 @@ def junit_tree(result: AuditResult) -> ET.ElementTree[ET.Element]:
     return ET.ElementTree(root)
 
 
-def write_junit(result: AuditResult, out_dir: Path) -> list[Path]:
+def write_junit(result: AuditTables, out_dir: Path) -> list[Path]:
     """Write `junit.xml` into `out_dir`; return its path."""
     path = out_dir / "junit.xml"
     tree = junit_tree(result)

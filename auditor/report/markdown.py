@@ -18,11 +18,12 @@ from auditor.findings import (
     SEVERITIES,
 )
 from auditor.report.document import (
+    AuditDocument,
     format_rules,
 )
 from auditor.report.encode import findings_arrow
 from auditor.report.tally import AuditTally
-from auditor.report.text import plain
+from auditor.report.text import plain, severity_counts, usable_sentence
 
 OWNER_ROWS = 50  # owners in the table; the rest are in owners.csv
 DETAIL_OWNERS = 10  # worst owners whose findings are listed
@@ -89,11 +90,13 @@ def _explain(rule: str) -> str:
     return RULE_EXPLANATIONS.get(rule, OTHER_RULE)
 
 
-def _header(document: dict[str, Any]) -> list[str]:
+def _header(document: AuditDocument) -> list[str]:
     run = document["run"]
     tool = document["tool"]
     lines = [
-        f"# Licence audit: policy {md_escape(run['policy'])}, {md_escape(run['mode'])} mode",
+        f"# {md_escape(usable_sentence(document))}",
+        "",
+        f"Licence audit: policy {md_escape(run['policy'])}, {md_escape(run['mode'])} mode.",
         "",
     ]
     if run["mode"] == "offline":
@@ -128,13 +131,18 @@ def _header(document: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _totals(document: dict[str, Any]) -> list[str]:
+def _totals(document: AuditDocument) -> list[str]:
     summary = document["summary"]
     rows = [
-        ("rows in the manifests", summary["rows"]),
-        ("distinct photos", summary["photos"]),
+        ("photos (distinct photo ids)", summary["photos"]),
+        ("usable photos (no error finding not waived)", summary["usable_photos"]),
+        ("photos with errors", summary["photos_with_errors"]),
+        ("manifest rows", summary["rows"]),
         ("owners", summary["owners"]),
-        *((f"{severity}s", summary["findings"][severity]) for severity in SEVERITIES),
+        *(
+            (f"{severity} findings (one per row and rule)", summary["findings"][severity])
+            for severity in SEVERITIES
+        ),
         ("waived findings", summary["waived"]),
     ]
     lines = ["## Totals", "", "| | count |", "|---|---:|"]
@@ -142,7 +150,7 @@ def _totals(document: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
-def _baseline(document: dict[str, Any]) -> list[str]:
+def _baseline(document: AuditDocument) -> list[str]:
     baseline = document["summary"].get("baseline")
     if baseline is None:
         return []
@@ -183,19 +191,20 @@ def _by_rule(rows: list[tuple[str, str, int, int]]) -> list[str]:
     return [*lines, ""]
 
 
-def _owners(document: dict[str, Any]) -> list[str]:
+def _owners(document: AuditDocument) -> list[str]:
     owners = document["owners"]
     lines = ["## Owners, worst first", ""]
     if not owners:
         return [*lines, "No owners.", ""]
     lines += [
-        "| owner | name | photos | errors | warnings | notes | waived | rules |",
-        "|---|---|---:|---:|---:|---:|---:|---|",
+        "| owner | name | photos | usable photos | errors | warnings | notes | waived | rules |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for owner in owners[:OWNER_ROWS]:
         name = "" if owner["owner_name"] is None else md_escape(owner["owner_name"], CELL_CHARS)
         lines.append(
-            f"| {_owner_label(owner['owner'])} | {name} | {owner['photos']} | {owner['error']} | "
+            f"| {_owner_label(owner['owner'])} | {name} | {owner['photos']} | "
+            f"{owner['usable_photos']} | {owner['error']} | "
             f"{owner['warning']} | {owner['note']} | {owner.get('waived', 0)} | "
             f"{md_escape(format_rules(owner['rules']), CELL_CHARS)} |"
         )
@@ -227,8 +236,8 @@ class WorstOwnersFindings:
     the document's owners with findings), at most `DETAIL_FINDINGS` each, picked from findings
     that come in batches in report order. Only the ones that may be listed are kept."""
 
-    def __init__(self, document: dict[str, Any]) -> None:
-        self.worst = [o for o in document["owners"] if any(o[s] for s in SEVERITIES)][
+    def __init__(self, document: AuditDocument) -> None:
+        self.worst = [o for o in document["owners"] if any(severity_counts(o).values())][
             :DETAIL_OWNERS
         ]
         self._wanted = pa.array([o["owner"] for o in self.worst if o["owner"] is not None], _STR)
@@ -270,7 +279,7 @@ def _details(worst: WorstOwnersFindings) -> list[str]:
         title = _owner_label(owner["owner"])
         if name is not None:
             title += f" ({md_escape(name, CELL_CHARS)})"
-        counts = ", ".join(_plural(owner[s], s) for s in SEVERITIES if owner[s])
+        counts = ", ".join(_plural(n, s) for s, n in severity_counts(owner).items() if n)
         lines += [f"### {title}: {counts}", ""]
         lines += [_finding_line(f) for f in worst.listed[owner["owner"]]]
         total = worst.total[owner["owner"]]
@@ -281,7 +290,7 @@ def _details(worst: WorstOwnersFindings) -> list[str]:
     return lines
 
 
-def _waiver_problems(document: dict[str, Any]) -> list[str]:
+def _waiver_problems(document: AuditDocument) -> list[str]:
     problems = document["waiver_problems"]
     if not problems:
         return []
@@ -292,7 +301,7 @@ def _waiver_problems(document: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
-def summary_markdown(document: dict[str, Any], findings: pd.DataFrame) -> str:
+def summary_markdown(document: AuditDocument, findings: pd.DataFrame) -> str:
     """The text of `summary.md`: the audit document (see `build_audit_document`) and the
     findings table it was built from (the per-rule table and the worst owners' findings come
     from the table, so the document may lack `findings`)."""
@@ -302,7 +311,7 @@ def summary_markdown(document: dict[str, Any], findings: pd.DataFrame) -> str:
 
 
 def render_summary(
-    document: dict[str, Any], rules: list[tuple[str, str, int, int]], worst: WorstOwnersFindings
+    document: AuditDocument, rules: list[tuple[str, str, int, int]], worst: WorstOwnersFindings
 ) -> str:
     """The text of `summary.md` from the document (it may lack `findings`), the per-rule rows
     (`AuditTally.rule_rows`) and the worst owners' findings."""

@@ -26,15 +26,16 @@ out.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, metadata
 from pathlib import Path
 from typing import Any
 
 from auditor import __version__
 from auditor.engine.policy import Policy, Rule
-from auditor.report.formats import AuditResult
+from auditor.outputs import atomic_text
+from auditor.report.formats import AuditTables
 from auditor.report.groups import Group, clean, group_findings, rows_text, sentence
-from auditor.report.write import atomic_text
 from auditor.resources import rules_dir
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -127,7 +128,9 @@ def _message(group: Group, summary: str) -> str:
     head = f"{summary.rstrip('.')}: {group.count} {photos} of {group.owner_label}"
     if group.waived:
         head += " (waived)"
-    first = group.rows[0].message if group.rows else ""
+    first = group.common_message  # None when the photos' reasons (licences) differ
+    if first is None and group.messages > 1:
+        first = f"{group.messages} different reasons; each is in findings.csv"
     text = f"{head}. {sentence(first)} " if first else f"{head}. "
     return text + sentence(f"Listed: {rows_text(group, LISTED)}")
 
@@ -168,7 +171,7 @@ def _result(group: Group, rule_index: dict[str, int], policy: Policy) -> dict[st
     return result
 
 
-def sarif_log(result: AuditResult, *, cwd: Path | None = None) -> dict[str, Any]:
+def sarif_log(result: AuditTables, *, cwd: Path | None = None) -> dict[str, Any]:
     """The SARIF log of an audit, as a JSON-ready dict."""
     policy = result.policy
     rules = [rule_descriptor(rule, policy) for rule in policy.rules]
@@ -176,7 +179,7 @@ def sarif_log(result: AuditResult, *, cwd: Path | None = None) -> dict[str, Any]
     groups = group_findings(result.findings, policy, result.photos, listed=LISTED, cwd=cwd)
     kept = groups[:MAX_RESULTS]
     left_out = len(groups) - len(kept)
-    run_doc = result.document.get("run", {})
+    run_doc: Mapping[str, Any] = result.document["run"]
     invocation: dict[str, Any] = {"executionSuccessful": True}
     for key, name in (("started_at", "startTimeUtc"), ("finished_at", "endTimeUtc")):
         if run_doc.get(key):
@@ -220,7 +223,7 @@ def sarif_log(result: AuditResult, *, cwd: Path | None = None) -> dict[str, Any]
     return {"$schema": SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
 
 
-def write_sarif(result: AuditResult, out_dir: Path) -> list[Path]:
+def write_sarif(result: AuditTables, out_dir: Path) -> list[Path]:
     """Write `audit.sarif` into `out_dir`; return its path."""
     path = out_dir / "audit.sarif"
     log = sarif_log(result)

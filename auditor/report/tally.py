@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -23,6 +23,9 @@ import pyarrow.compute as pc
 
 from auditor.findings import SEVERITIES
 from auditor.report.pause import gc_paused
+
+if TYPE_CHECKING:
+    from auditor.report.document import OwnerRecord
 
 _RANK = {severity: i for i, severity in enumerate(SEVERITIES)}
 
@@ -61,6 +64,7 @@ class AuditTally:
         self._known = pa.array([], pa.string())  # `_owners` as Arrow, each at its code
         self._owners: list[str | None] = []
         self._photos = np.zeros(0, dtype=np.int64)  # distinct (owner, photo id) pairs
+        self._with_errors = np.zeros(0, dtype=np.int64)  # of those, photos with errors
         self._in_photos = np.zeros(0, dtype=bool)
         self._named = np.zeros(0, dtype=bool)  # the photo table gave the owner a name
         self._by_severity = np.zeros((0, len(SEVERITIES)), dtype=np.int64)
@@ -70,6 +74,8 @@ class AuditTally:
         self._finding_names: list[str | None] = []
         self.rows = 0
         self.photo_ids = 0  # distinct photo ids
+        # Distinct photo ids with an error finding not waived (`set_photos_with_errors`).
+        self.photos_with_errors = 0
         self.other_hosts: Counter[str] = Counter()  # rows of other image hosts, by host
         # Per rule, in order of first appearance: severity, findings not waived, waived.
         self.rules: dict[str, list[Any]] = {}
@@ -112,6 +118,7 @@ class AuditTally:
     def _grow_all(self) -> None:
         size = len(self._owners)
         self._photos = _grow(self._photos, size)
+        self._with_errors = _grow(self._with_errors, size)
         self._in_photos = _grow(self._in_photos, size)
         self._named = _grow(self._named, size)
         self._by_severity = _grow(self._by_severity, size)
@@ -189,6 +196,13 @@ class AuditTally:
         if unnamed.any():
             self._names(self._finding_names, codes[unnamed], findings["owner_name"][unnamed])
 
+    def set_photos_with_errors(self, total: int, per_owner: npt.NDArray[np.int64]) -> None:
+        """The photos with an error finding not waived, once every chunk is in: `total`
+        distinct photo ids, and per owner code its (owner, photo id) pairs among them
+        (`engine.listings.FirstListings.flagged`)."""
+        self.photos_with_errors = int(total)
+        self._with_errors[: len(per_owner)] = per_owner
+
     def add_other_hosts(self, hosts: Counter[str]) -> None:
         """Count rows of other image hosts (`manifests.hosts.split_other_hosts`)."""
         self.other_hosts.update(hosts)
@@ -236,8 +250,31 @@ class AuditTally:
         new_pair = has_id & ~pairs.duplicated().to_numpy()
         self.add_photos(photos, codes, new_photo, new_pair)
         self.add_findings(findings, self.owner_codes(findings["owner"]))
+        # Photos with errors: ids of error findings not waived, then the pairs listing them.
+        if "photo_id" not in findings.columns:  # a table of counts only: no photo named
+            self.set_photos_with_errors(0, np.zeros(0, dtype=np.int64))
+            return
+        erring = (
+            (findings["severity"].astype("str") == "error").to_numpy()
+            & ~findings["waived"].fillna(False).astype(bool).to_numpy()
+            & findings["photo_id"].notna().to_numpy()
+        )
+        erring_ids = findings["photo_id"].astype("str")[erring]
+        # Per owner: the (owner, photo) pairs of those findings (the owner their row names).
+        pairs = pd.DataFrame(
+            {"owner": self.owner_codes(findings["owner"])[erring], "photo": erring_ids.to_numpy()}
+        ).drop_duplicates()
+        self.set_photos_with_errors(
+            erring_ids.nunique(),
+            np.bincount(pairs["owner"].to_numpy(), minlength=len(self._owners)).astype(np.int64),
+        )
 
     # -- results --------------------------------------------------------------------------------
+
+    @property
+    def codes(self) -> int:
+        """Owner codes given so far (the null owner's included)."""
+        return len(self._owners)
 
     @property
     def owners(self) -> int:
@@ -276,6 +313,8 @@ class AuditTally:
                 "owner": pd.array(self._owners, dtype="str"),
                 "owner_name": pd.array(self._owner_names(), dtype="str"),
                 "photos": self._photos[:size].astype("int64"),
+                "usable_photos": (self._photos[:size] - self._with_errors[:size]).astype("int64"),
+                "photos_with_errors": self._with_errors[:size].astype("int64"),
                 **{s: by_severity[:, i].astype("int64") for i, s in enumerate(SEVERITIES)},
                 "waived": self._waived[:size].astype("int64"),
             }
@@ -297,6 +336,10 @@ class AuditTally:
                 "owner": pa.array(self._owners, pa.string()).take(rows),
                 "owner_name": pa.array(self._owner_names(), pa.string()).take(rows),
                 "photos": pa.array(self._photos[:size][order].astype(np.int64)),
+                "usable_photos": pa.array(
+                    (self._photos[:size] - self._with_errors[:size])[order].astype(np.int64)
+                ),
+                "photos_with_errors": pa.array(self._with_errors[:size][order].astype(np.int64)),
                 **{
                     s: pa.array(by_severity[:, i].astype(np.int64))
                     for i, s in enumerate(SEVERITIES)
@@ -317,7 +360,7 @@ class AuditTally:
             )
         ]
 
-    def owner_records(self) -> list[dict[str, Any]]:
+    def owner_records(self) -> list[OwnerRecord]:
         """`owner_table`'s rows as JSON-safe dicts (audit.json's `owners`), built straight
         from the counts."""
         size = len(self._owners)
@@ -326,7 +369,13 @@ class AuditTally:
         with gc_paused():
             rules = self._owner_rules(size)
         counts = np.column_stack(
-            [self._photos[:size], self._by_severity[:size], self._waived[:size]]
+            [
+                self._photos[:size],
+                self._photos[:size] - self._with_errors[:size],
+                self._with_errors[:size],
+                self._by_severity[:size],
+                self._waived[:size],
+            ]
         )[order].tolist()
         with gc_paused():
             return self._records(order, counts, names, rules)
@@ -337,20 +386,22 @@ class AuditTally:
         counts: list[list[int]],
         names: list[str | None],
         rules: list[dict[str, int]],
-    ) -> list[dict[str, Any]]:
+    ) -> list[OwnerRecord]:
         owners = self._owners
         return [
             {
                 "owner": owners[code],
                 "owner_name": names[code],
                 "photos": photos,
+                "usable_photos": usable,
+                "photos_with_errors": with_errors,
                 "error": error,
                 "warning": warning,
                 "note": note,
                 "waived": waived,
                 "rules": rules[code],
             }
-            for code, (photos, error, warning, note, waived) in zip(
+            for code, (photos, usable, with_errors, error, warning, note, waived) in zip(
                 order.tolist(), counts, strict=True
             )
         ]

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from auditor.findings import (
-    SEVERITIES,
-)
-from auditor.report.document import (
-    format_rules,
-)
+from auditor.findings import SEVERITIES
 from auditor.safe_text import one_line
+
+if TYPE_CHECKING:
+    from auditor.report.document import AuditDocument, OwnerRecord
 
 NAME_CHARS = 40  # owner names and rule lists are cut to keep one owner per line
 
@@ -19,30 +18,73 @@ NAME_CHARS = 40  # owner names and rule lists are cut to keep one owner per line
 plain = one_line
 
 
+def severity_counts(owner: OwnerRecord) -> dict[str, int]:
+    """An owner record's findings not waived, by severity (`SEVERITIES` order)."""
+    return {"error": owner["error"], "warning": owner["warning"], "note": owner["note"]}
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}" + ("" if count == 1 else "s")
 
 
-def summary_lines(document: dict[str, Any], *, worst: int = 5) -> list[str]:
-    """Photos, owners, findings by severity (and against the baseline) and rule, the `worst`
-    worst owners, waivers."""
+OFFLINE_BASIS = "by the licences the manifests record"
+
+
+def usable_sentence(document: AuditDocument) -> str:
+    """The answer, first: `N of M photos usable for POLICY` (offline: `… by the licences the
+    manifests record`). Photos are distinct photo ids; usable ones have no error finding that
+    is not waived. The same sentence heads stderr, summary.md and report.html."""
+    summary = document["summary"]
+    photos = int(summary["photos"])
+    sentence = (
+        f"{summary['usable_photos']} of {photos} {'photo' if photos == 1 else 'photos'} usable "
+        f"for {plain(document['run']['policy'])}"
+    )
+    if document["run"]["mode"] == "offline":
+        sentence += f" {OFFLINE_BASIS}"
+    return sentence
+
+
+def _rules_text(rules: Mapping[str, int], limit: int) -> str:
+    """`rule 3, other 1`: whole rule ids (never cut), as many as fit in `limit` characters,
+    then `+N more`."""
+    shown: list[str] = []
+    used = 0
+    items = list(rules.items())
+    for index, (rule, count) in enumerate(items):
+        part = f"{plain(rule)} {count}"
+        if shown and used + len(part) + 2 > limit:
+            shown.append(f"+{len(items) - index} more")
+            break
+        shown.append(part)
+        used += len(part) + 2
+    return ", ".join(shown)
+
+
+def summary_lines(
+    document: AuditDocument, *, worst: int = 5, offline_reason: str | None = None
+) -> list[str]:
+    """The usable photos first, then how the audit judged, photos and rows, findings (rows)
+    by severity (and against the baseline) and rule, the `worst` worst owners, waivers.
+    `offline_reason` (e.g. `--offline`) says why an audit was offline."""
     run = document["run"]
     summary = document["summary"]
     findings = summary["findings"]
-    lines = [f"audit: policy {plain(run['policy'])}, {plain(run['mode'])}"]
+    lines = [usable_sentence(document)]
     if run["mode"] == "offline":
+        why = f" ({plain(offline_reason)})" if offline_reason else ""
         lines.append(
-            "offline: judged on the licences the manifests recorded; deletions, privacy, "
-            "licence changes and opt-outs were not checked"
+            f"offline audit{why}: deletions, privacy, licence changes and opt-outs were not checked"
         )
     else:
-        lines.append(f"live: status as of {plain(str(run['status_as_of']))}")
+        lines.append(f"live audit: status as of {plain(str(run['status_as_of']))}")
     lines.append(
-        f"{_plural(summary['photos'], 'photo')} ({_plural(summary['rows'], 'row')}), "
+        f"photos: {summary['photos']} distinct in {_plural(summary['rows'], 'manifest row')}, "
+        f"{summary['photos_with_errors']} with errors; "
         f"{_plural(summary['owners'], 'owner')}"
     )
     severities = ", ".join(_plural(findings[s], s) for s in SEVERITIES)
-    lines.append(f"findings: {severities}; {summary['waived']} waived")
+    lines.append(f"findings (one per row and rule): {severities}; {summary['waived']} waived")
     hosts = summary.get("other_hosts") or {}
     if hosts:
         shown = ", ".join(f"{plain(host)} {count}" for host, count in list(hosts.items())[:5])
@@ -60,18 +102,20 @@ def summary_lines(document: dict[str, Any], *, worst: int = 5) -> list[str]:
         )
     if summary["by_rule"]:
         by_rule = ", ".join(f"{plain(rule)} {count}" for rule, count in summary["by_rule"].items())
-        lines.append(f"by rule: {by_rule}")
+        lines.append(f"findings by rule: {by_rule}")
 
-    ranked = [o for o in document["owners"] if any(o[s] for s in SEVERITIES)]
+    ranked = [o for o in document["owners"] if any(severity_counts(o).values())]
     if ranked and worst > 0:
         lines.append(f"worst owners ({min(worst, len(ranked))} of {len(ranked)} with findings):")
         for owner in ranked[:worst]:
             who = "(owner unknown)" if owner["owner"] is None else plain(owner["owner"])
             if owner["owner_name"] is not None:
                 who += f" ({plain(owner['owner_name'], NAME_CHARS)})"
-            counts = ", ".join(_plural(owner[s], s) for s in SEVERITIES if owner[s])
-            rules = plain(format_rules(owner["rules"]), NAME_CHARS * 2)
-            lines.append(f"  {who}: {counts} in {_plural(owner['photos'], 'photo')}; {rules}")
+            counts = ", ".join(_plural(n, s) for s, n in severity_counts(owner).items() if n)
+            lines.append(
+                f"  {who}: {owner['usable_photos']} of {_plural(owner['photos'], 'photo')} "
+                f"usable; {counts}: {_rules_text(owner['rules'], NAME_CHARS * 2)}"
+            )
     elif not any(findings.values()):
         lines.append("no findings to act on")
 

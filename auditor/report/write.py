@@ -14,12 +14,10 @@ pipeline (`auditor.pipeline`) hands them over batch by batch with `write_report_
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
-import secrets
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
@@ -28,10 +26,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from auditor.errors import AuditorError
 from auditor.findings import SEVERITIES
+from auditor.outputs import cannot_write, create_new, finish, temporary_name
 from auditor.report.document import (
     OWNER_COLUMNS,
+    AuditDocument,
     check_findings,
     format_rules,
 )
@@ -55,7 +54,8 @@ _OWNER_SEPARATOR = ",\n" + _INDENT
 
 
 class _ReportFiles:
-    """Temporary files beside the targets, renamed over them only by `commit`."""
+    """Temporary files beside the targets (`auditor.outputs`), renamed over them only by
+    `commit`."""
 
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
@@ -73,18 +73,14 @@ class _ReportFiles:
     def create(self, name: str) -> IO[bytes]:
         """A binary handle on a new temporary file for `name` (see `close`)."""
         path = self.out_dir / name
-        temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-        # os.open with mode 0o666 lets the umask decide the permissions, as for any other file
-        # the user writes (tempfile would make it 0600); O_EXCL never follows an existing name.
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        temp = temporary_name(path)
+        handle = create_new(temp)
         self.temps[path] = temp
-        return os.fdopen(fd, "wb")
+        return handle
 
     def close(self, handle: IO[bytes]) -> None:
         """Close a handle from `create`, flushed to disk."""
-        handle.flush()
-        os.fsync(handle.fileno())
-        handle.close()
+        finish(handle)
 
     def commit(self) -> None:
         for path, temp in self.temps.items():
@@ -96,28 +92,6 @@ class _ReportFiles:
             with contextlib.suppress(OSError):
                 temp.unlink()
         self.temps.clear()
-
-
-@contextlib.contextmanager
-def atomic_text(path: Path) -> Iterator[IO[str]]:
-    """A text handle whose content replaces `path` only when the block ends without an error."""
-    files = _ReportFiles(path.parent)
-    try:
-        with files.open(path.name) as raw, _text(raw) as handle:
-            yield handle
-        files.commit()
-    finally:
-        files.discard()
-
-
-@contextlib.contextmanager
-def _text(raw: IO[bytes]) -> Iterator[IO[str]]:
-    handle = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")
-    try:
-        yield handle
-        handle.flush()
-    finally:
-        handle.detach()
 
 
 class _Behind:
@@ -191,14 +165,15 @@ def owner_json_lines(owners: pa.Table) -> str:
 
 
 def _json_parts(
-    document: dict[str, Any], owners_json: str | None = None, *, findings: bool = True
+    document: AuditDocument, owners_json: str | None = None, *, findings: bool = True
 ) -> tuple[str, str]:
     """audit.json's text before and after the findings rows: the document indented, each item
     of a top-level list (owners) on one line. `owners_json`: the owners' lines as
     `owner_json_lines` makes them (else each owner is encoded here). Without `findings` the
     document is written as it is (no findings list), all of it in the first part."""
     encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
-    keys = [key for key in document if key != "findings"]
+    fields: Mapping[str, Any] = document
+    keys = [key for key in fields if key != "findings"]
     if findings:
         # The findings go where build_audit_document puts them: after owners, before waivers.
         at = keys.index("waiver_problems") if "waiver_problems" in keys else len(keys)
@@ -213,7 +188,7 @@ def _json_parts(
             out = after
             out.append(f"]{comma}\n")
             continue
-        value = document[key]
+        value = fields[key]
         if isinstance(value, list) and value:
             out.append(f"  {encode(key)}: [\n")
             if key == "owners" and owners_json is not None:
@@ -227,15 +202,6 @@ def _json_parts(
             out.append(f"  {encode(key)}: {text.replace(chr(10), chr(10) + '  ')}{comma}\n")
     after.append("}\n")
     return "".join(before), "".join(after)
-
-
-def _cannot_write(error: OSError, out_dir: Path) -> AuditorError:
-    where = error.filename or out_dir
-    reason = error.strerror or str(error)
-    return AuditorError(
-        f"{where}: cannot write the report ({reason}); "
-        "check the folder's permissions and free space, or write the reports elsewhere"
-    )
 
 
 class ReportWriter:
@@ -261,7 +227,7 @@ class ReportWriter:
             self._rows = FindingsCsv(self._csv_handle)
         except OSError as error:
             self.close()
-            raise _cannot_write(error, self.out_dir) from error
+            raise cannot_write(error, self.out_dir) from error
 
     def add(self, findings: pa.Table) -> None:
         """Write a batch of findings (`encode.findings_arrow` columns, in report order) to
@@ -272,11 +238,11 @@ class ReportWriter:
             try:
                 self._csv_steps.then(_written, self._csv_handle, self._rows.write, findings)
             except OSError as error:
-                raise _cannot_write(error, self.out_dir) from error
+                raise cannot_write(error, self.out_dir) from error
 
     def finish(
         self,
-        document: dict[str, Any],
+        document: AuditDocument,
         findings: Iterable[pa.Table],
         markdown: Callable[[], str],
         owners: pa.Table | None = None,
@@ -314,7 +280,7 @@ class ReportWriter:
                 handle.write(markdown().encode("utf-8"))
             self._files.commit()
         except OSError as error:
-            raise _cannot_write(error, self.out_dir) from error
+            raise cannot_write(error, self.out_dir) from error
         finally:
             self.close()
         return [self.out_dir / name for name in REPORT_FILES]
@@ -341,7 +307,7 @@ class ReportWriter:
 
 def write_report_files(
     out_dir: Path,
-    document: dict[str, Any],
+    document: AuditDocument,
     findings: Sequence[pa.Table],
     markdown: Callable[[], str],
 ) -> list[Path]:
@@ -360,7 +326,7 @@ def write_report_files(
 
 def write_summary_reports(
     out_dir: Path,
-    document: dict[str, Any],
+    document: AuditDocument,
     owners: pa.Table,
     markdown: str,
     commit: Callable[[], object],
@@ -384,7 +350,7 @@ def write_summary_reports(
         files.commit()
         (Path(out_dir) / "findings.csv").unlink(missing_ok=True)
     except OSError as error:
-        raise _cannot_write(error, Path(out_dir)) from error
+        raise cannot_write(error, Path(out_dir)) from error
     finally:
         files.discard()
     names = ("audit.json", "owners.csv", "summary.md", "findings.parquet")
@@ -405,14 +371,14 @@ def write_owners_csv(owners: pa.Table, handle: IO[bytes]) -> None:
     pa_csv.write_csv(pa.table(columns), handle, write_options=CSV_OPTIONS)
 
 
-def owner_arrow_from_records(owners: list[dict[str, Any]]) -> pa.Table:
+def owner_arrow_from_records(owners: Sequence[Mapping[str, Any]]) -> pa.Table:
     """`tally.AuditTally.owner_arrow`'s table from audit.json's owner records (a document
     built without its tally at hand)."""
     columns: dict[str, pa.Array] = {
         name: pa.array([owner[name] for owner in owners], pa.string())
         for name in ("owner", "owner_name")
     }
-    for name in ("photos", *SEVERITIES, "waived"):
+    for name in ("photos", "usable_photos", "photos_with_errors", *SEVERITIES, "waived"):
         columns[name] = pa.array([owner[name] for owner in owners], pa.int64())
     rules = [owner["rules"] for owner in owners]
     encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
@@ -421,7 +387,7 @@ def owner_arrow_from_records(owners: list[dict[str, Any]]) -> pa.Table:
     return pa.table(columns)
 
 
-def _check_same_run(photos: pd.DataFrame, findings: pd.DataFrame, doc: dict[str, Any]) -> None:
+def _check_same_run(photos: pd.DataFrame, findings: pd.DataFrame, doc: AuditDocument) -> None:
     # audit.json's header, owners.csv and summary.md come from the document, the findings rows
     # from the table: tables other than the document's would give reports that disagree.
     summary = doc["summary"]
@@ -442,7 +408,7 @@ def finding_json_lines(findings: pd.DataFrame) -> list[str]:
 
 
 def write_reports(
-    out_dir: Path, photos: pd.DataFrame, findings: pd.DataFrame, document: dict[str, Any]
+    out_dir: Path, photos: pd.DataFrame, findings: pd.DataFrame, document: AuditDocument
 ) -> list[Path]:
     """Write `audit.json`, `findings.csv`, `owners.csv` and `summary.md` into `out_dir` (created
     when missing) and return their paths in that order.

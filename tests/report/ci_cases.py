@@ -13,7 +13,7 @@ from auditor import __version__
 from auditor.engine.policy import load_policy
 from auditor.licences import load_catalogue
 from auditor.report import RunInfo, build_audit_document
-from auditor.report.formats import AuditResult
+from auditor.report.formats import AuditTables
 
 ALICE = {"owner": "12345678@N01", "owner_name": "Alice"}
 # Manifest text an attacker controls: markup, a spreadsheet formula, line breaks, workflow
@@ -29,11 +29,12 @@ def build_result(
     *,
     policy: str = "commercial-training",
     manifests: tuple[str, ...] = ("manifest.csv",),
-) -> AuditResult:
+    mode: str = "offline",
+) -> AuditTables:
     chosen = load_policy(policy)
     run = RunInfo(
         policy=chosen.id,
-        mode="offline",
+        mode=mode,
         started_at=datetime(2025, 5, 1, 12, 0, 0, tzinfo=UTC),
         finished_at=datetime(2025, 5, 1, 12, 0, 3, tzinfo=UTC),
         manifests=manifests,
@@ -41,7 +42,7 @@ def build_result(
     document = build_audit_document(
         photos, findings, run, tool_version=__version__, include_findings=False
     )
-    return AuditResult(
+    return AuditTables(
         document=document,
         findings=findings,
         photos=photos,

@@ -99,6 +99,9 @@ def test_unknown_mode_is_a_bug(photos: pd.DataFrame, findings: pd.DataFrame) -> 
 def test_summary_counts(document: dict[str, Any]) -> None:
     assert document["summary"] == {
         "photos": 6,  # distinct ids 1-6; the row without an id is not a photo
+        # Photos 1 and 2 have errors not waived (3's is waived; 4 has a note only).
+        "usable_photos": 4,
+        "photos_with_errors": 2,
         "owners": 3,  # the unknown owner is not an owner
         "rows": 8,
         "findings": {"error": 2, "warning": 2, "note": 1},
@@ -121,6 +124,8 @@ def test_owners(document: dict[str, Any]) -> None:
         "owner": "12345678@N01",
         "owner_name": "Alice",
         "photos": 3,
+        "usable_photos": 1,
+        "photos_with_errors": 2,
         "error": 2,
         "warning": 1,
         "note": 0,

@@ -10,7 +10,7 @@ import pytest
 from cli_run import run_cli
 
 from auditor.errors import EXIT_FINDINGS
-from auditor.report.formats import FORMATS, file_writers, needs_whole_tables
+from auditor.report.formats import FORMATS, REGISTRY, chosen, needs_whole_tables, report_files
 from auditor.resources import example_manifest
 
 
@@ -27,10 +27,24 @@ def _without_times(path: Path) -> list[str]:
 
 def test_record_formats_stream_and_others_need_whole_tables() -> None:
     assert not needs_whole_tables(["json"]) and not needs_whole_tables(["json", "md"])
-    assert all(needs_whole_tables([name]) for name in ("csv", "html", "sarif", "junit", "github"))
-    assert [name for name, _ in file_writers(["csv"])] == ["csv"]
-    assert file_writers(["json", "md", "github"]) == []
-    assert set(FORMATS) == {"json", "csv", "md", "html", "sarif", "junit", "github"}
+    beyond = ("csv", "html", "sarif", "junit", "parquet", "github")
+    assert all(needs_whole_tables([name]) for name in beyond)
+    assert set(FORMATS) == {"json", "csv", "md", "html", "sarif", "junit", "parquet", "github"}
+
+
+def test_one_registry_of_formats_and_their_files() -> None:
+    """Every format is a registry entry (github included): its files, and a writer unless it is
+    the record every audit writes."""
+    assert [entry.name for entry in chosen(["github", "csv", "json"])] == ["json", "csv", "github"]
+    assert {name for name, entry in REGISTRY.items() if entry.record} == {"json", "md"}
+    assert all(entry.writer for entry in REGISTRY.values() if not entry.record)
+    assert REGISTRY["github"].files == ()
+    assert report_files() == {
+        "audit.json", "findings.csv", "owners.csv", "summary.md", "photos.csv", "report.html",
+        "audit.sarif", "junit.xml", "findings.parquet", "photos.parquet",
+    }  # fmt: skip
+    with pytest.raises(ValueError, match="unknown report format"):
+        chosen(["pdf"])
 
 
 def test_photos_csv_and_the_same_record_either_way(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from ci_cases import (
+    ALICE,
     HOSTILE_OWNER,
     build_result,
     findings_frame,
@@ -16,7 +17,7 @@ from ci_cases import (
 )
 from cli_run import run_cli
 
-from auditor.report.formats import AuditResult
+from auditor.report.formats import AuditTables
 from auditor.report.github import (
     command,
     escape_data,
@@ -24,6 +25,7 @@ from auditor.report.github import (
     github_annotations,
     step_summary,
 )
+from auditor.report.sarif import sarif_log
 
 ROOT = Path(__file__).resolve().parents[2]
 # What GitHub's runner accepts: `::name props::message` on one line.
@@ -51,7 +53,7 @@ def parse(line: str) -> tuple[str, dict[str, str], str]:
 
 
 @pytest.fixture
-def result() -> AuditResult:
+def result() -> AuditTables:
     return build_result(sample_findings(), sample_photos())
 
 
@@ -64,7 +66,7 @@ def test_escaping() -> None:
     )
 
 
-def test_annotations_per_rule_and_owner(result: AuditResult) -> None:
+def test_annotations_per_rule_and_owner(result: AuditTables) -> None:
     lines = github_annotations(result)
     parsed = [parse(line) for line in lines]
     # Waived findings get none; notes are notices.
@@ -87,7 +89,7 @@ def test_annotations_per_rule_and_owner(result: AuditResult) -> None:
     assert parsed[1][1]["title"] == "no-photo-id: 2 photos of unknown owner"
 
 
-def test_baseline_findings_get_no_annotation(result: AuditResult) -> None:
+def test_baseline_findings_get_no_annotation(result: AuditTables) -> None:
     findings = sample_findings()
     findings["baseline"] = [True, True, False, False, False, False, False]
     lines = github_annotations(build_result(findings, sample_photos()))
@@ -127,9 +129,10 @@ def test_annotations_are_capped_per_type() -> None:
     assert message.startswith("7 more annotation(s) not shown (4 error(s), 3 notice(s))")
 
 
-def test_step_summary_has_the_summary_and_the_full_table(result: AuditResult) -> None:
+def test_step_summary_has_the_summary_and_the_full_table(result: AuditTables) -> None:
     text = step_summary(result)
-    assert text.startswith("# Licence audit: policy commercial-training")
+    assert text.startswith("# ") and "photos usable for commercial-training" in text.split("\n")[0]
+    assert "Licence audit: policy commercial-training" in text
     assert "## All findings by rule, owner and manifest (5)" in text
     table = [line for line in text.splitlines() if line.startswith("| non-commercial | error | 1")]
     assert len(table) == 1 and "12345678@N01 \\(Alice\\)" in table[0]
@@ -163,5 +166,36 @@ def test_cli_prints_annotations_and_appends_the_summary(
     assert sum(line.startswith("::error ") for line in lines) == 8
     assert all("file=example.csv" in line for line in lines)
     text = summary.read_text(encoding="utf-8")
-    assert text.startswith("earlier step\n# Licence audit")
+    assert text.startswith("earlier step\n# ") and "photos usable for" in text.splitlines()[1]
     assert "## All findings by rule, owner and manifest (10)" in text
+
+
+def test_a_group_mixing_licences_quotes_no_single_photo_s_licence() -> None:
+    """Alice's non-commercial photos are under BY-NC 2.0 and BY-NC-SA 3.0: the aggregated
+    annotation (and SARIF result) must not say the first photo's licence for all of them."""
+    mixed = findings_frame(
+        [
+            {"photo_id": "1", **ALICE, "source_row": 2},
+            {
+                "photo_id": "2",
+                **ALICE,
+                "source_row": 3,
+                "message": "CC BY-NC-SA 3.0 forbids commercial use",
+                "recorded_licence": "cc-by-nc-sa-3.0",
+                "effective_licence": "cc-by-nc-sa-3.0",
+            },
+        ]
+    )
+    result = build_result(mixed, sample_photos())
+    (line,) = github_annotations(result)
+    _, _, message = parse(line)
+    assert "CC BY-NC 2.0" not in message and "CC BY-NC-SA 3.0" not in message
+    assert message.splitlines()[0] == (
+        f"{result.policy.rule('non-commercial').summary} (2 different reasons; each is in "
+        "findings.csv)"
+    )
+    (sarif_result,) = sarif_log(result)["runs"][0]["results"]
+    assert "CC BY-NC" not in sarif_result["message"]["text"]
+    # One licence for the whole group: quoted, as before.
+    same = build_result(findings_frame([{"photo_id": "1", **ALICE}]), sample_photos())
+    assert "CC BY-NC 2.0 forbids commercial use" in parse(github_annotations(same)[0])[2]

@@ -21,7 +21,7 @@ import pytest
 from cli_run import run_cli
 from flickr_standin import VALID_KEY, FlickrStandIn, Owner, Photo, World
 
-from auditor import cli
+import auditor.audit
 from auditor.engine import evaluate, load_policy
 from auditor.engine.evaluate import annotate
 from auditor.licences import load_catalogue
@@ -29,7 +29,7 @@ from auditor.manifests.read import read_manifests
 from auditor.photo_table import empty_photo_table
 from auditor.report import RunInfo, build_audit_document
 from auditor.report import html as report
-from auditor.report.formats import AuditResult
+from auditor.report.formats import AuditTables
 from auditor.report.html import photo_url, report_html, write_html
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ def hostile(tmp_path: Path) -> Path:
 
 def audit_result(
     manifest: Path, policy_name: str = "commercial-training", photos: pd.DataFrame | None = None
-) -> AuditResult:
+) -> AuditTables:
     """An offline audit's result, built as the CLI builds it (`photos`: this photo table instead
     of the manifest's)."""
     photos = read_manifests([manifest]).photos if photos is None else photos
@@ -92,7 +92,7 @@ def audit_result(
     annotated = annotate(
         photos, catalogue, licence_basis=policy.licence_basis, opt_out_tags=policy.opt_out_tags
     )
-    return AuditResult(document, findings, annotated, policy, catalogue, (manifest,))
+    return AuditTables(document, findings, annotated, policy, catalogue, (manifest,))
 
 
 # -- reading the HTML ---------------------------------------------------------------------------
@@ -212,9 +212,11 @@ def test_summary_cards_policy_and_links(hostile: Path) -> None:
     result = audit_result(hostile)
     text = report_html(result)
     summary = result.document["summary"]
-    cards = dict(re.findall(r'data-card="([a-z]+)"><span class="value">([^<]*)</span>', text))
+    cards = dict(re.findall(r'data-card="([a-z-]+)"><span class="value">([^<]*)</span>', text))
     assert cards == {
+        "usable": str(summary["usable_photos"]),
         "photos": str(summary["photos"]),
+        "photos-with-errors": str(summary["photos_with_errors"]),
         "owners": str(summary["owners"]),
         "error": str(summary["findings"]["error"]),
         "warning": str(summary["findings"]["warning"]),
@@ -223,6 +225,11 @@ def test_summary_cards_policy_and_links(hostile: Path) -> None:
         "mode": "offline",
     }
     assert "<code>commercial-training</code>" in text
+    # Offline, the licence judged is the recorded one, whatever the policy's basis says.
+    assert "<dt>Licence judged</dt><dd>recorded (offline;" in text
+    assert "<dd>current</dd>" not in text
+    # The answer heads the page, in the words of stderr and summary.md.
+    assert re.search(r'<h1 id="answer">\d+ of \d+ photos usable for commercial-training', text)
     assert "commercial: yes" in text
     assert "adapts: yes" in text
     assert "redistributes: no" in text
@@ -372,11 +379,11 @@ def test_cli_live_report(
     rows = [
         {"photo_id": p, "owner": eve.nsid, "owner_name": HOSTILE_NAME, "title": PWN_IMG,
          "license": f"{CC}/by/2.0/"}
-        for p in ("1001", "1002")
+        for p in ("1001", "1002", "1003")  # 1003 is gone from Flickr: no current licence
     ]  # fmt: skip
     manifest.write_text(manifest_csv(rows), encoding="utf-8")
     monkeypatch.setenv("FLICKR_API_KEY", VALID_KEY)
-    monkeypatch.setattr(cli, "RETRY_BACKOFF", (0.01, 0.05))
+    monkeypatch.setattr(auditor.audit, "RETRY_BACKOFF", (0.01, 0.05))
     out = tmp_path / "out"
     args = [
         "audit", str(manifest), "--api-url", standin.url, "--state", str(tmp_path / "s.sqlite"),
@@ -389,8 +396,12 @@ def test_cli_live_report(
     assert "Live audit." in text
     assert "recorded licences only" not in text
     assert '<th class="n">current</th>' in text
-    assert '<tr><td>CC BY 2.0</td><td class="n">2</td><td class="n">1</td></tr>' in text
+    assert '<tr><td>CC BY 2.0</td><td class="n">3</td><td class="n">1</td></tr>' in text
     assert '<tr><td>CC BY-NC 2.0</td><td class="n">0</td><td class="n">1</td></tr>' in text
+    # The photo with no current licence is counted under a label, never a blank one.
+    assert '<tr><td>(none)</td><td class="n">0</td><td class="n">1</td></tr>' in text
+    assert "<tr><td></td>" not in text and "<td></td><td class" not in text
+    assert "<dt>Licence judged</dt><dd>current</dd>" in text
 
 
 # -- in a real browser --------------------------------------------------------------------------
@@ -468,7 +479,7 @@ def visit(
 
 def test_report_renders(visit: Visit) -> None:
     page = visit.page
-    assert page.locator("#cards .card").count() == 7
+    assert page.locator("#cards .card").count() == 9
     assert page.inner_text("[data-card=mode] .value") == "offline"
     assert page.locator("#by-rule svg rect").count() >= 3
     assert "recorded licences only (offline)" in page.inner_text("#policy")
@@ -483,7 +494,8 @@ def test_report_renders(visit: Visit) -> None:
     # Hostile names show as the text they are.
     assert rows[0][1] == PWN_IMG
     assert rows[1][1] == HOSTILE_NAME
-    assert [row[3] for row in rows] == ["3", "2", "1", "0"]
+    assert [row[4] for row in rows] == ["3", "2", "1", "0"]  # errors
+    assert [row[3] for row in rows] == ["0", "1", "0", "1"]  # usable photos
     assert page.locator("#owners img, #owners script, #owners b, #owners svg").count() == 0
     assert page.inner_text("#owners-shown") == "Showing all 4 owners listed."
 
@@ -500,11 +512,11 @@ def test_sorting_by_clicking_headers(visit: Visit) -> None:
     assert page.get_attribute("#owners th:nth-child(1)", "aria-sort") == "ascending"
     page.click("#owners th:nth-child(1) button")  # again: Z to A
     assert visit.rows()[0][0] == "zoe-alias"
-    page.click("#owners th:nth-child(3)")  # photos, most first; ties keep worst-first order
+    page.click("#owners th:nth-child(3) button")  # photos, most first; ties keep worst first
     assert [row[2] for row in visit.rows()] == ["3", "2", "1", "1"]
     assert page.get_attribute("#owners th:nth-child(3)", "aria-sort") == "descending"
     assert page.get_attribute("#owners th:nth-child(1)", "aria-sort") == "none"
-    page.click("#owners th:nth-child(3)")  # fewest first
+    page.click("#owners th:nth-child(3) button")  # fewest first
     assert [row[2] for row in visit.rows()] == ["1", "1", "2", "3"]
     page.click("#owners th:nth-child(2) button")  # by name, A to Z; the unnamed first
     names = [row[1] for row in visit.rows()]

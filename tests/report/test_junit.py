@@ -14,16 +14,16 @@ from ci_cases import (
 )
 from junitparser import Failure, JUnitXml, Skipped
 
-from auditor.report.formats import AuditResult
+from auditor.report.formats import AuditTables
 from auditor.report.junit import write_junit, xml_text
 
 
 @pytest.fixture
-def result() -> AuditResult:
+def result() -> AuditTables:
     return build_result(sample_findings(), sample_photos())
 
 
-def _read(result: AuditResult, out: Path) -> JUnitXml:
+def _read(result: AuditTables, out: Path) -> JUnitXml:
     (path,) = write_junit(result, out)
     assert path == out / "junit.xml"
     return JUnitXml.fromfile(str(path))
@@ -33,21 +33,22 @@ def _cases(xml: JUnitXml) -> dict[tuple[str, str], object]:
     return {(case.classname, case.name): case for suite in xml for case in suite}
 
 
-def test_one_suite_per_rule_of_the_policy(result: AuditResult, tmp_path: Path) -> None:
+def test_one_suite_per_rule_of_the_policy(result: AuditTables, tmp_path: Path) -> None:
     xml = _read(result, tmp_path)
     assert [suite.name for suite in xml] == [rule.id for rule in result.policy.rules]
     suites = {suite.name: suite for suite in xml}
     assert suites["non-commercial"].tests == 2  # Alice, all other owners
     assert suites["non-commercial"].failures == 1
     assert suites["no-photo-id"].failures == 1
-    assert suites["opt-out"].tests == 1 and suites["opt-out"].failures == 0
+    # opt-out needs the live status: not checked offline, so skipped (neither passed nor failed).
+    assert suites["opt-out"].tests == 1 and suites["opt-out"].skipped == 1
     # 4 owners in the photo table (alice, bob, carol, none): 3 have no NC finding.
     names = [case.name for case in suites["non-commercial"]]
     assert names == ["12345678@N01", "all other owners (3)"]
     assert xml.failures == 3  # NC (alice), duplicate (alice), no-photo-id (unknown owner)
 
 
-def test_failures_list_the_photos(result: AuditResult, tmp_path: Path) -> None:
+def test_failures_list_the_photos(result: AuditTables, tmp_path: Path) -> None:
     case = _cases(_read(result, tmp_path))[("non-commercial", "12345678@N01")]
     (failure,) = [r for r in case.result if isinstance(r, Failure)]
     assert failure.type == "error"
@@ -58,7 +59,7 @@ def test_failures_list_the_photos(result: AuditResult, tmp_path: Path) -> None:
     ]
 
 
-def test_unknown_owner_notes_and_waived(result: AuditResult, tmp_path: Path) -> None:
+def test_unknown_owner_notes_and_waived(result: AuditTables, tmp_path: Path) -> None:
     cases = _cases(_read(result, tmp_path))
     assert ("no-photo-id", "unknown owner") in cases
     note = cases[("attribution", "bob")]
@@ -103,3 +104,25 @@ def test_hostile_text_is_escaped_and_cleaned(tmp_path: Path) -> None:
 
 def test_xml_text_strips_illegal_characters() -> None:
     assert xml_text("a\x00b\x0bc\ud800d\ufffee\U0001f600\t\n") == "abcde\U0001f600\t\n"
+
+
+def test_live_only_rules_are_skipped_offline_and_judged_live(tmp_path: Path) -> None:
+    """An offline audit does not check `not-public`, `licence-changed`, …: JUnit must not
+    report them as passing for "all other owners"."""
+    live_only = [rule.id for rule in build_result(sample_findings(), sample_photos()).policy.rules
+                 if rule.requires_live]  # fmt: skip
+    assert {"not-public", "licence-changed"} <= set(live_only)
+    (tmp_path / "offline").mkdir()
+    (tmp_path / "live").mkdir()
+    offline = _read(build_result(sample_findings(), sample_photos()), tmp_path / "offline")
+    for suite in offline:
+        if suite.name in live_only:
+            (case,) = list(suite)
+            assert isinstance(case.result[0], Skipped), suite.name
+            assert "offline" in case.result[0].message
+        else:
+            assert suite.skipped == 0, suite.name
+    live = _read(build_result(sample_findings(), sample_photos(), mode="live"), tmp_path / "live")
+    for suite in live:
+        if suite.name in live_only:
+            assert suite.skipped == 0 and [case.name for case in suite] == ["all other owners (4)"]

@@ -82,7 +82,11 @@ def test_offline_report_says_what_was_not_checked(
     photos: pd.DataFrame, findings: pd.DataFrame, run: RunInfo
 ) -> None:
     text = summary_markdown(_document(photos, findings, run), findings)
-    assert text.startswith("# Licence audit: policy commercial-training, offline mode\n")
+    # The answer first, in the words stderr and report.html use.
+    assert text.startswith(
+        "# 4 of 6 photos usable for commercial-training by the licences the manifests record\n\n"
+        "Licence audit: policy commercial-training, offline mode.\n"
+    )
     assert "the ones the manifests recorded" in text
     for unchecked in ("deleted", "private", "licences have changed", "opt-out tags"):
         assert unchecked in text
@@ -112,9 +116,12 @@ def test_totals_rules_and_owners(
     photos: pd.DataFrame, findings: pd.DataFrame, run: RunInfo
 ) -> None:
     text = summary_markdown(_document(photos, findings, run), findings)
-    assert "| rows in the manifests | 8 |" in text
-    assert "| distinct photos | 6 |" in text
-    assert "| errors | 2 |" in text and "| waived findings | 1 |" in text
+    assert "| manifest rows | 8 |" in text
+    assert "| photos (distinct photo ids) | 6 |" in text
+    assert "| usable photos (no error finding not waived) | 4 |" in text
+    assert "| photos with errors | 2 |" in text
+    assert "| error findings (one per row and rule) | 2 |" in text
+    assert "| waived findings | 1 |" in text
     assert (
         "| non-commercial | error | 2 | 0 | the licence forbids commercial use \\(NC\\) and "
         "this use is commercial |" in text
@@ -129,7 +136,7 @@ def test_totals_rules_and_owners(
         "| carol",
     ]
     assert rows[0] == (
-        "| 12345678@N01 | Alice | 3 | 2 | 1 | 0 | 1 | non-commercial:2; duplicate:1 |"
+        "| 12345678@N01 | Alice | 3 | 1 | 2 | 1 | 0 | 1 | non-commercial:2; duplicate:1 |"
     )
 
 

@@ -27,6 +27,8 @@ def test_counts_order_and_columns(photos: pd.DataFrame, findings: pd.DataFrame) 
             "owner": "12345678@N01",
             "owner_name": "Alice",
             "photos": 3,  # photo 2 is listed twice: distinct ids
+            "usable_photos": 1,
+            "photos_with_errors": 2,
             "error": 2,  # the waived no-derivatives error does not count
             "warning": 1,
             "note": 0,
@@ -37,6 +39,8 @@ def test_counts_order_and_columns(photos: pd.DataFrame, findings: pd.DataFrame) 
             "owner": None,  # photo 5 and the row without an id
             "owner_name": None,  # not "someone": the group is not one person
             "photos": 1,
+            "usable_photos": 1,
+            "photos_with_errors": 0,
             "error": 0,
             "warning": 1,
             "note": 0,
@@ -47,6 +51,8 @@ def test_counts_order_and_columns(photos: pd.DataFrame, findings: pd.DataFrame) 
             "owner": "bob",
             "owner_name": None,
             "photos": 1,
+            "usable_photos": 1,
+            "photos_with_errors": 0,
             "error": 0,
             "warning": 0,
             "note": 1,
@@ -57,6 +63,8 @@ def test_counts_order_and_columns(photos: pd.DataFrame, findings: pd.DataFrame) 
             "owner": "carol",
             "owner_name": "Carol",
             "photos": 1,
+            "usable_photos": 1,
+            "photos_with_errors": 0,
             "error": 0,
             "warning": 0,
             "note": 0,
@@ -64,7 +72,7 @@ def test_counts_order_and_columns(photos: pd.DataFrame, findings: pd.DataFrame) 
             "rules": {},
         },
     ]
-    for name in ("photos", "error", "warning", "note", "waived"):
+    for name in ("photos", "usable_photos", "photos_with_errors", "error", "warning", "note"):
         assert table[name].dtype == "int64"
 
 
@@ -117,6 +125,8 @@ def test_no_findings_and_empty_tables(make_photos: Factory, make_findings: Facto
             "owner": "ann",
             "owner_name": None,
             "photos": 2,
+            "usable_photos": 2,
+            "photos_with_errors": 0,
             "error": 0,
             "warning": 0,
             "note": 0,

@@ -28,7 +28,7 @@ from sarif_validator import assert_valid, find_multitool, validate
 from auditor import __version__
 from auditor.engine.policy import load_policy
 from auditor.report import sarif as sarif_module
-from auditor.report.formats import AuditResult
+from auditor.report.formats import AuditTables
 from auditor.report.sarif import sarif_log, write_sarif
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +40,7 @@ def multitool() -> Path:
 
 
 @pytest.fixture
-def result() -> AuditResult:
+def result() -> AuditTables:
     return build_result(sample_findings(), sample_photos())
 
 
@@ -52,7 +52,7 @@ def _results(log: dict[str, Any]) -> list[dict[str, Any]]:
 # -- structure ---------------------------------------------------------------------------------
 
 
-def test_log_header_and_tool(result: AuditResult) -> None:
+def test_log_header_and_tool(result: AuditTables) -> None:
     log = sarif_log(result)
     assert log["$schema"] == "https://json.schemastore.org/sarif-2.1.0.json"
     assert log["version"] == "2.1.0"
@@ -62,7 +62,7 @@ def test_log_header_and_tool(result: AuditResult) -> None:
     assert driver["version"] == __version__
 
 
-def test_every_rule_of_the_policy_is_described(result: AuditResult) -> None:
+def test_every_rule_of_the_policy_is_described(result: AuditTables) -> None:
     rules = sarif_log(result)["runs"][0]["tool"]["driver"]["rules"]
     assert [r["id"] for r in rules] == [rule.id for rule in result.policy.rules]
     for descriptor, rule in zip(rules, result.policy.rules, strict=True):
@@ -90,7 +90,7 @@ def test_rules_turned_off_have_level_none(tmp_path: Path) -> None:
     assert rules["attribution"]["defaultConfiguration"] == {"level": "none", "enabled": False}
 
 
-def test_results_are_aggregated_per_rule_and_owner(result: AuditResult) -> None:
+def test_results_are_aggregated_per_rule_and_owner(result: AuditTables) -> None:
     results = _results(sarif_log(result))
     keys = [(r["ruleId"], r["properties"]["owner"]) for r in results]
     # Worst first: errors, warnings (the bigger group first), notes, then the waived one.
@@ -119,7 +119,7 @@ def test_results_are_aggregated_per_rule_and_owner(result: AuditResult) -> None:
     assert all(r["baselineState"] == "new" for r in results)
 
 
-def test_waived_findings_are_suppressed(result: AuditResult) -> None:
+def test_waived_findings_are_suppressed(result: AuditTables) -> None:
     results = _results(sarif_log(result))
     waived = [r for r in results if "suppressions" in r]
     assert [r["ruleId"] for r in waived] == ["no-derivatives"]
@@ -169,7 +169,7 @@ def test_paths_are_relative_to_the_current_folder(
     assert uris == ["data/my%20manifest.csv", "file:///elsewhere/m.csv"]
 
 
-def test_fingerprints_are_stable_and_distinct(result: AuditResult) -> None:
+def test_fingerprints_are_stable_and_distinct(result: AuditTables) -> None:
     first = _results(sarif_log(result))
     # Another run: other rows, other times, findings in another order, one photo more.
     moved = sample_findings([{"photo_id": "7", "owner": "12345678@N01", "source_row": 40}])
@@ -182,11 +182,11 @@ def test_fingerprints_are_stable_and_distinct(result: AuditResult) -> None:
     assert prints == {r["partialFingerprints"]["flickrAudit/v1"] for r in second}
 
 
-def test_baseline_states(result: AuditResult) -> None:
+def test_baseline_states(result: AuditTables) -> None:
     findings = sample_findings()
     # Alice's NC: one of two in the baseline; the duplicate: in it; the rest: new.
     findings["baseline"] = [True, False, True, False, False, False, False]
-    changed = AuditResult(**{**result.__dict__, "findings": findings})
+    changed = AuditTables(**{**result.__dict__, "findings": findings})
     states = {
         (r["ruleId"], r["properties"]["owner"]): r["baselineState"]
         for r in _results(sarif_log(changed))
@@ -196,7 +196,7 @@ def test_baseline_states(result: AuditResult) -> None:
     assert states[("attribution", "bob")] == "new"
 
 
-def test_results_are_capped(result: AuditResult, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_results_are_capped(result: AuditTables, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sarif_module, "MAX_RESULTS", 2)
     run = sarif_log(result)["runs"][0]
     assert [r["ruleId"] for r in run["results"]] == ["non-commercial", "no-photo-id"]
@@ -226,7 +226,7 @@ def test_hostile_text_stays_data(tmp_path: Path) -> None:
     assert uri == "dir%2C%20with%3A%20odd%25chars/%3Cm%3E.csv"
 
 
-def test_write_sarif_writes_audit_sarif(result: AuditResult, tmp_path: Path) -> None:
+def test_write_sarif_writes_audit_sarif(result: AuditTables, tmp_path: Path) -> None:
     assert write_sarif(result, tmp_path) == [tmp_path / "audit.sarif"]
     assert json.loads((tmp_path / "audit.sarif").read_text(encoding="utf-8"))["version"] == "2.1.0"
 

@@ -45,6 +45,7 @@ def _tally_with_hostile_owners() -> AuditTally:
     rules = ["non-commercial", "no-derivatives", "non-commercial", "duplicate"]
     findings = pd.DataFrame(
         {
+            "photo_id": pd.array([str(i % 5) for i in range(9)], dtype="str"),
             "owner": pd.array([owners[i % 5] for i in range(9)], dtype="str"),
             "owner_name": pd.array([None] * 9, dtype="str"),
             "rule": pd.array([rules[i % 4] for i in range(9)], dtype="str"),
@@ -63,7 +64,7 @@ def test_the_arrow_owner_table_holds_what_the_records_say():
     table = tally.owner_arrow()
     assert table.column("owner").to_pylist() == [r["owner"] for r in records]
     assert table.column("owner_name").to_pylist() == [r["owner_name"] for r in records]
-    for name in ("photos", "error", "warning", "note", "waived"):
+    for name in ("photos", "usable_photos", "photos_with_errors", "error", "warning", "note"):
         assert table.column(name).to_pylist() == [r[name] for r in records]
     assert [json.loads(text) for text in table.column("rules").to_pylist()] == [
         r["rules"] for r in records

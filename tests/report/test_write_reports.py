@@ -59,7 +59,7 @@ def test_writes_the_four_files(
     assert owners[0]["rules"] == "non-commercial:2; duplicate:1"
     assert owners[1]["owner"] == ""  # the unknown owner
     assert [o["owner"] for o in owners] == [o["owner"] or "" for o in document["owners"]]
-    assert paths[3].read_text(encoding="utf-8").startswith("# Licence audit")
+    assert paths[3].read_text(encoding="utf-8").startswith("# 4 of 6 photos usable")
 
 
 def test_audit_json_is_indented_with_one_finding_per_line(
@@ -118,7 +118,7 @@ def test_summary_md_escapes_hostile_text(
     )
     assert "\\!\\[x\\]\\(http://e/\\)" in text
     owner_rows = [line for line in text.splitlines() if line.startswith("| eve |")]
-    assert len(owner_rows) == 1 and owner_rows[0].count(" | ") == 7  # 8 cells, none split
+    assert len(owner_rows) == 1 and owner_rows[0].count(" | ") == 8  # 9 cells, none split
 
 
 def test_rewriting_replaces_the_old_reports(
