@@ -271,8 +271,9 @@ def manifest(
     """Read manifest FILEs into one photo table (CSV on stdout, or -o PATH).
 
     Columns: photo_id, owner, owner_name, recorded_licence, collected_at, url, source_file,
-    source_row, owner_kind, recorded_licence_raw, uploaded_at, title, source_format, notes.
-    A summary goes to stderr. Formats are detected from content; see `flickr-audit formats`.
+    source_row, owner_kind, recorded_licence_raw, uploaded_at, title, source_format, notes,
+    owner_realname. A summary goes to stderr. Formats are detected from content; see
+    `flickr-audit formats`.
     """
     from auditor.manifests.read import read_manifests
     from auditor.photo_table import OUTPUT_SUFFIXES, write_photo_table
@@ -1025,7 +1026,7 @@ def owner(
         parse_who,
         removal_request,
         remove_earlier_letter,
-        resolve_identities,
+        resolve_in_manifests,
         write_exposure,
     )
     from auditor.exposure import summary_lines as exposure_summary_lines
@@ -1067,7 +1068,8 @@ def owner(
             since = fresh_cutoff(fetch.max_age) if not fetch.refresh else iso(now_utc())
             outcome = "interrupted"
             try:
-                identities = resolve_identities(parsed, KeptUserApi(client, store, since))
+                kept = KeptUserApi(client, store, since)
+                identities = resolve_in_manifests(photos, parsed, kept)
                 exposure = find_live(
                     photos, identities, client, store, options=fetch, run_id=run_id
                 )

@@ -4,8 +4,10 @@ Columns (`PHOTO_COLUMNS`): `photo_id` (Flickr's id as a string), `owner` (NSID w
 path alias; `owner_kind` says which), `owner_name`, `recorded_licence` (a catalogue slug or
 `unknown`; the value as written is in `recorded_licence_raw`), `collected_at` (ISO 8601), `url`
 (as the manifest has it), `source_file`, `source_row` (1-based line for line-oriented files, record
-number for JSON and Parquet), `uploaded_at`, `title`, `source_format`, and `notes` (problems found
-in that row). Rows without a photo id and duplicates are kept: they are findings, not noise.
+number for JSON and Parquet), `uploaded_at`, `title`, `source_format`, `notes` (problems found
+in that row), and `owner_realname` (the owner's real name where the manifest records one beside
+the username, as Flickr API answers do). Rows without a photo id and duplicates are kept: they
+are findings, not noise.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ PHOTO_COLUMNS: tuple[str, ...] = (
     "title",
     "source_format",
     "notes",
+    "owner_realname",
 )
 
 

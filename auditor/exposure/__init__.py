@@ -7,7 +7,7 @@ accounts; `find` matches their photos (offline by owner fields, live by listing 
 the request.
 """
 
-from auditor.exposure.find import Exposure, find_live, find_offline
+from auditor.exposure.find import Exposure, find_live, find_offline, resolve_in_manifests
 from auditor.exposure.letter import GROUNDS, check_use, parse_grounds
 from auditor.exposure.report import (
     EXPOSURE_FILES,
@@ -45,6 +45,7 @@ __all__ = [
     "removal_request",
     "remove_earlier_letter",
     "resolve_identities",
+    "resolve_in_manifests",
     "summary_lines",
     "write_exposure",
 ]

@@ -17,7 +17,14 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from auditor.exposure.resolve import OwnerIdentity
+from auditor.exposure.resolve import (
+    OwnerIdentity,
+    OwnerNotFound,
+    UserApi,
+    Who,
+    offline_identities,
+    resolve_identities,
+)
 from auditor.fetch.columns import with_live_status
 from auditor.fetch.run import FetchOptions, FetchReport, FlickrApi, fetch_status
 from auditor.flickr.parse import GET_PUBLIC_PHOTOS, SEARCH
@@ -65,9 +72,27 @@ def _field_matches(
     matched = _lower(photos["owner"]).isin(keys) & photos["owner"].notna()
     matched |= _url_owner(photos).isin(keys).fillna(False).astype(bool)
     if names:
-        usernames = {o.username.lower() for o in owners if o.username}
-        matched |= _lower(photos["owner_name"]).isin(usernames) & photos["owner_name"].notna()
+        # A username or realname, either way round: a manifest's author or owner-name column
+        # holds whichever name the dataset's makers took (FFHQ's `author` is often the
+        # realname), and Flickr API answers record both.
+        wanted = {_name_key(n) for o in owners for n in (o.username, o.realname) if n}
+        for column in ("owner_name", "owner_realname"):
+            if column in photos.columns:
+                values = photos[column]
+                matched |= _name_keys(values).isin(wanted) & values.notna()
     return matched
+
+
+def _name_key(name: str) -> str:
+    """A name as compared: white space collapsed, case folded."""
+    return " ".join(name.split()).casefold()
+
+
+def _name_keys(values: pd.Series) -> pd.Series:
+    """`_name_key` of each value (null stays null); each distinct name computed once."""
+    present = values.dropna().astype("str")
+    keys = {name: _name_key(name) for name in present.unique()}
+    return present.map(keys).reindex(values.index)
 
 
 def _same_accounts(photos: pd.DataFrame, matched: pd.Series) -> list[OwnerIdentity]:
@@ -108,6 +133,30 @@ def find_offline(photos: pd.DataFrame, owners: Sequence[OwnerIdentity]) -> Expos
             "photos are listed on Flickr and matched by photo id"
         )
     return Exposure(list(owners), rows.reset_index(drop=True), live=False, notes=notes)
+
+
+# Accounts a name found only in the manifests may stand for, at the most (one getInfo each).
+MAX_NAMED_ACCOUNTS = 20
+
+
+def resolve_in_manifests(photos: pd.DataFrame, who: Who, api: UserApi) -> list[OwnerIdentity]:
+    """`resolve_identities`, and when Flickr knows no user by a bare word (a realname, which
+    no Flickr method looks up, or an owner name as a manifest spells it): the accounts whose
+    rows carry it as owner name or realname, each resolved by the NSID those rows give."""
+    try:
+        return resolve_identities(who, api)
+    except OwnerNotFound:
+        if who.kind != "word":
+            raise
+        rows = find_offline(photos, offline_identities(who)).rows
+        nsids = rows.loc[rows["owner_kind"] == "nsid", "owner"].dropna().astype("str").unique()
+        if not len(nsids):
+            raise
+    found = []
+    for nsid in sorted(nsids)[:MAX_NAMED_ACCOUNTS]:
+        for identity in resolve_identities(Who(nsid, "nsid", nsid), api):
+            found.append(replace(identity, resolved_by="name in the manifests, then its NSID"))
+    return found
 
 
 def find_live(

@@ -121,7 +121,8 @@ def offline_identities(who: Who) -> list[OwnerIdentity]:
             None,
             who.value,
             who.value,
-            "offline: matched as a path alias or username in the manifests' owner fields",
+            "offline: matched as a path alias, username or realname in the manifests",
+            realname=who.value,
         )
     ]
 
@@ -160,12 +161,14 @@ class KeptUserApi:
 
     def person_info(self, nsid: str) -> Owner:
         answer = self._ask(f"{PERSON_INFO} {nsid}", lambda: asdict(self.api.person_info(nsid)))
-        return Owner(answer["nsid"], answer["username"], answer["alias"])
+        return Owner(answer["nsid"], answer["username"], answer["alias"], answer.get("realname"))
 
 
 def _complete(api: UserApi, nsid: str, resolved_by: str) -> OwnerIdentity:
     person = api.person_info(nsid)
-    return OwnerIdentity(person.nsid, person.username, person.alias, resolved_by)
+    return OwnerIdentity(
+        person.nsid, person.username, person.alias, resolved_by, realname=person.realname
+    )
 
 
 def resolve_identities(who: Who, api: UserApi) -> list[OwnerIdentity]:

@@ -34,6 +34,7 @@ class Owner:
     nsid: str
     username: str | None
     alias: str | None  # the custom URL slug (path alias); None when the owner has none
+    realname: str | None = None  # people.getInfo's <realname>; absent when not set
 
 
 @dataclass(frozen=True)
@@ -242,13 +243,14 @@ def user_match(body: Any, method: str = LOOKUP_USER) -> UserMatch:
 
 
 def person(body: Any) -> Owner:
-    """A `flickr.people.getInfo` answer: NSID, username and path alias."""
+    """A `flickr.people.getInfo` answer: NSID, username, path alias and realname."""
     where = _Where(PERSON_INFO)
     found = where.obj(body, "person")
     nsid = where.opt_string(found, "nsid", "person") or where.string(found, "id", "person")
     username = where.text(found.get("username"), "person.username") or None
     alias = where.opt_string(found, "path_alias", "person") or None
-    return Owner(nsid=nsid, username=username, alias=alias)
+    realname = where.text(found.get("realname"), "person.realname") or None
+    return Owner(nsid=nsid, username=username, alias=alias, realname=realname)
 
 
 def _title(where: _Where, photo: Mapping[str, Any], path: str) -> str | None:

@@ -58,9 +58,11 @@ def _photo_fields(photo: dict[str, Any]) -> dict[str, object]:
     if isinstance(owner, dict):  # getInfo answer, or flickr-photos-api's parsed owner
         fields["owner_ref"] = owner.get("nsid") or owner.get("id") or owner.get("path_alias")
         fields["owner_name"] = owner.get("username") or owner.get("realname")
+        fields["owner_realname"] = _text(owner.get("realname"))
     else:  # listing: owner is the NSID; the alias comes back as `pathalias`
         fields["owner_ref"] = owner or photo.get("pathalias")
         fields["owner_name"] = photo.get("ownername")
+        fields["owner_realname"] = photo.get("realname")  # the undocumented `realname` extra
     if isinstance(licence, dict):  # flickr-photos-api: {"id": slug, "label": ..., "url": ...}
         fields["licence"] = licence.get("id")
         fields["licence_alt"] = licence.get("url")

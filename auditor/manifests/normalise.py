@@ -737,4 +737,5 @@ def normalise(raw: RawManifest, judge: LicenceJudge) -> dict[str, Any]:
         "title": text["title"],
         "source_format": _repeated(raw.format, n),
         "notes": notes,
+        "owner_realname": text["owner_realname"],
     }

@@ -23,6 +23,7 @@ RAW_FIELDS: tuple[str, ...] = (
     "image_name",  # an image file name or path that holds the photo id (`{id}_{secret}.jpg`)
     "owner_ref",  # NSID, path alias, or a profile/photos URL
     "owner_name",  # display name / author
+    "owner_realname",  # the owner's real name, where a format records it beside the username
     "licence",  # a recorded licence: Flickr id, name, URL, slug or SPDX id
     "licence_alt",  # a second recorded licence value that must agree with the first
     "licence_code",  # Openverse-style short code (`by-nc-nd`), read with `licence_version`

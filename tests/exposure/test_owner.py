@@ -4,6 +4,7 @@ exposure report and a removal request listing every photo."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -27,7 +28,7 @@ HOSTILE = "<script>alert(1)</script> | [x](javascript:alert(1))"
 def world() -> World:
     w = World()
     for owner in (ANNA, OTHER):
-        w.add_owner(owner)
+        w.add_owner(dataclasses.replace(owner))  # a copy: tests change their world's owners
     for i in range(1200):  # three listing pages
         w.add_photo(Photo(str(800000 + i), ANNA.nsid, 2 if i % 2 else 4, T0 + 60 * i))
     w.add_photo(Photo("890001", ANNA.nsid, 4, T0 + 5, safety_level=2))  # restricted
@@ -263,6 +264,8 @@ def test_a_username_with_punctuation_is_found_by_username_only(
         "Jeong Vin, Yoon",  # username, with a comma and a space
         "132051449@N06",  # NSID: the owner field
         "https://www.flickr.com/photos/spike_yun/",  # profile URL
+        "Jeong Vin Yoon",  # realname: owner.realname in the answers
+        " jeong vin  YOON ",  # the same, as someone might type it
     ],
 )
 def test_offline_every_name_finds_every_photo_in_real_api_fixtures(
@@ -277,3 +280,51 @@ def test_offline_every_name_finds_every_photo_in_real_api_fixtures(
     assert code == EXIT_OK, err
     found_ids = set().union(*found(out).values())
     assert len(found_ids) == 109 and "109 photo(s) in 2 manifest(s)" in err
+
+
+@pytest.mark.realdata
+def test_the_photo_table_keeps_the_realname_of_api_answers(realdata: Path) -> None:
+    from auditor.manifests.read import read_manifests
+
+    answers = realdata / "flickr_foundation_photos_api" / "api_responses"
+    photos = read_manifests([answers / "user-spike_yun.json"]).photos
+    assert set(photos["owner_realname"]) == {"Jeong Vin Yoon"}
+    assert set(photos["owner_name"]) == {"Jeong Vin, Yoon"}
+
+
+def test_live_a_realname_flickr_cannot_look_up_is_found_through_the_manifests(
+    tmp_path: Path,
+    flickr_standin: Standin,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No Flickr method finds a user by realname: a word Flickr does not know is looked for
+    in the manifests' owner names and realnames, and the NSID those rows give is resolved and
+    listed, which finds the owner's photos everywhere (COCO included)."""
+    w = world()
+    w.owners[ANNA.nsid].realname = "Anna Karlsson"
+    standin = flickr_standin(w)
+    monkeypatch.setenv("FLICKR_API_KEY", VALID_KEY)
+    named = tmp_path / "named.csv"
+    named.write_text(
+        f"photo_id,owner,realname\n800002,{ANNA.nsid},anna  KARLSSON\n", encoding="utf-8"
+    )
+    out = tmp_path / "out"
+    code, _, err = run_cli(
+        ["owner", "Anna Karlsson", str(named), str(yfcc(tmp_path, w)), str(coco(tmp_path)),
+         "--api-url", standin.url, "--state", str(tmp_path / "s.sqlite"),
+         "--rate-limit", "3600000", "--output-dir", str(out)],
+        capsys,
+    )  # fmt: skip
+    assert code == EXIT_OK, err
+    assert found(out) == {
+        "named.csv": {"800002"},
+        "yfcc.tsv": set(YFCC_IDS),
+        "coco.json": {"800500", "800501"},
+    }
+    request = json.loads((out / "removal-request.json").read_text(encoding="utf-8"))
+    kinds = {(i["kind"], i["value"]) for i in request["requester"]["identifiers"]}
+    assert {("nsid", ANNA.nsid), ("realname", "Anna Karlsson"), ("username", "Anna K")} <= kinds
+    assert ("path_alias", "anna-shoots") in kinds
+    document = json.loads((out / "exposure.json").read_text())
+    assert document["owner"]["resolved_by"] == "name in the manifests, then its NSID"
