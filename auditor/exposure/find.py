@@ -48,14 +48,14 @@ def _lower(values: pd.Series) -> pd.Series:
 
 
 # The path alias (or NSID) in a photo page URL: flickr.com/photos/<alias>/<photo id>.
-_PAGE_OWNER = r"(?i)flickr\.com/photos/([^/?#\s]+)/\d+"
+PAGE_OWNER = r"(?i)flickr\.com/photos/([^/?#\s]+)/\d+"
 
 
 def page_aliases(photos: pd.DataFrame) -> pd.Series:
     """Per row, the owner (alias or NSID) its photo page URL names, as written, else null."""
     if "url" not in photos.columns:
         return pd.Series(pd.NA, index=photos.index, dtype="object")
-    return photos["url"].astype("str").str.extract(_PAGE_OWNER, expand=False)
+    return photos["url"].astype("str").str.extract(PAGE_OWNER, expand=False)
 
 
 def _url_owner(photos: pd.DataFrame) -> pd.Series:

@@ -33,11 +33,12 @@ from typing import Any, Final
 import pandas as pd
 
 from auditor.errors import AuditorError
+from auditor.exposure.find import PAGE_OWNER
 from auditor.exposure.letter import LetterText, compose, letter_photos, sender_name, text_parts
 from auditor.exposure.request import identifiers
 from auditor.licences import UNKNOWN, LicenceCatalogue, load_catalogue
 from auditor.lookup.normalise import identifier_hash, normalise_identifier
-from auditor.manifests.flickr_ids import photo_page_url
+from auditor.manifests.flickr_ids import is_nsid, photo_page_url
 from auditor.outputs import OutputSet
 
 SITE_FORMAT: Final = "flickr-audit-lookup-site/1"
@@ -131,20 +132,35 @@ class _Groups:
 
 
 _COLUMNS: Final = (
-    "photo_id", "owner", "owner_kind", "owner_name", "recorded_licence", "url", "title",
-    "source_file", "source_row",
+    "photo_id", "owner", "owner_kind", "owner_name", "owner_realname", "recorded_licence", "url",
+    "title", "source_file", "source_row",
 )  # fmt: skip
+_PAGE_OWNER_RE: Final = re.compile(PAGE_OWNER)
 
 
 def _columns(photos: pd.DataFrame) -> dict[str, list[Any]]:
     """The columns the site needs as Python lists, missing values as None: one pass each,
     instead of pandas calls per owner (tens of thousands of owners in a big manifest)."""
+    none = [None] * len(photos)  # a column a photo table from elsewhere may lack
     return {
-        name: [value if isinstance(value, str) and value else None for value in photos[name]]
-        if name != "source_row"
-        else [int(value) for value in photos[name]]
+        name: (
+            [int(value) for value in photos[name]]
+            if name == "source_row"
+            else [value if isinstance(value, str) and value else None for value in photos[name]]
+            if name in photos.columns
+            else none
+        )
         for name in _COLUMNS
     }
+
+
+def _page_owners(urls: list[str | None]) -> list[str | None]:
+    """Per row, the alias (or NSID) its photo page URL names: `/photos/<alias>/<photo id>`."""
+    out: list[str | None] = []
+    for url in urls:
+        found = None if url is None else _PAGE_OWNER_RE.search(url)
+        out.append(None if found is None else found[1])
+    return out
 
 
 def _owner_keys(cols: dict[str, list[Any]]) -> list[str | None]:
@@ -295,6 +311,16 @@ def _write_site(
     keys = _owner_keys(cols)
     groups = _Groups()
     _merge_by_photo(keys, cols["photo_id"], groups)
+    # The alias in a row's photo page URL is its owner's too: the same identifiers `owner`
+    # matches. (An NSID there is the owner field's own, or names the same account.)
+    page_owners = _page_owners(cols["url"])
+    for key, page_owner in zip(keys, page_owners, strict=True):
+        if key is None or page_owner is None:
+            continue
+        normalised = normalise_identifier(page_owner)
+        if normalised is not None:
+            kind = "nsid" if is_nsid(page_owner.upper()) else "alias"
+            groups.union(key, f"{kind}:{normalised}")
     rows_of: dict[str, list[int]] = {}
     for i, key in enumerate(keys):
         if key is not None:
@@ -310,10 +336,14 @@ def _write_site(
         nsids = sorted(
             {cols["owner"][i] for i in block if cols["owner_kind"][i] == "nsid"} - {None}
         )
+        in_urls = {page_owners[i] for i in block} - {None}
+        nsids = sorted({*nsids, *(o.upper() for o in in_urls if o and is_nsid(o.upper()))})
         aliases = sorted(
-            {cols["owner"][i] for i in block if cols["owner_kind"][i] != "nsid"} - {None}
+            ({cols["owner"][i] for i in block if cols["owner_kind"][i] != "nsid"} - {None})
+            | {o for o in in_urls if o and not is_nsid(o.upper())}
         )
         names = sorted({cols["owner_name"][i] for i in block} - {None})
+        realnames = sorted({cols["owner_realname"][i] for i in block} - {None})
         entries = []
         for i in block:
             slug = cols["recorded_licence"][i]
@@ -323,7 +353,7 @@ def _write_site(
             if source not in manifest_names:
                 manifest_names[source] = Path(source).name
             entries.append(_photo_entry(cols, i, licences[slug], manifest_names[source]))
-        identifiers = _identifiers(nsids, aliases, names)
+        identifiers = _identifiers(nsids, aliases, names, realnames)
         group_id = _group_id(salt, root)
         _dump(
             tmp / "photos" / f"{group_id}.json",
@@ -332,6 +362,7 @@ def _write_site(
                 "nsids": nsids,
                 "aliases": aliases,
                 "names": names,
+                "realnames": realnames,
                 "identifiers": identifiers,
                 "photos": entries,
                 "letter": owner_letter(nsids, aliases, names, entries).as_dict(),
@@ -367,10 +398,13 @@ def _write_site(
     )
 
 
-def _identifiers(nsids: list[str], aliases: list[str], names: list[str]) -> list[dict[str, str]]:
+def _identifiers(
+    nsids: list[str], aliases: list[str], names: list[str], realnames: list[str]
+) -> list[dict[str, str]]:
     """Each normalised identifier once, with the kind it was first found as."""
     seen: dict[str, str] = {}
-    for kind, values in (("nsid", nsids), ("alias", aliases), ("username", names)):
+    kinds = (("nsid", nsids), ("alias", aliases), ("username", names), ("realname", realnames))
+    for kind, values in kinds:
         for value in values:
             ident = normalise_identifier(value)
             if ident is not None:

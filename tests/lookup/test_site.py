@@ -365,3 +365,32 @@ def test_photo_ids_chain_aliases_and_nsids_into_one_owner(tmp_path: Path) -> Non
     assert owner == only_owner(tmp_path / "s", "alias-b") == only_owner(tmp_path / "s", "9@n01")
     assert owner["nsids"] == ["9@N01"] and owner["aliases"] == ["alias-a", "alias-b"]
     assert sorted(p["photo_id"] for p in owner["photos"]) == ["11", "11", "12", "13", "13"]
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize(
+    "who",
+    [
+        "spike_yun",  # path alias: only in the photo page URLs
+        "Jeong Vin, Yoon",  # username
+        "jeong vin yoon",  # realname
+        "132051449@N06",  # NSID: the owner field
+        "https://www.flickr.com/photos/spike_yun/",
+    ],
+)
+def test_the_site_finds_a_real_owner_by_every_identifier_owner_matches(
+    realdata: Path, tmp_path: Path, who: str
+) -> None:
+    """The identifiers `flickr-audit owner` matches, on the Flickr Foundation's recorded API
+    answers: each finds the one owner file with all 109 photos (110 rows)."""
+    answers = realdata / "flickr_foundation_photos_api" / "api_responses"
+    files = [answers / "album-72157677773252346.json", answers / "user-spike_yun.json"]
+    site = tmp_path / "site"
+    build_lookup_site(read_manifests(files).photos, site, SALT)
+    (owner,) = owner_files(site, who)
+    assert len({p["photo_id"] for p in owner["photos"]}) == 109 and len(owner["photos"]) == 110
+    kinds = {(i["kind"], i["value"]) for i in owner["identifiers"]}
+    assert {("nsid", "132051449@n06"), ("alias", "spike_yun")} <= kinds
+    assert {("username", "jeong vin, yoon"), ("realname", "jeong vin yoon")} <= kinds
+    text = letter(owner)
+    assert "Your dataset lists 109 photos that I took" in text and str(realdata) not in text
