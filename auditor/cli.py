@@ -1173,6 +1173,19 @@ def licences(style: str) -> None:
     help="Salt of the file-name hashes; keep one to rebuild with the same file names "
     "[default: a new random salt per build, recorded in site.json].",
 )
+@click.option(
+    "--dataset",
+    "dataset_name",
+    metavar="NAME",
+    help="The dataset's name, shown on the page and in the letter [default: the manifests' "
+    "file names].",
+)
+@click.option(
+    "--contact",
+    metavar="TEXT",
+    help="Where photographers send their requests (an address, a form's URL, ...), shown on "
+    "the page.",
+)
 @_manifest_format
 @_column_options
 @_uses_arrow
@@ -1180,24 +1193,41 @@ def publish_lookup(
     files: tuple[Path, ...],
     out: Path,
     salt: str | None,
+    dataset_name: str | None,
+    contact: str | None,
     fmt: str | None,
     columns: ColumnOptions,
 ) -> None:
     """Build a static lookup page for the owners in manifest FILEs, for publishers to ship.
 
-    Photographers type their Flickr username, alias, NSID or URL; the page hashes it with the
-    site's salt in the browser and loads only that owner's file, listing their photos and a
-    removal request. No file names owners in the clear, and the page makes no external request.
-    Serve the folder with any static web server (see docs/lookup-site.md).
+    Photographers type their Flickr username, realname, alias, NSID or URL; the page hashes it
+    with the site's salt in the browser and loads only that owner's file, listing their photos
+    and the removal request `owner` would write (they tick the grounds that apply to them). No
+    file names owners in the clear, and the page makes no external request. Serve the folder
+    with any static web server (see docs/lookup-site.md).
     """
     from auditor.lookup import build_lookup_site, check_out_dir, random_salt
+    from auditor.lookup.site import (
+        MAX_CONTACT_CHARS,
+        MAX_DATASET_CHARS,
+        check_site_text,
+    )
     from auditor.manifests.read import read_manifests
 
-    check_out_dir(out)  # before reading big manifests, so a wrong --out fails at once
+    # Before reading big manifests, so a wrong option fails at once.
+    check_site_text(dataset_name, "--dataset", MAX_DATASET_CHARS)
+    check_site_text(contact, "--contact", MAX_CONTACT_CHARS)
+    check_out_dir(out)
     check_folder(out.parent, "--out", target=out)
     check_not_inside(out, files, "--out")  # the site folder is replaced whole
     table = read_manifests(list(files), fmt=fmt, columns=columns)
-    site = build_lookup_site(table.photos, out, salt if salt is not None else random_salt())
+    site = build_lookup_site(
+        table.photos,
+        out,
+        salt if salt is not None else random_salt(),
+        dataset=dataset_name,
+        contact=contact,
+    )
     unfindable = (
         f"; {site.unfindable_rows} row(s) name no owner and cannot be looked up"
         if site.unfindable_rows

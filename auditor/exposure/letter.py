@@ -179,7 +179,9 @@ def _photo_item(photo: LetterPhoto) -> str:
     return f"{page} (in {_place(photo.places)})"
 
 
-def _intro(sender: str, took: int, shown: int, manifests: Sequence[str]) -> str:
+def _intro(
+    sender: str, took: int, shown: int, manifests: Sequence[str], dataset: str | None
+) -> str:
     listed = []
     if took:
         listed.append(f"{count(took, 'photo')} that I took")
@@ -194,9 +196,11 @@ def _intro(sender: str, took: int, shown: int, manifests: Sequence[str]) -> str:
         else f", in its manifests {_and(names)}"
     )
     each = "It is" if took + shown == 1 else "Each is"
+    named = f", {plain(dataset)}," if dataset else ""
     manifest = "manifest lists" if len(names) <= 1 else "manifests list"
     return (
-        f"I am the Flickr user {plain(sender)}. Your dataset lists {' and '.join(listed)}{where}. "
+        f"I am the Flickr user {plain(sender)}. Your dataset{named} lists "
+        f"{' and '.join(listed)}{where}. "
         f"{each} given below with its Flickr page and where your {manifest} it."
     )
 
@@ -280,10 +284,11 @@ def compose(
     manifests: Sequence[str],
     *,
     use: str | None = None,
+    dataset: str | None = None,
 ) -> LetterParts:
     """The letter from `sender` (how they are named: username, alias, NSID) about `photos`
     listed in the manifests named `manifests` (file names). `use`: what the sender says the
-    dataset is used for, stated only when given."""
+    dataset is used for, stated only when given; `dataset`: its name, when known."""
     took = [p for p in photos if p.relation == "owner"]
     shown = [p for p in photos if p.relation == "featured"]
     title = (
@@ -296,7 +301,7 @@ def compose(
     head: list[Block] = [
         ("title", title),
         ("paragraph", "Dear maintainers,"),
-        ("paragraph", _intro(sender, len(took), len(shown), manifests)),
+        ("paragraph", _intro(sender, len(took), len(shown), manifests, dataset)),
     ]
     if use:
         head.append(("paragraph", f"The dataset is used for {plain(use).rstrip('.')}."))

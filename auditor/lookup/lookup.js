@@ -65,6 +65,7 @@
   const status = document.getElementById("status");
   const results = document.getElementById("results");
   let site = null;
+  let contactText = "";
   let generation = 0; // a slower, earlier lookup must not overwrite a newer one
 
   function el(tag, text, className) {
@@ -91,9 +92,15 @@
     return url ? url + " (" + where + ")" : where;
   }
 
+  function plural(n, word) {
+    return n + " " + word + (n === 1 ? "" : "s");
+  }
+
   function photoCount(photos) {
     return new Set(photos.map((p) => (p && p.photo_id) || p)).size;
   }
+
+  const COLUMNS = ["Flickr page", "Title", "Licence recorded", "Listed in the manifest as"];
 
   function photoRow(photo) {
     const tr = document.createElement("tr");
@@ -107,12 +114,15 @@
     } else {
       link.textContent = str(photo.photo_id) || "(no photo id)";
     }
-    tr.append(
+    const cells = [
       link,
       el("td", str(photo.title)),
       el("td", str(photo.licence) || "not recorded"),
       el("td", listedAs(photo)),
-    );
+    ];
+    // Labels for the narrow layout, where each cell stands on its own line.
+    cells.forEach((cell, i) => cell.setAttribute("data-label", COLUMNS[i]));
+    tr.append(...cells);
     return tr;
   }
 
@@ -126,7 +136,7 @@
     const section = el("section", null, "owner");
     const distinct = photoCount(photos);
     const rows = distinct === photos.length ? "" : " in " + photos.length + " manifest rows";
-    section.append(el("h2", "Photos of " + who(owner) + ": " + distinct + rows));
+    section.append(el("h2", "Photos of " + who(owner) + ": " + plural(distinct, "photo") + rows));
     const kinds = (owner.identifiers || [])
       .filter((i) => i && i.value === identifier)
       .map((i) => str(i.kind).replace("username", "username or name"));
@@ -134,7 +144,7 @@
 
     const table = el("table");
     const head = el("tr");
-    for (const title of ["Flickr page", "Title", "Licence recorded", "Listed in the manifest as"]) {
+    for (const title of COLUMNS) {
       head.append(el("th", title));
     }
     const body = el("tbody");
@@ -145,7 +155,8 @@
     section.append(table);
 
     section.append(el("h3", "Removal request"));
-    section.append(el("p", "Check it, then send it to the dataset's maintainers.", "note"));
+    const to = contactText ? " (" + contactText + ")" : "";
+    section.append(el("p", "Check it, then send it to the dataset's maintainers" + to + ".", "note"));
     const letter = el("textarea", null, "request");
     letter.setAttribute("aria-label", "Removal request");
     const parts = owner.letter && typeof owner.letter === "object" ? owner.letter : {};
@@ -215,7 +226,7 @@
     if (mine !== generation) return;
     const count = owners.reduce((n, o) => n + photoCount(Array.isArray(o.photos) ? o.photos : []), 0);
     const accounts = owners.length === 1 ? "" : " (" + owners.length + " accounts match this name)";
-    say("Found " + count + " photo(s) listed for “" + identifier + "”" + accounts + ".", "found");
+    say("Found " + plural(count, "photo") + " listed for “" + identifier + "”" + accounts + ".", "found");
     results.replaceChildren(...owners.map((owner) => ownerSection(owner, identifier)));
   }
 
@@ -226,6 +237,24 @@
       say("The lookup failed: " + error.message + ". Reload the page and try again.", "box");
     });
   });
+
+  // The publisher's contact, as text; a link only when it is plainly an e-mail address or an
+  // https address (never any other scheme).
+  function showContact(contact, dataset) {
+    const box = document.getElementById("contact");
+    const lead = "Send removal requests for " + (dataset || "this dataset") + " to: ";
+    let target = el("span", contact);
+    if (/^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/.test(contact)) {
+      target = el("a", contact);
+      target.href = "mailto:" + contact;
+    } else if (/^https:\/\/[^\s<>"]+$/.test(contact)) {
+      target = el("a", contact);
+      target.href = contact;
+      target.rel = "noopener noreferrer";
+    }
+    box.replaceChildren(document.createTextNode(lead), target);
+    box.hidden = false;
+  }
 
   async function start() {
     if (!window.isSecureContext || !window.crypto || !crypto.subtle) {
@@ -248,6 +277,14 @@
     }
     const manifests = Array.isArray(site.manifests) ? site.manifests.map(str).join(", ") : "";
     if (manifests) document.getElementById("covers").textContent = "Manifests covered: " + manifests + ".";
+    const dataset = str(site.dataset);
+    if (dataset) {
+      const title = "Are my Flickr photos in " + dataset + "?";
+      document.getElementById("title").textContent = title;
+      document.title = title;
+    }
+    contactText = str(site.contact);
+    if (contactText) showContact(contactText, dataset);
     button.disabled = false;
   }
 

@@ -47,9 +47,12 @@ HASH_RECIPE: Final = "sha256(utf8(salt + normalised identifier)), lower-case hex
 ASSETS: Final = ("index.html", "lookup.js")
 FOLDERS: Final = ("owners", "photos")
 MAX_SALT_CHARS: Final = 256
+MAX_DATASET_CHARS: Final = 200
+MAX_CONTACT_CHARS: Final = 300
 
 _STYLE_RE: Final = re.compile(r"<style>(.*?)</style>", re.DOTALL)
 _CONTROL_RE: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_BIDI_RE: Final = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f]")
 _NO_LISTING: Final = (
     '<!doctype html><meta charset="utf-8"><title>Not listed</title>'
     "<p>Files here are found by the lookup page only.</p>\n"
@@ -242,7 +245,12 @@ def _photo_entry(
 
 
 def owner_letter(
-    nsids: list[str], aliases: list[str], names: list[str], photos: list[dict[str, Any]]
+    nsids: list[str],
+    aliases: list[str],
+    names: list[str],
+    photos: list[dict[str, Any]],
+    *,
+    dataset: str | None = None,
 ) -> LetterText:
     """The removal request the page offers, from the template `flickr-audit owner` uses, in
     parts: the page joins the head, the grounds the visitor ticks and the tail (as
@@ -271,7 +279,7 @@ def owner_letter(
     )
     letter = letter_photos(rows)
     manifests = list(dict.fromkeys(name for photo in letter for name in photo.places))
-    return text_parts(compose(sender, letter, manifests))
+    return text_parts(compose(sender, letter, manifests, dataset=dataset))
 
 
 # -- writing -----------------------------------------------------------------------------------
@@ -298,7 +306,13 @@ def _group_id(salt: str, key: str) -> str:
 
 
 def _write_site(
-    tmp: Path, photos: pd.DataFrame, salt: str, catalogue: LicenceCatalogue
+    tmp: Path,
+    photos: pd.DataFrame,
+    salt: str,
+    catalogue: LicenceCatalogue,
+    *,
+    dataset: str | None,
+    contact: str | None,
 ) -> LookupSiteSummary:
     for folder in FOLDERS:
         (tmp / folder).mkdir()
@@ -365,7 +379,7 @@ def _write_site(
                 "realnames": realnames,
                 "identifiers": identifiers,
                 "photos": entries,
-                "letter": owner_letter(nsids, aliases, names, entries).as_dict(),
+                "letter": owner_letter(nsids, aliases, names, entries, dataset=dataset).as_dict(),
             },
         )
         for ident in identifiers:
@@ -383,6 +397,8 @@ def _write_site(
             "salt": salt,
             "hash": HASH_RECIPE,
             "manifests": list(manifests),
+            "dataset": dataset,
+            "contact": contact,
             "built_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         },
     )
@@ -412,16 +428,43 @@ def _identifiers(
     return [{"kind": kind, "value": value} for value, kind in seen.items()]
 
 
-def build_lookup_site(photos: pd.DataFrame, out_dir: Path, salt: str) -> LookupSiteSummary:
+def check_site_text(value: str | None, option: str, limit: int) -> str | None:
+    """`--dataset` / `--contact`: one line of at most `limit` characters; blank is not given."""
+    if value is None or not value.strip():
+        return None
+    text = " ".join(value.split())
+    if len(text) > limit or _CONTROL_RE.search(text) or _BIDI_RE.search(text):
+        raise AuditorError(
+            f"{option} must be one line of at most {limit} characters, without control or "
+            "bidirectional-override characters"
+        )
+    return text
+
+
+def build_lookup_site(
+    photos: pd.DataFrame,
+    out_dir: Path,
+    salt: str,
+    *,
+    dataset: str | None = None,
+    contact: str | None = None,
+) -> LookupSiteSummary:
     """Write the lookup site for the photo table `photos` into `out_dir`.
+
+    `dataset` names the dataset on the page and in the letter (default: its manifests' file
+    names); `contact` is where the publisher wants requests sent, shown on the page.
 
     `out_dir` must be new, empty, or a site built before (it is then replaced, keeping any other
     file in it). The site is built aside first and moved in at once (`auditor.outputs`), so a
     failure or an interruption leaves the old one whole.
     """
     check_salt(salt)
+    dataset = check_site_text(dataset, "--dataset", MAX_DATASET_CHARS)
+    contact = check_site_text(contact, "--contact", MAX_CONTACT_CHARS)
     check_out_dir(out_dir)
     with OutputSet(out_dir, (*FOLDERS, *ASSETS, "site.json")) as staged:
-        summary = _write_site(staged.staging, photos, salt, load_catalogue())
+        summary = _write_site(
+            staged.staging, photos, salt, load_catalogue(), dataset=dataset, contact=contact
+        )
         staged.commit()
     return replace(summary, out_dir=out_dir)

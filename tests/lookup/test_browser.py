@@ -23,7 +23,8 @@ from lookup_case import (
 )
 
 from auditor.exposure.letter import GROUNDS, LetterText
-from auditor.lookup import identifier_hash, normalise_identifier
+from auditor.lookup import build_lookup_site, identifier_hash, normalise_identifier
+from auditor.manifests.read import read_manifests
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -121,11 +122,11 @@ def test_the_scripts_normalise_and_hash_agree_with_python(visit: Visit) -> None:
 
 def test_an_alias_shows_the_owners_photos_and_the_request(visit: Visit) -> None:
     visit.look_up(f"  {ANNA_ALIAS.upper()} ")
-    assert "Found 4 photo(s) listed" in visit.status()  # Anna's 3 (in 4 rows) and OTHER's 1
+    assert "Found 4 photos listed" in visit.status()  # Anna's 3 (in 4 rows) and OTHER's 1
     assert "2 accounts match" in visit.status()
     sections = {ANNA_NSID if ANNA_NSID in s["heading"] else OTHER_NSID: s for s in visit.sections()}
     anna = sections[ANNA_NSID]
-    assert anna["heading"].endswith(": 3 in 4 manifest rows")
+    assert anna["heading"].endswith(": 3 photos in 4 manifest rows")
     assert sorted(row[0] for row in anna["rows"]) == ["1001", "1001", "1002", "1003"]
     assert f"https://www.flickr.com/photos/{ANNA_NSID}/1002/" in anna["links"]
     assert f"https://www.flickr.com/photos/{ANNA_ALIAS}/1003/" in anna["links"]
@@ -215,3 +216,76 @@ def test_without_web_crypto_the_page_says_what_to_do(
     assert "https" in text and "python3 -m http.server" in text and "127.0.0.1" in text
     assert page.is_disabled("#go")
     context.close()
+
+
+def phone_page(browser: Browser, served: Any) -> Page:
+    """The page at 375 CSS pixels wide, as on a small phone."""
+    context = browser.new_context(
+        viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(served.url)
+    page.wait_for_selector("#go:not([disabled])")
+    return page
+
+
+def test_the_page_fits_a_375_px_phone_with_the_dataset_and_contact_as_text(
+    browser: Browser, serve: Any, manifest: Path, tmp_path: Path
+) -> None:
+    """At 375 px nothing scrolls sideways (long URLs, names and the hostile ones wrap), and the
+    publisher's dataset name and contact are shown as text, never markup."""
+    hostile = '<img src=x onerror="window.pwned=4">'
+    long_alias = "a" * 120
+    rows = manifest.read_text(encoding="utf-8") + (
+        f"9001,{long_alias},{'W' * 90},Very long,,https://www.flickr.com/photos/{long_alias}/9001/\n"
+    )
+    manifest.write_text(rows, encoding="utf-8")
+    site = tmp_path / "phone-site"
+    build_lookup_site(
+        read_manifests([manifest]).photos,
+        site,
+        SALT,
+        dataset=f"Faces {hostile}",
+        contact=f"removals@example.org {hostile}",
+    )
+    page = phone_page(browser, serve(site))
+    assert page.inner_text("#title") == f"Are my Flickr photos in Faces {hostile}?"
+    contact = page.inner_text("#contact")
+    assert f"removals@example.org {hostile}" in contact
+    assert page.evaluate("() => document.querySelectorAll('#contact a').length") == 0
+    for who in (ANNA_NSID, long_alias, HOSTILE_NAME):
+        page.fill("#who", who)
+        page.click("#go")
+        page.wait_for_selector("section.owner")
+        page.check("section.owner input[value=gdpr]")
+        width = page.evaluate("() => document.scrollingElement.scrollWidth")
+        assert width <= 375, (who, width)
+        font = page.evaluate("() => parseFloat(getComputedStyle(document.body).fontSize)")
+        assert font >= 16
+    assert page.evaluate("() => window.pwned") is None
+    page.context.close()
+
+
+def test_a_plain_contact_address_becomes_a_mail_link_and_nothing_else_does(
+    browser: Browser, serve: Any, manifest: Path, tmp_path: Path
+) -> None:
+    links = {}
+    for name, contact in [
+        ("mail", "removals@example.org"),
+        ("web", "https://example.org/opt-out"),
+        ("script", "javascript:alert(1)"),
+    ]:
+        site = tmp_path / name
+        build_lookup_site(read_manifests([manifest]).photos, site, SALT, contact=contact)
+        page = phone_page(browser, serve(site))
+        links[name] = page.evaluate(
+            "() => Array.from(document.querySelectorAll('#contact a'), (a) => a.href)"
+        )
+        assert contact in page.inner_text("#contact")
+        page.context.close()
+    assert links == {
+        "mail": ["mailto:removals@example.org"],
+        "web": ["https://example.org/opt-out"],
+        "script": [],
+    }

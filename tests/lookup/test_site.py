@@ -394,3 +394,26 @@ def test_the_site_finds_a_real_owner_by_every_identifier_owner_matches(
     assert {("username", "jeong vin, yoon"), ("realname", "jeong vin yoon")} <= kinds
     text = letter(owner)
     assert "Your dataset lists 109 photos that I took" in text and str(realdata) not in text
+
+
+def test_cli_dataset_and_contact(
+    tmp_path: Path, manifest: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    code, _, err = run_cli(
+        ["publish-lookup", str(manifest), "--out", str(out), "--dataset", "Faces 2026",
+         "--contact", "  removals@example.org\n", "--salt", SALT],
+        capsys,
+    )  # fmt: skip
+    assert code == EXIT_OK, err
+    site = load(out / "site.json")
+    assert (site["dataset"], site["contact"]) == ("Faces 2026", "removals@example.org")
+    assert "Your dataset, Faces 2026, lists 3 photos" in letter(only_owner(out, ANNA_NSID))
+    for option, value in [("--contact", "x\x1b[2J"), ("--dataset", "\u202eevil"),
+                          ("--contact", "x" * 301)]:  # fmt: skip
+        code, _, err = run_cli(
+            ["publish-lookup", str(manifest), "--out", str(tmp_path / "o2"), option, value],
+            capsys,
+        )
+        assert code == EXIT_USAGE and len(err.strip().splitlines()) == 1 and option in err
+        assert not (tmp_path / "o2").exists()
