@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from removal_requests import CREATED, removal_request
 
 from auditor.errors import AuditorError
 from auditor.limits import InputLimits, using
@@ -24,42 +25,12 @@ from auditor.optouts import (
     parse_entry,
 )
 
-CREATED = "2026-12-03T12:40:00Z"
-
 
 def request(**changes: Any) -> dict[str, Any]:
-    """A removal request as docs/removal-request.md agrees it (schema_version 1)."""
-    document: dict[str, Any] = {
-        "schema_version": 1,
-        "kind": "flickr-audit removal request",
-        "created_at": CREATED,
-        "requester": {
-            "query": "spike_yun",
-            "identifiers": [
-                {"kind": "nsid", "value": "132051449@N06"},
-                {"kind": "path_alias", "value": "spike_yun"},
-                {"kind": "username", "value": "Jeong Vin, Yoon"},
-            ],
-        },
-        "grounds": ["gdpr", "licence"],
-        "use": None,
-        "dataset": {"manifests": ["manifest.tsv"]},
-        "photos": [
-            {
-                "photo_id": "53100000001",
-                "relation": "owner",
-                "page_url": "https://www.flickr.com/photos/spike_yun/53100000001/",
-                "manifests": [{"file": "manifest.tsv", "rows": [2, 9]}],
-            },
-            {
-                "photo_id": "53100000002",
-                "relation": "featured",
-                "page_url": "https://www.flickr.com/photos/someone/53100000002/",
-                "manifests": [{"file": "manifest.tsv", "rows": [3]}],
-            },
-        ],
-    }
-    document.update(changes)
+    """Spike's request for two photos: one they took, one they are in."""
+    document = removal_request(["53100000001", "53100000002"], alias="spike_yun", **changes)
+    if isinstance(document["photos"], list) and len(document["photos"]) == 2:
+        document["photos"][1]["relation"] = "featured"
     return document
 
 
@@ -425,19 +396,14 @@ def test_a_photo_named_twice_names_both_and_counts_once(tmp_path: Path) -> None:
     book = load_book([tmp_path / "removal-request.json", tmp_path / "ids.txt"])
     assert book is not None
     joined = book.join(photos([{"photo_id": "53100000001"}, {"photo_id": "53100000001"}]))
-    assert (
-        joined["opt_out_request"].tolist()
-        == [
-            f"removal request removal-request.json of {CREATED} and opt-out list ids.txt line 1 "
-            "and opt-out list ids.txt line 2"
-        ]
-        * 2
+    both = (
+        f"removal request removal-request.json of {CREATED} and opt-out list ids.txt line 1 "
+        "and opt-out list ids.txt line 2"
     )
+    assert joined["opt_out_request"].tolist() == [both, both]
     assert book.summary()["opted_out_photos"] == 1
-    assert book.warnings() == [
-        "removal request removal-request.json: 1 of 2 entries matched no manifest row: "
-        "photo 53100000002"
-    ]
+    unmatched = "1 of 2 entries matched no manifest row: photo 53100000002"
+    assert book.warnings() == [f"removal request removal-request.json: {unmatched}"]
 
 
 def test_live_the_owner_flickr_reports_matches(tmp_path: Path) -> None:

@@ -249,3 +249,14 @@ def test_rules_table() -> None:
     table = rules_table(load_policy("research-training"))
     assert list(table["id"]) == list(RULE_IDS)
     assert list(table.columns) == ["id", "severity", "requires_live", "summary", "doc", "reference"]
+
+
+def test_which_rules_an_offline_audit_checks() -> None:
+    """Offline, live-only rules and `opt-out` without --opt-outs (its tags are live) check
+    nothing; with the lists, `opt-out` is checked; live, every rule is."""
+    policy = load_policy("commercial-training")
+    offline = {rule.id for rule in policy.rules if not rule.checked(live=False, opt_outs=False)}
+    assert offline == LIVE_ONLY | {"opt-out"}
+    with_lists = {rule.id for rule in policy.rules if not rule.checked(live=False, opt_outs=True)}
+    assert with_lists == LIVE_ONLY
+    assert all(rule.checked(live=True, opt_outs=False) for rule in policy.rules)
