@@ -3,10 +3,10 @@
 Two kinds of file are read (`load_opt_outs`):
 
 - a **removal request**, `removal-request.json` as `flickr-audit owner` writes it beside the
-  letter (`schema_version` 1, docs/removal-request.md): every photo of its `photos[]` is opted
-  out by photo id, under the request's name and `created_at`. Another `schema_version`, another
-  `kind`, a missing key or a key of the wrong type is refused with one line naming the file and
-  the key.
+  letter (`schema_version` 1, docs/removal-request.md and its JSON Schema): every photo of its
+  `photos[]` is opted out by photo id, under the request's name and `created_at`. Another
+  `schema_version`, another `kind`, a missing key or a key of the wrong type is refused with one
+  line naming the file and the key.
 - a **plain list**: TXT, one entry a line (blank lines and lines starting with `#` are ignored),
   or CSV/TSV whose header names a column of photo ids or URLs (`photo_id`, `url`, ...) and/or of
   owners (`owner`, `nsid`, `path_alias`, ...), and optionally a date column (`date`,
@@ -387,6 +387,7 @@ def _read_request(path: str, name: str, text: str) -> OptOutFile:
             f"{one_line(created_at, 40)!r} is not a UTC time like 2026-12-03T12:40:00Z",
         )
     requester = check.get(data, "requester", "", dict)
+    check.get(requester, "query", "requester", str)
     for number, identifier in enumerate(check.get(requester, "identifiers", "requester", list)):
         where = f"requester.identifiers[{number}]"
         if not isinstance(identifier, dict):

@@ -9,6 +9,7 @@ import pickle
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pandas as pd
 import pytest
 from removal_requests import CREATED, removal_request
@@ -24,6 +25,8 @@ from auditor.optouts import (
     load_opt_outs,
     parse_entry,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def request(**changes: Any) -> dict[str, Any]:
@@ -59,6 +62,15 @@ def test_a_removal_request_opts_out_its_photos_by_id(tmp_path: Path) -> None:
     assert [entry.photo_id for entry in read.entries] == ["53100000001", "53100000002"]
     assert all(entry.owner is None for entry in read.entries)  # by photo id only
     assert read.label(read.entries[0]) == f"removal request removal-request.json of {CREATED}"
+
+
+def test_the_requests_built_here_are_valid_by_the_json_schema() -> None:
+    """The reader's tests and the producer's schema (docs/removal-request.schema.json) agree."""
+    schema = json.loads((ROOT / "docs" / "removal-request.schema.json").read_text("utf-8"))
+    jsonschema.validate(request(), schema)
+    jsonschema.validate(removal_request(["1"]), schema)
+    assert set(schema["required"]) == set(REQUIRED)
+    assert set(schema["properties"]["photos"]["items"]["required"]) == set(PHOTO_REQUIRED)
 
 
 def test_unknown_keys_are_ignored_and_no_photos_is_a_valid_request(tmp_path: Path) -> None:
@@ -111,8 +123,12 @@ def test_a_photo_missing_a_key_names_it(tmp_path: Path, key: str) -> None:
         ({"created_at": "2026-13-40T12:40:00Z"}, "key created_at:"),
         ({"created_at": 1733229600}, "key created_at: is an integer, not text"),
         ({"requester": []}, "key requester: is a list, not an object"),
-        ({"requester": {"identifiers": [{"kind": "email", "value": "x"}]}}, "identifiers[0].kind"),
-        ({"requester": {"identifiers": ["spike"]}}, "identifiers[0]: is text"),
+        ({"requester": {"identifiers": []}}, "key requester.query: missing"),
+        (
+            {"requester": {"query": "x", "identifiers": [{"kind": "email", "value": "x"}]}},
+            "identifiers[0].kind",
+        ),
+        ({"requester": {"query": "x", "identifiers": ["spike"]}}, "identifiers[0]: is text"),
         ({"grounds": "gdpr"}, "key grounds: is text, not a list"),
         ({"grounds": [1]}, "key grounds[0]: is an integer"),
         ({"use": 3}, "key use: is an integer, not text or null"),
