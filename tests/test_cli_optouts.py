@@ -396,3 +396,42 @@ def test_the_request_of_a_real_owner_run_flags_exactly_its_photos(
     photo_ids = {photo["photo_id"] for photo in json.loads(request.read_text())["photos"]}
     assert photo_ids == {"101", "102"}
     assert set(audit_with(request, manifest, tmp_path, capsys)) == photo_ids
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "spike_yun",  # path alias: in the photo page URLs only
+        "132051449@N06",  # NSID: the owner field
+        "https://www.flickr.com/photos/spike_yun/",  # profile URL
+        None,  # the removal-request.json of `owner spike_yun` on the same files
+    ],
+)
+def test_real_api_fixtures_an_owner_or_their_request_opts_out_all_their_photos(
+    realdata: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], entry: str | None
+) -> None:
+    """The Flickr Foundation's recorded API answers (an album and one account's photos): any
+    one identifier of the account, or the request `owner` writes for it, opts out all 109 of
+    its photos (110 rows: one is listed twice), and nothing else."""
+    answers = realdata / "flickr_foundation_photos_api" / "api_responses"
+    files = [str(answers / "album-72157677773252346.json"), str(answers / "user-spike_yun.json")]
+    if entry is None:
+        letter = tmp_path / "letter"
+        code, _, err = run_cli(["owner", "spike_yun", *files, "--output-dir", str(letter)], capsys)
+        assert code == EXIT_OK, err
+        listed = letter / "removal-request.json"
+    else:
+        listed = tmp_path / "owners.txt"
+        listed.write_text(entry + "\n")
+    out = tmp_path / "out"
+    code, _, err = run_cli(
+        ["audit", *files, "--offline", "--opt-outs", str(listed), "--output-dir", str(out)], capsys
+    )
+    assert code == EXIT_FINDINGS, err
+    summary = json.loads((out / "audit.json").read_text())["summary"]
+    assert summary["opt_outs"]["opted_out_photos"] == 109
+    assert summary["opt_outs"]["unmatched_entries"] == 0
+    findings = pd.read_csv(out / "findings.csv", dtype=str)
+    opted = findings[findings["rule"] == "opt-out"]
+    assert len(opted) == 110 and opted["photo_id"].nunique() == 109
+    assert (opted["owner"] == "132051449@N06").all()
