@@ -967,6 +967,13 @@ def _dask_audit(
     help="The dataset's use, for the grounds the removal request names (NC, ND, ...).",
 )
 @click.option("--offline", is_flag=True, help="Match on the manifests' owner fields only.")
+@click.option(
+    "--featured",
+    is_flag=True,
+    help="Also find the photos WHO is tagged in, whoever took them (Flickr's "
+    "people.getPhotosOf; needs the API key). exposure.json marks each photo's relation: "
+    "owner or featured.",
+)
 @_manifest_format
 @_column_options
 @_live_options
@@ -977,6 +984,7 @@ def owner(
     output_dir: Path | None,
     policy: str,
     offline: bool,
+    featured: bool,
     fmt: str | None,
     columns: ColumnOptions,
     live_options: LiveOptions,
@@ -987,7 +995,8 @@ def owner(
     URL. With a Flickr API key, WHO is resolved on Flickr and the owner's public photos are
     listed and matched by photo id in every manifest (COCO included), through --state (a re-run
     within --max-age asks Flickr nothing); without one, or with --offline, rows are matched on
-    the manifests' owner fields only.
+    the manifests' owner fields only. With --featured, the public photos WHO is tagged in on
+    Flickr are found by photo id too (live only: no manifest records who is in a photo).
     """
     import pandas as pd
 
@@ -1014,6 +1023,14 @@ def owner(
     target = output_dir or Path("reports") / f"owner-{slug}"
     check_outputs([(target / name, "--output-dir") for name in EXPOSURE_FILES], files)
     key = None if offline else api_key(live_options)
+    if featured and key is None:
+        # Who is tagged in a photo is only on Flickr: a letter without those photos would
+        # look complete while it is not.
+        why = "drop --offline" if offline else "set FLICKR_API_KEY or give --api-key-file"
+        raise AuditorError(
+            f"--featured needs the Flickr API (the people tagged in photos are only on Flickr): "
+            f"{why}, or drop --featured"
+        )
     table = read_manifests(list(files), fmt=fmt, columns=columns)
     photos = table.photos
     if key is None:
@@ -1034,7 +1051,13 @@ def owner(
             try:
                 identities = resolve_identities(parsed, KeptUserApi(client, store, since))
                 exposure = find_live(
-                    photos, identities, client, store, options=fetch, run_id=run_id
+                    photos,
+                    identities,
+                    client,
+                    store,
+                    options=fetch,
+                    run_id=run_id,
+                    featured=featured,
                 )
                 outcome = "ok"
             except InvalidKey:

@@ -80,6 +80,8 @@ def exposure_document(
             "licence_name": _licence_name(licence, catalogue),
             "visibility": _value(row.get("visibility")),
             "matched_by": row["matched_by"],
+            # "owner": they took it; "featured": they are tagged in someone else's photo.
+            "relation": _value(row.get("relation")) or "owner",
             "grounds": sorted(rules_by_photo.get(photo_id or "", set())),
         }
         datasets.setdefault(str(row["source_file"]), []).append(entry)
