@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 
 import pandas as pd
 
@@ -28,7 +27,7 @@ from auditor.fetch.columns import with_live_status
 from auditor.fetch.run import FetchOptions, FetchReport, FlickrApi, fetch_status
 from auditor.flickr.parse import GET_PUBLIC_PHOTOS, SEARCH
 from auditor.licences import LicenceCatalogue, load_catalogue
-from auditor.state import StateStore, fresh_cutoff, now_utc
+from auditor.state import StateStore, fresh_cutoff, iso, now_utc
 
 # exposure rows' `relation`: the owner took the photo, or is tagged in someone else's.
 OWNER = "owner"
@@ -137,7 +136,7 @@ def find_live(
     `max_age` asks nothing."""
     options = options or FetchOptions()
     catalogue = catalogue or load_catalogue()
-    started = now_utc()
+    started = iso(now_utc())  # to the second, as the store's times: never after them
     nsids = sorted({o.nsid for o in owners if o.nsid})
     by_field = _field_matches(photos, owners, names=False) & photos["photo_id"].notna()
     people = tuple(nsids) if featured else ()
@@ -186,7 +185,7 @@ def find_live(
     relation = pd.Series(OWNER, index=photos.index, dtype="str")
     tagged_owner: dict[str, str] = {}
     if featured:
-        since = fresh_cutoff(again.max_age)
+        since = again.cutoff()
         tagged_owner, complete = _tagged(store, nsids, since)
         notes += [
             f"the photos {nsid} is tagged in could not be listed in full on Flickr: photos they "
@@ -220,13 +219,13 @@ def find_live(
     return Exposure(list(owners), rows.reset_index(drop=True), live=True, notes=notes)
 
 
-def _this_run_fresh(options: FetchOptions, started: datetime) -> FetchOptions:
+def _this_run_fresh(options: FetchOptions, started: str) -> FetchOptions:
     """Options for a later fetch of the same run: with `refresh`, what this run has fetched
     (listing and getPhotosOf pages, statuses) counts as fresh, and nothing older does, so the
     pages just fetched settle their photos instead of one getInfo each."""
     if not options.refresh:
         return options
-    return replace(options, refresh=False, max_age=now_utc() - started)
+    return replace(options, refresh=False, fresh_since=started)
 
 
 def _tagged(

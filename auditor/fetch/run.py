@@ -108,6 +108,13 @@ class FetchOptions:
     # People whose every getPhotosOf page (the photos they are tagged in) is fetched unless the
     # state has them in full; their kept pages settle the photos they may (see the planner).
     photos_of: tuple[str, ...] = ()
+    # Fresh means fetched at or after this time (ISO, as the store writes it) instead of within
+    # max_age: a later fetch of the same run takes what the run itself fetched as fresh.
+    fresh_since: str | None = None
+
+    def cutoff(self) -> str:
+        """Stored answers fetched at or after this are fresh."""
+        return self.fresh_since if self.fresh_since is not None else fresh_cutoff(self.max_age)
 
 
 @dataclass
@@ -366,7 +373,7 @@ def _stale_and_history(
     """Targets whose stored status is missing, stale or an error; fresh ones lacking history."""
     if options.refresh or stored.empty:
         return list(targets), []
-    cutoff = fresh_cutoff(options.max_age)
+    cutoff = options.cutoff()
     fresh = stored.loc[(stored["status"] != STATUS_ERROR) & (stored["fetched_at"] >= cutoff)]
     fresh_ids = set(fresh["photo_id"])
     stale = [t for t in targets if t.photo_id not in fresh_ids]
@@ -547,7 +554,7 @@ def prepare_fetch(
     stale, need_history = _stale_and_history(targets, stored, options, catalogue)
     recorder = _Recorder(store, run_id)
     recorder.catalogue = catalogue
-    cutoff = fresh_cutoff(options.max_age)
+    cutoff = options.cutoff()
     kept: list[PhotoStatus] = []
     listed: set[str] = set()
     sample: list[tuple[str | None, int | None]] = []
