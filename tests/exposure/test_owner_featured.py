@@ -138,6 +138,19 @@ def test_featured_finds_exactly_the_public_tagged_photos_and_a_rerun_asks_nothin
     # The COCO row names no owner: its Flickr page is under the photo's owner, not Anna.
     assert photos["700700"]["page_url"] == f"https://www.flickr.com/photos/{BOB.nsid}/700700/"
     assert photos[CARL_TAGGED]["current_licence"] == "all-rights-reserved"
+    # The letter and removal-request.json keep them apart from the photos she took.
+    letter = (tmp_path / "first" / "removal-request.txt").read_text()
+    took, _, shown = letter.partition("Photos I am shown in (5 photos)")
+    assert "Photos I took (2 photos)" in took and shown
+    for photo_id in [*FEATURED_YFCC, *FEATURED_COCO, CARL_TAGGED]:
+        assert f"/{photo_id}/" in shown and f"/{photo_id}/" not in took
+    for photo_id in ANNA_OWN:
+        assert f"/{photo_id}/" in took and f"/{photo_id}/" not in shown
+    request = json.loads((tmp_path / "first" / "removal-request.json").read_text())
+    assert {p["photo_id"]: p["relation"] for p in request["photos"]} == {
+        **EXPECTED["yfcc.tsv"],
+        **EXPECTED["coco.json"],
+    }
 
     made = sum(standin.calls().values())
     code, err = owner_cli(tmp_path, standin, capsys, "second", "--featured")
