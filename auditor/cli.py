@@ -1003,8 +1003,8 @@ def owner(
         write_exposure,
     )
     from auditor.exposure import summary_lines as exposure_summary_lines
-    from auditor.exposure.resolve import KeptUserApi
-    from auditor.flickr import InvalidKey
+    from auditor.exposure.resolve import KeptUserApi, lookup_failed
+    from auditor.flickr import FlickrError, InvalidKey
     from auditor.manifests.read import read_manifests
     from auditor.state import StateStore, fresh_cutoff, iso, now_utc
 
@@ -1040,6 +1040,9 @@ def owner(
             except InvalidKey:
                 outcome = "invalid key"
                 raise invalid_key(live_options) from None
+            except FlickrError as exc:  # resolving WHO failed: Flickr's trouble, not a bug
+                outcome = "flickr error"
+                raise lookup_failed(who, exc) from None
             finally:
                 store.finish_run(run_id, outcome=outcome, api_calls=client.calls_by_method())
     live = exposure.live and not exposure.rows.empty

@@ -244,13 +244,16 @@ class OutputSet:
     folder, the files of every report format): `commit` moves the staged entries in and removes
     the others among `names` left by an earlier run; entries not in `names` are never touched.
     Until `commit`, `out_dir` keeps what it had; `discard` (also on leaving a `with` block)
-    removes the staging folder, and `out_dir` when this set created it and it stayed empty.
+    removes the staging folder, and the folders this set created (`out_dir` and missing
+    parents) while they stayed empty.
     """
 
     def __init__(self, out_dir: Path, names: Iterable[str]) -> None:
         self.out_dir = Path(out_dir)
         self.names = frozenset(names)
-        self._created = not self.out_dir.exists()
+        # The folders this set makes (out_dir and missing parents, innermost first), removed
+        # again if the run writes nothing: a refused manifest leaves no empty `reports/`.
+        self._created = [f for f in (self.out_dir, *self.out_dir.parents) if not f.exists()]
         try:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             # mkdir honours the umask (tempfile.mkdtemp would make it 0700).
@@ -314,9 +317,11 @@ class OutputSet:
             self._remove_created()
 
     def _remove_created(self) -> None:
-        if self._created:
-            with contextlib.suppress(OSError):
-                self.out_dir.rmdir()  # only when empty
+        for folder in self._created:
+            try:
+                folder.rmdir()  # only when empty
+            except OSError:
+                return
 
 
 def cannot_write(error: OSError, where: Path) -> AuditorError:

@@ -147,6 +147,18 @@ def test_an_output_that_is_an_input_is_refused_before_anything_is_written(
     assert manifest.read_bytes() == example_manifest().read_bytes()
 
 
+def test_a_refused_manifest_leaves_no_empty_report_folder(tmp_path: Path) -> None:
+    manifest = tmp_path / "bad.csv"
+    manifest.write_text("a,b\n1,2\n", encoding="utf-8")
+    out = tmp_path / "reports" / "bad"
+    # The chunked path, and the whole-table path (which --credits takes).
+    for options in (AuditOptions(out_dir=out), AuditOptions(out_dir=out, credits=out / "c.csv")):
+        assert streams(options) is (options.credits is None)
+        with pytest.raises(AuditorError, match="no column of Flickr photo ids"):
+            run_audit([manifest], "commercial-training", options)
+        assert [p.name for p in tmp_path.iterdir()] == ["bad.csv"]
+
+
 def test_progress_reports_rows_and_bytes_of_the_manifests(write, tmp_path: Path) -> None:
     lines = "".join(f"https://flickr.com/photos/x/{1000 + i}\n" for i in range(300))
     manifest = write("urls.txt", lines)

@@ -390,7 +390,13 @@ def test_an_output_set_left_unfinished_changes_nothing(tmp_path: Path) -> None:
     # A folder the set created for nothing is removed again.
     with pytest.raises(RuntimeError), OutputSet(tmp_path / "new" / "deep", {"a"}):
         raise RuntimeError
-    assert not (tmp_path / "new" / "deep").exists()
+    assert not (tmp_path / "new").exists()  # its missing parents too
+    # A parent that holds something else stays.
+    (tmp_path / "kept").mkdir()
+    (tmp_path / "kept" / "other").write_text("x", encoding="utf-8")
+    with pytest.raises(RuntimeError), OutputSet(tmp_path / "kept" / "a" / "b", {"a"}):
+        raise RuntimeError
+    assert [p.name for p in (tmp_path / "kept").iterdir()] == ["other"]
     assert not any(p.name.startswith(STAGING_PREFIX) for p in tmp_path.rglob("*"))
 
 

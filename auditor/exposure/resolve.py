@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from auditor.errors import AuditorError
-from auditor.flickr.errors import UserNotFound
+from auditor.flickr.errors import FlickrError, UserNotFound
 from auditor.flickr.parse import FIND_BY_USERNAME, LOOKUP_USER, PERSON_INFO, Owner, UserMatch
 from auditor.manifests.flickr_ids import is_nsid, parse_owner
 from auditor.state import StateStore, iso, now_utc
@@ -54,6 +54,22 @@ class OwnerIdentity:
             "path_alias": self.path_alias,
             "resolved_by": self.resolved_by,
         }
+
+
+class OwnerLookupFailed(AuditorError):
+    """Flickr could not be asked who WHO is (no answer after retries, an answer the API does not
+    give, an error code other than "no such user"): nothing was found, so nothing can be written;
+    the answers already kept in the state are reused by the next run."""
+
+
+def lookup_failed(who: str, exc: FlickrError) -> OwnerLookupFailed:
+    """The one line a user reads when looking WHO up on Flickr failed (not a bug, not bad input):
+    what failed, and what to do."""
+    return OwnerLookupFailed(
+        f"{who!r}: could not be looked up on Flickr ({exc}); nothing was written. Try again "
+        "later (with the same --state, answers already received are reused), give the NSID, "
+        "or match the manifests' owner fields with --offline"
+    )
 
 
 class OwnerNotFound(AuditorError):

@@ -453,5 +453,5 @@ def photo_page_url(photo_id: str, owner: str | None = None) -> str:
     """The photo's page on Flickr: under its owner (NSID or path alias) when known, else
     Flickr's redirect by id, which finds the owner itself."""
     if owner:
-        return f"https://www.flickr.com/photos/{quote(owner, safe='@')}/{quote(photo_id)}/"
-    return f"https://www.flickr.com/photo.gne?id={quote(photo_id)}"
+        return f"https://www.flickr.com/photos/{quote(owner, safe='@')}/{quote(photo_id, safe='')}/"
+    return f"https://www.flickr.com/photo.gne?id={quote(photo_id, safe='')}"

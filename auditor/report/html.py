@@ -23,11 +23,11 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pandas as pd
 
 from auditor.findings import SEVERITIES
+from auditor.manifests.flickr_ids import photo_page_url
 from auditor.outputs import atomic_text
 from auditor.report.document import AuditDocument, OwnerRecord, format_rules
 from auditor.report.formats import AuditTables
@@ -196,13 +196,6 @@ def _missing(value: object) -> bool:
 
 def _plural(count: int, word: str) -> str:
     return f"{count:,} {word}" + ("" if count == 1 else "s")
-
-
-def photo_url(photo_id: str, owner: str | None) -> str:
-    """The photo's page on Flickr: under its owner when known, else Flickr's redirect by id."""
-    if owner:
-        return f"https://www.flickr.com/photos/{quote(owner, safe='@')}/{quote(photo_id, safe='')}/"
-    return f"https://flickr.com/photo.gne?id={quote(photo_id, safe='')}"
 
 
 # -- the parts of the page ----------------------------------------------------------------------
@@ -586,7 +579,7 @@ def _listed_photos(
 
 def _photo_item(photo: dict[str, Any], owner: str | None) -> str:
     photo_id = str(photo["photo_id"])
-    url = html.escape(photo_url(photo_id, owner), quote=True)
+    url = html.escape(photo_page_url(photo_id, owner), quote=True)
     parts = [f'<a href="{url}" target="_blank" rel="noopener noreferrer">{_esc(photo_id)}</a>']
     if photo.get("title"):
         parts.append(f'<span class="title wrap">{_esc(photo["title"])}</span>')

@@ -25,12 +25,13 @@ import auditor.audit
 from auditor.engine import evaluate, load_policy
 from auditor.engine.evaluate import annotate
 from auditor.licences import load_catalogue
+from auditor.manifests.flickr_ids import photo_page_url
 from auditor.manifests.read import read_manifests
 from auditor.photo_table import empty_photo_table
 from auditor.report import RunInfo, build_audit_document
 from auditor.report import html as report
 from auditor.report.formats import AuditTables
-from auditor.report.html import photo_url, report_html, write_html
+from auditor.report.html import report_html, write_html
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -132,7 +133,7 @@ def parse(text: str) -> Parsed:
 
 
 FLICKR_LINK = re.compile(
-    r"https://www\.flickr\.com/photos/[A-Za-z0-9@_-]+/\d+/|https://flickr\.com/photo\.gne\?id=\d+"
+    r"https://www\.flickr\.com/photos/[A-Za-z0-9@_-]+/\d+/|https://www\.flickr\.com/photo\.gne\?id=\d+"
 )
 ALLOWED_TAGS = {
     "html", "head", "meta", "link", "title", "style", "body", "header", "main", "footer", "h1",
@@ -237,7 +238,7 @@ def test_summary_cards_policy_and_links(hostile: Path) -> None:
     hrefs = re.findall(r'<a href="([^"]+)"', text)
     assert "https://www.flickr.com/photos/55555555@N05/1001/" in hrefs
     assert "https://www.flickr.com/photos/zoe-alias/3001/" in hrefs
-    assert "https://flickr.com/photo.gne?id=4001" in hrefs  # no owner known
+    assert "https://www.flickr.com/photo.gne?id=4001" in hrefs  # no owner known
     assert len(hrefs) == len({r["photo_id"] for r in MANIFEST_ROWS})
     # Owners worst first, as in audit.json.
     owners = re.findall(r'<tr data-rank="(\d+)"', text)
@@ -249,10 +250,12 @@ def test_summary_cards_policy_and_links(hostile: Path) -> None:
 
 
 def test_photo_urls() -> None:
-    assert photo_url("123", "12345678@N01") == "https://www.flickr.com/photos/12345678@N01/123/"
-    assert photo_url("123", "some-alias") == "https://www.flickr.com/photos/some-alias/123/"
-    assert photo_url("123", None) == "https://flickr.com/photo.gne?id=123"
-    assert photo_url("1 2", "a/b?c") == "https://www.flickr.com/photos/a%2Fb%3Fc/1%202/"
+    assert (
+        photo_page_url("123", "12345678@N01") == "https://www.flickr.com/photos/12345678@N01/123/"
+    )
+    assert photo_page_url("123", "some-alias") == "https://www.flickr.com/photos/some-alias/123/"
+    assert photo_page_url("123", None) == "https://www.flickr.com/photo.gne?id=123"
+    assert photo_page_url("1 2", "a/b?c") == "https://www.flickr.com/photos/a%2Fb%3Fc/1%202/"
 
 
 def test_offline_wording(hostile: Path) -> None:
@@ -557,4 +560,4 @@ def test_details_expand_to_photo_links(visit: Visit) -> None:
     assert details.locator("img").count() == 0
     unknown = page.locator("#owners tbody tr").nth(2).locator("details")
     unknown.locator("summary").click()
-    assert unknown.locator("a").get_attribute("href") == "https://flickr.com/photo.gne?id=4001"
+    assert unknown.locator("a").get_attribute("href") == "https://www.flickr.com/photo.gne?id=4001"
