@@ -263,18 +263,22 @@ def read_delimited(
     return raw
 
 
-def needs_row_reader(path: Path, options: ColumnOptions, delimiter: str) -> bool:
-    """Whether a CSV/TSV must be read by `read_delimited` rather than column-wise by Arrow
-    (`arrow_csv`): when its columns are found by content, it has image names, or its sampled
-    rows change what the header says (a row-id `id` column, counts in the id column). Reads the
-    header and a sample; a pipe is always left to the row reader (it is read once)."""
-    if is_stream(path) or options.positional():
-        return True
+def row_reader_reason(path: Path, options: ColumnOptions, delimiter: str) -> str | None:
+    """Why a CSV/TSV must be read by `read_delimited` rather than column-wise by Arrow
+    (`arrow_csv`), or None: when its columns are found by content, it has image names, or its
+    sampled rows change what the header says (a row-id `id` column, counts in the id column).
+    Reads the header and a sample; a pipe is always left to the row reader (it is read once)."""
+    if is_stream(path):
+        return "it is a stream, read once"
+    if options.positional():
+        return "its columns are given by position, which reading rows settles"
     (_, header), records = header_and_records(path, delimiter)
     try:
         located = locate_columns(header, options, path)
-        if not _has_reference_role(located) or "image_name" in located:
-            return True
+        if not _has_reference_role(located):
+            return "its header names no id or URL column: columns are found by their content"
+        if "image_name" in located:
+            return "it has image file names, parsed row by row"
         sample = [cells for _, cells in itertools.islice(records, SAMPLE_ROWS)]
     finally:
         close = getattr(records, "close", None)
@@ -283,7 +287,9 @@ def needs_row_reader(path: Path, options: ColumnOptions, delimiter: str) -> bool
     probe = RawManifest(path, "csv")
     settled = {role: list(keys) for role, keys in located.items()}
     _finish(probe, settled, header, sample, options)
-    return settled != located or bool(probe.notes)
+    if settled != located or probe.notes:
+        return "its first rows change what the header says (" + "; ".join(probe.notes) + ")"
+    return None
 
 
 def _has_reference_role(located: Mapping[str, Any]) -> bool:
