@@ -26,6 +26,7 @@ from auditor.inputs import release
 from auditor.jsonstream import JsonProblem
 from auditor.licences import LicenceCatalogue
 from auditor.manifests.arrow_csv import iter_delimited_arrow, row_reader_note
+from auditor.manifests.arrow_jsonl import iter_jsonl_arrow
 from auditor.manifests.coco import looks_like_coco, read_coco
 from auditor.manifests.columns import ColumnOptions
 from auditor.manifests.content import WHITESPACE, text_delimiter
@@ -331,6 +332,11 @@ def iter_manifest(
             )
             if pieces is not None:
                 yield from pieces
+                return
+        if chosen == "jsonl" and sniff.container == "jsonl":
+            lines = iter_jsonl_arrow(path, columns, chunk_rows)
+            if lines is not None:
+                yield from lines
                 return
         if chosen != "yfcc100m":
             yield from _in_pieces(lambda: _read(path, chosen, sniff, document, columns), chunk_rows)
