@@ -961,15 +961,30 @@ def _dask_audit(
 @click.option(
     "--output-dir",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Where to write exposure.json, exposure.md and removal-request.md/.txt "
-    "[default: reports/owner-<who>/].",
+    help="Where to write exposure.json, exposure.md, the letter (removal-request.md/.txt) and "
+    "removal-request.json [default: reports/owner-<who>/].",
+)
+@click.option(
+    "--grounds",
+    "grounds_given",
+    multiple=True,
+    metavar="LIST",
+    help="Legal grounds the letter cites, comma-separated: gdpr (EU/UK data protection), bipa "
+    "(Illinois biometric privacy), licence (NonCommercial, NoDerivatives, All Rights Reserved "
+    "terms of the photos you took) [default: none].",
+)
+@click.option(
+    "--use",
+    metavar="TEXT",
+    help="What the dataset is used for, in your words; the letter states it only when given.",
 )
 @click.option(
     "--policy",
-    default=DEFAULT_POLICY,
-    show_default=True,
+    default=None,
     metavar="NAME|PATH",
-    help="The dataset's use, for the grounds the removal request names (NC, ND, ...).",
+    help=f"The dataset's intended use as a policy, for the per-photo grounds in exposure.json "
+    f"[default: {DEFAULT_POLICY}]; given explicitly, the letter states its description as the "
+    "dataset's use (unless --use says otherwise).",
 )
 @click.option("--offline", is_flag=True, help="Match on the manifests' owner fields only.")
 @_manifest_format
@@ -980,7 +995,9 @@ def owner(
     who: str,
     files: tuple[Path, ...],
     output_dir: Path | None,
-    policy: str,
+    grounds_given: tuple[str, ...],
+    use: str | None,
+    policy: str | None,
     offline: bool,
     fmt: str | None,
     columns: ColumnOptions,
@@ -988,22 +1005,31 @@ def owner(
 ) -> int:
     """Find a photographer's photos in manifest FILEs and draft their removal request.
 
-    WHO is a Flickr NSID (12345678@N01), a path alias, a username, or a profile or photostream
-    URL. With a Flickr API key, WHO is resolved on Flickr and the owner's public photos are
-    listed and matched by photo id in every manifest (COCO included), through --state (a re-run
-    within --max-age asks Flickr nothing); without one, or with --offline, rows are matched on
-    the manifests' owner fields only.
-    """
-    import pandas as pd
+    WHO is a Flickr NSID (12345678@N01), a path alias, a username, a realname, or a profile or
+    photostream URL. With a Flickr API key, WHO is resolved on Flickr and the owner's public
+    photos are listed and matched by photo id in every manifest (COCO included), through
+    --state (a re-run within --max-age asks Flickr nothing); without one, or with --offline,
+    rows are matched on the manifests' owner fields, photo page URLs and owner names.
 
+    Writes the letter (removal-request.md and .txt: every photo with its Flickr page and the
+    manifest file and rows that list it) and removal-request.json, which the dataset's
+    publisher applies with `flickr-audit audit FILE... --opt-outs removal-request.json`.
+    Found nothing: says which identifiers were tried in which manifests, writes no letter,
+    exit 0.
+    """
     from auditor.engine import evaluate, load_policy
     from auditor.exposure import (
         EXPOSURE_FILES,
+        check_use,
         exposure_document,
         find_live,
         find_offline,
+        nothing_found_lines,
         offline_identities,
+        parse_grounds,
         parse_who,
+        removal_request,
+        remove_earlier_letter,
         resolve_identities,
         write_exposure,
     )
@@ -1014,16 +1040,25 @@ def owner(
     from auditor.state import StateStore, fresh_cutoff, iso, now_utc
 
     parsed = parse_who(who)
-    chosen = load_policy(policy)
+    grounds = parse_grounds(grounds_given)
+    stated_use = check_use(use)
+    chosen = load_policy(policy if policy is not None else DEFAULT_POLICY)
+    if stated_use is None and policy is not None:
+        stated_use = chosen.description  # the sender chose the policy: its use is theirs
     slug = re.sub(r"[^A-Za-z0-9@._-]+", "-", parsed.value).strip("-") or "owner"
     target = output_dir or Path("reports") / f"owner-{slug}"
     check_outputs([(target / name, "--output-dir") for name in EXPOSURE_FILES], files)
     key = None if offline else api_key(live_options)
     table = read_manifests(list(files), fmt=fmt, columns=columns)
     photos = table.photos
+    manifests = list(dict.fromkeys(Path(report.path).name for report in table.files))
     if key is None:
         reason = "--offline" if offline else "no FLICKR_API_KEY"
-        click.echo(f"offline lookup ({reason}): matched on the manifests' owner fields", err=True)
+        click.echo(
+            f"offline lookup ({reason}): matched on the manifests' owner fields, photo page "
+            "URLs and owner names",
+            err=True,
+        )
         exposure = find_offline(photos, offline_identities(parsed))
     else:
         with flickr_client(key, live_options) as client, StateStore(live_options.state) as store:
@@ -1050,20 +1085,31 @@ def owner(
                 raise lookup_failed(who, exc) from None
             finally:
                 store.finish_run(run_id, outcome=outcome, api_calls=client.calls_by_method())
+    if exposure.rows.empty:
+        for line in nothing_found_lines(exposure, parsed, manifests, len(photos)):
+            click.echo(line, err=True)
+        removed = remove_earlier_letter(target)
+        if removed:
+            names = ", ".join(path.name for path in removed)
+            click.echo(f"removed the earlier run's files from {target}/ ({names})", err=True)
+        return EXIT_OK
     live = exposure.live and not exposure.rows.empty
-    grounds = evaluate(exposure.rows, chosen, live=live) if not exposure.rows.empty else None
-    document = exposure_document(
+    findings = evaluate(exposure.rows, chosen, live=live)
+    document = exposure_document(exposure, findings, policy=chosen)
+    request = removal_request(
         exposure,
-        grounds if grounds is not None else pd.DataFrame({"photo_id": [], "rule": []}),
-        policy=chosen,
+        document,
+        query=who,
+        grounds=grounds,
+        use=stated_use,
+        manifests=manifests,
     )
-    write_exposure(target, document, chosen)
+    write_exposure(target, document, request)
     for line in exposure_summary_lines(document):
         click.echo(line, err=True)
-    click.echo(
-        f"written: {target}/ (exposure.json, exposure.md, removal-request.md, removal-request.txt)",
-        err=True,
-    )
+    cited = ", ".join(grounds) if grounds else "none (add --grounds gdpr,bipa,licence as apply)"
+    click.echo(f"letter: {request.photos} photo(s); grounds cited: {cited}", err=True)
+    click.echo(f"written: {target}/ ({', '.join(EXPOSURE_FILES)})", err=True)
     return EXIT_OK
 
 

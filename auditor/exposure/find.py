@@ -44,11 +44,16 @@ def _lower(values: pd.Series) -> pd.Series:
 _PAGE_OWNER = r"(?i)flickr\.com/photos/([^/?#\s]+)/\d+"
 
 
-def _url_owner(photos: pd.DataFrame) -> pd.Series:
-    """Per row, the owner its photo page URL names (lower case), else null."""
+def page_aliases(photos: pd.DataFrame) -> pd.Series:
+    """Per row, the owner (alias or NSID) its photo page URL names, as written, else null."""
     if "url" not in photos.columns:
         return pd.Series(pd.NA, index=photos.index, dtype="object")
-    return photos["url"].astype("str").str.extract(_PAGE_OWNER, expand=False).str.lower()
+    return photos["url"].astype("str").str.extract(_PAGE_OWNER, expand=False)
+
+
+def _url_owner(photos: pd.DataFrame) -> pd.Series:
+    """Per row, the owner its photo page URL names (lower case), else null."""
+    return page_aliases(photos).str.lower()
 
 
 def _field_matches(

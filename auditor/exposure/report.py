@@ -1,5 +1,7 @@
 """What `flickr-audit owner` writes: exposure.json (data), exposure.md (for the photographer),
-and removal-request.md / .txt (a letter to the dataset's maintainers listing every photo).
+removal-request.md / .txt (the letter to the dataset's maintainers, from the one template in
+`auditor.exposure.letter`) and removal-request.json (the same request as data, for the
+publisher's `audit --opt-outs`).
 
 Everything that came from a manifest or from Flickr is hostile text: the Markdown escapes it,
 and the plain-text letter strips control characters and line breaks from it.
@@ -7,23 +9,31 @@ and the plain-text letter strips control characters and line breaks from it.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from auditor.engine import Policy
-from auditor.exposure.find import Exposure
+from auditor.exposure.find import Exposure, page_aliases
+from auditor.exposure.letter import (
+    compose,
+    letter_photos,
+    render_markdown,
+    render_text,
+    sender_name,
+)
+from auditor.exposure.request import identifiers, request_document
+from auditor.exposure.resolve import Who
 from auditor.licences import UNKNOWN, LicenceCatalogue, load_catalogue
-from auditor.manifests.flickr_ids import photo_page_url
+from auditor.manifests.flickr_ids import is_nsid, photo_page_url
 from auditor.outputs import atomic_text
 from auditor.report.markdown import md_escape
 from auditor.report.text import plain
-
-# Rules whose findings are grounds a photographer can cite, in the order the letter gives them.
-LICENCE_GROUNDS = ("non-commercial", "no-derivatives", "all-rights-reserved")
-WISH_GROUNDS = ("opt-out", "not-public")
 
 
 def _value(value: object) -> Any:
@@ -80,6 +90,7 @@ def exposure_document(
             "licence_name": _licence_name(licence, catalogue),
             "visibility": _value(row.get("visibility")),
             "matched_by": row["matched_by"],
+            "relation": _value(row.get("relation")) or "owner",
             "grounds": sorted(rules_by_photo.get(photo_id or "", set())),
         }
         datasets.setdefault(str(row["source_file"]), []).append(entry)
@@ -159,108 +170,185 @@ def exposure_markdown(document: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
-def _grounds_paragraphs(document: dict[str, Any], policy: Policy) -> list[str]:
-    counts: Counter[str] = Counter()
-    for dataset in document["datasets"]:
-        for photo in dataset["photos"]:
-            counts.update(photo["grounds"])
-    paragraphs = []
-    use = policy.description
-    if counts["non-commercial"]:
-        paragraphs.append(
-            f"{counts['non-commercial']} of these photos carry a NonCommercial (NC) licence, "
-            f"which does not allow the use this dataset serves ({use})."
-        )
-    if counts["no-derivatives"]:
-        paragraphs.append(
-            f"{counts['no-derivatives']} carry a NoDerivatives (ND) licence, which does not "
-            "allow adapted copies such as crops, alignments or augmentations."
-        )
-    if counts["all-rights-reserved"]:
-        paragraphs.append(
-            f"{counts['all-rights-reserved']} carry no licence at all (All Rights Reserved): "
-            "no one but me may permit their use."
-        )
-    if counts["opt-out"]:
-        paragraphs.append(
-            f"{counts['opt-out']} carry a tag by which I asked that they not be used for machine "
-            "learning."
-        )
-    if counts["not-public"]:
-        paragraphs.append(f"{counts['not-public']} I have since deleted or made private on Flickr.")
-    return paragraphs
-
-
-LEGAL_NOTE = (
-    "Independently of the licences, if I live in the European Union or the United Kingdom, the "
-    "GDPR gives me the right to have personal data about me erased (Article 17) and to object "
-    "to its processing (Article 21); photos of people, and any face geometry derived from them, "
-    "are personal data. If the photos show residents of Illinois, the Biometric Information "
-    "Privacy Act (740 ILCS 14) restricts collecting face geometry without written consent. "
-    "This is information, not legal advice."
-)
-
-
-def removal_request(document: dict[str, Any], policy: Policy) -> tuple[str, str]:
-    """The letter, as Markdown and as plain text. Lists every matched photo."""
-    who = _who(document)
-    total = document["summary"]["photos"]
-    intro = (
-        f"I am the Flickr user {who}. The dataset(s) you maintain include {total} of my photos, "
-        "listed below with their Flickr pages and where your manifest lists them. I ask you to "
-        "remove them from the dataset, from every version you distribute, and from the copies "
-        "you have already shared with others, to ask those recipients to delete them, and to "
-        "confirm in writing when this is done."
-    )
-    grounds = _grounds_paragraphs(document, policy)
-    md = ["# Request to remove my photos from your dataset", "", md_escape(intro), ""]
-    txt = ["Request to remove my photos from your dataset", "", plain(intro), ""]
-    if grounds:
-        md += ["## Grounds", ""] + [md_escape(p) + "\n" for p in grounds]
-        txt += ["Grounds:"] + [f"- {plain(p)}" for p in grounds] + [""]
-    md += [md_escape(LEGAL_NOTE), "", "## The photos", ""]
-    txt += [LEGAL_NOTE, "", "The photos:"]
-    for dataset in document["datasets"]:
-        md += [f"### {md_escape(dataset['manifest'])}", ""]
-        txt += ["", f"{plain(dataset['manifest'])}:"]
-        for photo in dataset["photos"]:
-            where = photo["manifest_url"] or f"row {photo['source_row']}"
-            page = photo["page_url"] or "(no Flickr photo id in this row)"
-            md.append(
-                f"- {md_escape(page)}, listed as {md_escape(where)} (row {photo['source_row']})"
-            )
-            txt.append(f"- {page}, listed as {plain(where)} (row {photo['source_row']})")
-        md.append("")
-    md += ["Thank you,", "", md_escape(who)]
-    txt += ["", "Thank you,", plain(who)]
-    return "\n".join(md) + "\n", "\n".join(txt) + "\n"
-
-
 # What `write_exposure` writes into its folder.
 EXPOSURE_FILES: tuple[str, ...] = (
     "exposure.json",
     "exposure.md",
     "removal-request.md",
     "removal-request.txt",
+    "removal-request.json",
 )
 
 
-def write_exposure(out_dir: Path, document: dict[str, Any], policy: Policy) -> list[Path]:
-    """Write exposure.json, exposure.md, removal-request.md and removal-request.txt."""
-    import json
+def _licence_flags(slug: object, catalogue: LicenceCatalogue) -> dict[str, bool]:
+    licence = catalogue.get(slug) if isinstance(slug, str) and slug != UNKNOWN else None
+    return {
+        "nc": bool(licence and licence.nc),
+        "nd": bool(licence and licence.nd),
+        "all_rights_reserved": bool(licence and licence.kind == "all-rights-reserved"),
+    }
 
+
+def _letter_rows(
+    document: dict[str, Any], catalogue: LicenceCatalogue
+) -> Iterator[dict[str, object]]:
+    for dataset in document["datasets"]:
+        name = Path(dataset["manifest"]).name  # the file name: never the sender's folders
+        for photo in dataset["photos"]:
+            yield {
+                "photo_id": photo["photo_id"],
+                "page_url": photo["page_url"],
+                "relation": photo.get("relation", "owner"),
+                "file": name,
+                "row": photo["source_row"],
+                "gone": photo["visibility"] == "not-public",
+                **_licence_flags(photo["current_licence"] or photo["recorded_licence"], catalogue),
+            }
+
+
+def _names(values: pd.Series) -> list[str]:
+    return sorted({v for v in values.dropna().astype("str") if v.strip()}, key=str.lower)
+
+
+def requester_identifiers(exposure: Exposure) -> list[dict[str, str]]:
+    """Every identifier of the sender's: the accounts resolved on Flickr (live), and what the
+    matched rows name them by (NSID or alias in the owner field, alias in the page URLs, the
+    owner name). Offline, what was typed is not listed as such: only what the rows confirm."""
+    pairs: list[tuple[str, str | None]] = []
+    for owner in exposure.owners:
+        if exposure.live:
+            pairs += [("nsid", owner.nsid), ("path_alias", owner.path_alias)]
+            pairs += [("username", owner.username), ("realname", owner.realname)]
+        elif owner.nsid:
+            pairs.append(("nsid", owner.nsid))
+    rows = exposure.rows
+    if not rows.empty:
+        # Rows of photos the sender took, matched by owner field, page URL or listing: their
+        # owner names are the sender's (not so for photos they are only shown in).
+        taken = (
+            rows["relation"].fillna("owner") != "featured"
+            if "relation" in rows.columns
+            else pd.Series(True, index=rows.index)
+        )
+        mine = rows.loc[taken & (rows["matched_by"] != "owner name")]
+        kinds = mine["owner_kind"].fillna("")
+        pairs += [("nsid", n) for n in _names(mine.loc[kinds == "nsid", "owner"])]
+        pairs += [("path_alias", a) for a in _names(mine.loc[kinds == "alias", "owner"])]
+        for alias in _names(page_aliases(mine)):
+            nsid = alias.upper()
+            pairs.append(("nsid", nsid) if is_nsid(nsid) else ("path_alias", alias))
+        if not exposure.live:
+            pairs += [("username", n) for n in _names(rows.loc[taken, "owner_name"])]
+            if "owner_realname" in rows.columns:
+                pairs += [("realname", n) for n in _names(rows.loc[taken, "owner_realname"])]
+    return identifiers(pairs)
+
+
+def nothing_found_lines(
+    exposure: Exposure, parsed: Who, manifests: Sequence[str], rows: int
+) -> list[str]:
+    """What `owner` says when no row matched: the identifiers tried, in which manifests."""
+    tried: list[str] = []
+    for identity in exposure.owners:
+        if exposure.live:
+            tried += [
+                f"{label} {value!r}"
+                for label, value in (
+                    ("NSID", identity.nsid),
+                    ("path alias", identity.path_alias),
+                    ("username", identity.username),
+                    ("realname", identity.realname),
+                )
+                if value
+            ]
+        elif parsed.kind == "nsid":
+            tried.append(f"NSID {parsed.value!r}")
+        elif parsed.kind == "alias":
+            tried.append(f"path alias {parsed.value!r}")
+        else:
+            tried.append(f"path alias, username or realname {parsed.value!r}")
+    how = (
+        "owner fields, photo page URLs, owner names and the owner's Flickr listing"
+        if exposure.live
+        else "owner fields, photo page URLs and owner names"
+    )
+    lines = [
+        (
+            f"no photo found: tried {plain('; '.join(dict.fromkeys(tried)))} against the {how} of "
+            f"{rows} row(s) in {plain(', '.join(manifests))}; no letter written"
+        ),
+    ]
+    lines += [f"note: {plain(note)}" for note in exposure.notes]
+    return lines
+
+
+@dataclass(frozen=True)
+class RemovalRequest:
+    """The letter (Markdown and plain text) and removal-request.json, from one template."""
+
+    markdown: str
+    text: str
+    document: dict[str, Any]
+    photos: int  # distinct photos (and rows without a photo id)
+
+
+def removal_request(
+    exposure: Exposure,
+    document: dict[str, Any],
+    *,
+    query: str,
+    grounds: Sequence[str],
+    use: str | None,
+    manifests: Sequence[str],
+    catalogue: LicenceCatalogue | None = None,
+) -> RemovalRequest:
+    """The letter and the request document for the photos in `document` (`exposure_document`).
+    `manifests`: the file names of every manifest read."""
+    catalogue = catalogue or load_catalogue()
+    photos = letter_photos(_letter_rows(document, catalogue))
+    requester = requester_identifiers(exposure)
+    sender = sender_name(requester, query)
+    listing = list(dict.fromkeys(name for p in photos for name in p.places))
+    parts = compose(sender, photos, listing, use=use)
+    request = request_document(
+        query=query,
+        requester=requester,
+        grounds=grounds,
+        use=use,
+        manifests=manifests,
+        photos=photos,
+    )
+    return RemovalRequest(
+        render_markdown(parts, grounds), render_text(parts, grounds), request, len(photos)
+    )
+
+
+def write_exposure(out_dir: Path, document: dict[str, Any], request: RemovalRequest) -> list[Path]:
+    """Write exposure.json, exposure.md, the letter (removal-request.md and .txt) and
+    removal-request.json."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    letter_md, letter_txt = removal_request(document, policy)
     texts = (
         json.dumps(document, indent=2, ensure_ascii=False) + "\n",
         exposure_markdown(document),
-        letter_md,
-        letter_txt,
+        request.markdown,
+        request.text,
+        json.dumps(request.document, indent=2, ensure_ascii=False) + "\n",
     )
-    files = dict(zip(EXPOSURE_FILES, texts, strict=True))
     written = []
-    for name, text in files.items():
+    for name, text in zip(EXPOSURE_FILES, texts, strict=True):
         with atomic_text(out_dir / name) as handle:
             handle.write(text)
         written.append(out_dir / name)
     return written
+
+
+def remove_earlier_letter(out_dir: Path) -> list[Path]:
+    """Remove the files an earlier run wrote in `out_dir` (when this run found nothing, its
+    letter would otherwise stand there as if it were this run's)."""
+    removed = []
+    for name in EXPOSURE_FILES:
+        path = out_dir / name
+        if path.is_file():
+            path.unlink()
+            removed.append(path)
+    return removed

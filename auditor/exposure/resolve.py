@@ -46,12 +46,14 @@ class OwnerIdentity:
     username: str | None
     path_alias: str | None
     resolved_by: str  # e.g. "path alias (flickr.urls.lookupUser)"
+    realname: str | None = None
 
     def as_dict(self) -> dict[str, str | None]:
         return {
             "nsid": self.nsid,
             "username": self.username,
             "path_alias": self.path_alias,
+            "realname": self.realname,
             "resolved_by": self.resolved_by,
         }
 

@@ -12,8 +12,8 @@ from auditor.lookup.site import (
     build_lookup_site,
     check_out_dir,
     is_lookup_site,
+    owner_letter,
     random_salt,
-    removal_request,
 )
 
 __all__ = [
@@ -23,6 +23,6 @@ __all__ = [
     "identifier_hash",
     "is_lookup_site",
     "normalise_identifier",
+    "owner_letter",
     "random_salt",
-    "removal_request",
 ]

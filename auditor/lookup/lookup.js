@@ -10,6 +10,13 @@
   const FLICKR_USER_URL = /^(?:(?:https?:)?\/\/)?(?:(?:www|m|secure)\.)?flickr\.com\/(?:photos|photo|people)\/([^/?#]+)/i;
   const HEX64 = /^[0-9a-f]{64}$/;
   const FLICKR_PAGE = "https://www.flickr.com/";
+  // The grounds a visitor may cite, in the letter's order (auditor/exposure/letter.py GROUNDS).
+  const GROUNDS = ["gdpr", "bipa", "licence"];
+  const GROUND_LABELS = {
+    gdpr: "GDPR: I live in the EU or the UK (data protection)",
+    bipa: "BIPA: Illinois biometric privacy (photos of people)",
+    licence: "Licence terms of the photos I took (NonCommercial, NoDerivatives, no licence)",
+  };
 
   function normalise(text) {
     let s = String(text).normalize("NFC");
@@ -28,8 +35,29 @@
     return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
-  // For the test suite, which checks these against the Python implementation's vectors.
-  window.flickrLookup = Object.freeze({ normalise: normalise, identifierHash: identifierHash });
+  function str(value) {
+    return typeof value === "string" ? value : "";
+  }
+
+  // The letter from its parts, exactly as LetterText.assemble in auditor/exposure/letter.py:
+  // head, then (when any chosen ground has text) the grounds heading and those grounds in
+  // GROUNDS order, then tail; one final newline.
+  function assemble(letter, chosen) {
+    const parts = letter && typeof letter === "object" ? letter : {};
+    const grounds = parts.grounds && typeof parts.grounds === "object" ? parts.grounds : {};
+    const cited = GROUNDS.filter((g) => chosen.includes(g) && str(grounds[g]) !== "").map(
+      (g) => str(grounds[g]),
+    );
+    const middle = cited.length ? str(parts.grounds_heading) + cited.join("") : "";
+    return (str(parts.head) + middle + str(parts.tail)).replace(/\n+$/, "") + "\n";
+  }
+
+  // For the test suite, which checks these against the Python implementation.
+  window.flickrLookup = Object.freeze({
+    normalise: normalise,
+    identifierHash: identifierHash,
+    assemble: assemble,
+  });
 
   const form = document.getElementById("lookup");
   const input = document.getElementById("who");
@@ -55,10 +83,6 @@
     if (response.status === 404) return null;
     if (!response.ok) throw new Error(path + ": HTTP " + response.status);
     return response.json();
-  }
-
-  function str(value) {
-    return typeof value === "string" ? value : "";
   }
 
   function listedAs(photo) {
@@ -123,8 +147,29 @@
     section.append(el("h3", "Removal request"));
     section.append(el("p", "Check it, then send it to the dataset's maintainers.", "note"));
     const letter = el("textarea", null, "request");
-    letter.value = str(owner.request);
     letter.setAttribute("aria-label", "Removal request");
+    const parts = owner.letter && typeof owner.letter === "object" ? owner.letter : {};
+    const available = parts.grounds && typeof parts.grounds === "object" ? parts.grounds : {};
+    const chosen = [];
+    const fieldset = el("fieldset", null, "grounds");
+    fieldset.append(el("legend", "Grounds to cite (tick those that apply to you)"));
+    for (const ground of GROUNDS) {
+      if (str(available[ground]) === "") continue;
+      const label = el("label");
+      const box = el("input");
+      box.type = "checkbox";
+      box.value = ground;
+      box.addEventListener("change", () => {
+        const at = chosen.indexOf(ground);
+        if (box.checked && at < 0) chosen.push(ground);
+        if (!box.checked && at >= 0) chosen.splice(at, 1);
+        letter.value = assemble(parts, chosen);
+      });
+      label.append(box, document.createTextNode(" " + GROUND_LABELS[ground]));
+      fieldset.append(label);
+    }
+    letter.value = assemble(parts, chosen);
+    section.append(fieldset);
     const copy = el("button", "Copy the request");
     copy.type = "button";
     copy.addEventListener("click", async () => {

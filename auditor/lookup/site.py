@@ -33,15 +33,15 @@ from typing import Any, Final
 import pandas as pd
 
 from auditor.errors import AuditorError
-from auditor.exposure.report import LEGAL_NOTE
+from auditor.exposure.letter import LetterText, compose, letter_photos, sender_name, text_parts
+from auditor.exposure.request import identifiers
 from auditor.licences import UNKNOWN, LicenceCatalogue, load_catalogue
 from auditor.lookup.normalise import identifier_hash, normalise_identifier
 from auditor.manifests.flickr_ids import photo_page_url
 from auditor.outputs import OutputSet
-from auditor.report.text import plain
 
 SITE_FORMAT: Final = "flickr-audit-lookup-site/1"
-OWNER_FORMAT: Final = "flickr-audit-lookup-owner/1"
+OWNER_FORMAT: Final = "flickr-audit-lookup-owner/2"
 HASH_RECIPE: Final = "sha256(utf8(salt + normalised identifier)), lower-case hex"
 ASSETS: Final = ("index.html", "lookup.js")
 FOLDERS: Final = ("owners", "photos")
@@ -225,64 +225,37 @@ def _photo_entry(
     }
 
 
-def _who(nsids: list[str], aliases: list[str], names: list[str]) -> str:
-    parts = [plain(p) for p in [*names, *aliases, *nsids]]
-    return " / ".join(dict.fromkeys(p for p in parts if p)) or "(unknown)"
-
-
-def removal_request(
+def owner_letter(
     nsids: list[str], aliases: list[str], names: list[str], photos: list[dict[str, Any]]
-) -> str:
-    """The plain-text letter the page offers to copy: every photo, with its Flickr page and
-    where the manifest lists it; the licence grounds that apply; GDPR and BIPA as information."""
-    who = _who(nsids, aliases, names)
-    distinct = {p["photo_id"] for p in photos if p["photo_id"]}
-    count = len(distinct) or len(photos)
-    lines = [
-        "Request to remove my photos from your dataset",
-        "",
-        "Dear maintainers,",
-        "",
-        (
-            f"I am the Flickr user {who}. Your dataset lists {count} of my photos, given below "
-            "with their Flickr pages and where your manifest lists them. I ask you to remove "
-            "them from the dataset, from every version you distribute, and from the copies you "
-            "have already shared with others, to ask those recipients to delete them, and to "
-            "confirm in writing when this is done."
+) -> LetterText:
+    """The removal request the page offers, from the template `flickr-audit owner` uses, in
+    parts: the page joins the head, the grounds the visitor ticks and the tail (as
+    `LetterText.assemble` does)."""
+    sender = sender_name(
+        identifiers(
+            [
+                *(("username", name) for name in names),
+                *(("path_alias", alias) for alias in aliases),
+                *(("nsid", nsid) for nsid in nsids),
+            ]
         ),
-        "",
-    ]
-    nc = len({p["photo_id"] for p in photos if p["nc"]})
-    nd = len({p["photo_id"] for p in photos if p["nd"]})
-    arr = len({p["photo_id"] for p in photos if p["all_rights_reserved"]})
-    grounds = []
-    if nc:
-        grounds.append(
-            f"{nc} of these photos carry a NonCommercial (NC) licence, which does not allow "
-            "commercial use, such as training or selling models that are used commercially."
-        )
-    if nd:
-        grounds.append(
-            f"{nd} carry a NoDerivatives (ND) licence, which does not allow sharing adapted "
-            "copies such as crops, alignments or augmentations."
-        )
-    if arr:
-        grounds.append(
-            f"{arr} carry no licence at all (All Rights Reserved): no one but me may permit "
-            "their use."
-        )
-    if grounds:
-        lines += ["Grounds:", *(f"- {g}" for g in grounds), ""]
-    lines += [LEGAL_NOTE, "", "The photos:"]
-    for photo in photos:
-        page = photo["page_url"] or "(no Flickr photo id in this row)"
-        where = f"{plain(photo['manifest'])}, row {photo['row']}"
-        if photo["manifest_url"]:
-            lines.append(f"- {page}, listed as {plain(photo['manifest_url'])} ({where})")
-        else:
-            lines.append(f"- {page}, listed in {where}")
-    lines += ["", "Thank you,", who]
-    return "\n".join(lines) + "\n"
+        "(unknown)",
+    )
+    rows = (
+        {
+            "photo_id": p["photo_id"],
+            "page_url": p["page_url"],
+            "file": p["manifest"],
+            "row": p["row"],
+            "nc": p["nc"],
+            "nd": p["nd"],
+            "all_rights_reserved": p["all_rights_reserved"],
+        }
+        for p in photos
+    )
+    letter = letter_photos(rows)
+    manifests = list(dict.fromkeys(name for photo in letter for name in photo.places))
+    return text_parts(compose(sender, letter, manifests))
 
 
 # -- writing -----------------------------------------------------------------------------------
@@ -361,7 +334,7 @@ def _write_site(
                 "names": names,
                 "identifiers": identifiers,
                 "photos": entries,
-                "request": removal_request(nsids, aliases, names, entries),
+                "letter": owner_letter(nsids, aliases, names, entries).as_dict(),
             },
         )
         for ident in identifiers:

@@ -5,9 +5,10 @@ that judged it, into `findings.parquet/part-NNNNN.parquet` (partition order = re
 file name, then row). pandas (`pd.read_parquet`), pyarrow (`pyarrow.dataset`), DuckDB
 (`read_parquet('findings.parquet/*.parquet')`), Polars and Dask read the folder as one table.
 
-Columns: those of findings.csv (`auditor.findings.FINDING_COLUMNS`), typed: `source_row` int64,
-`waived` bool, every text column dictionary-encoded (`dictionary<int32, string>`: a few dozen
-distinct rules, licences and messages over millions of rows), zstd-compressed. Values exactly
+Columns: those of findings.csv (`auditor.findings.FINDING_COLUMNS`), typed as `--format parquet`
+types them (`auditor.report.parquet.arrow_type`): `source_row` int64, `waived` bool, every text
+column dictionary-encoded (`dictionary<int32, string>`: a few dozen distinct rules, licences and
+messages over millions of rows), zstd-compressed. Values exactly
 as judged: no formula defusing (Parquet is not opened by spreadsheets as text).
 
 The parts are written into a staging folder beside the target; `commit_dataset` puts it in
@@ -26,19 +27,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from auditor.findings import BOOL_COLUMNS, FINDING_COLUMNS
+from auditor.findings import FINDING_COLUMNS
+from auditor.report.parquet import TEXT, arrow_type
 
 FINDINGS_PARQUET = "findings.parquet"
-TEXT = pa.dictionary(pa.int32(), pa.string())
-SCHEMA = pa.schema(
-    [
-        (
-            name,
-            pa.bool_() if name in BOOL_COLUMNS else pa.int64() if name == "source_row" else TEXT,
-        )
-        for name in FINDING_COLUMNS
-    ]
-)
+# The types `--format parquet` gives the same columns (`report.parquet.arrow_type`).
+SCHEMA = pa.schema([(name, arrow_type(name)) for name in FINDING_COLUMNS])
 
 
 def typed_findings(findings: pa.Table) -> pa.Table:
@@ -120,14 +114,18 @@ def iter_findings(path: Path, owners: list[str | None] | None = None) -> Iterato
             if None in owners:
                 picked = pc.or_(picked, pc.is_null(owner))
             table = table.filter(picked)
-        yield pa.table(
-            {
-                name: table.column(name).cast(pa.large_string())
-                if SCHEMA.field(name).type == TEXT
-                else table.column(name)
-                for name in SCHEMA.names
-            }
-        )
+        yield pa.table({field.name: _as_judged(table.column(field.name)) for field in SCHEMA})
+
+
+def _as_judged(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A stored column back in `encode.findings_arrow`'s type: text as large strings, times as
+    the reports write them (`state.iso`: to the second, with a Z)."""
+    if column.type == TEXT:
+        return column.cast(pa.large_string())
+    if pa.types.is_timestamp(column.type):
+        seconds = column.cast(pa.timestamp("s", tz="UTC"))
+        return pc.strftime(seconds, format="%Y-%m-%dT%H:%M:%SZ").cast(pa.large_string())
+    return column
 
 
 def read_findings(path: Path, owners: list[str | None] | None = None) -> pa.Table:
@@ -142,7 +140,7 @@ def typed_findings_empty() -> pa.Table:
     """An empty findings table with `encode.findings_arrow`'s types."""
     return pa.table(
         {
-            field.name: pa.array([], pa.large_string() if field.type == TEXT else field.type)
+            field.name: pa.array([], _as_judged(pa.chunked_array([], field.type)).type)
             for field in SCHEMA
         }
     )

@@ -27,6 +27,18 @@ _INTEGER_COLUMNS = frozenset({"source_row"})
 _TIME_COLUMNS = frozenset({"fetched_at"})
 
 
+def arrow_type(name: str) -> pa.DataType:
+    """The Parquet column type of findings' and photos' column `name`, for both writers: this
+    one (whole tables) and the Dask engine's partitioned dataset (`report.findings_parquet`)."""
+    if name in BOOL_COLUMNS:
+        return pa.bool_()
+    if name in _INTEGER_COLUMNS:
+        return pa.int64()
+    if name in _TIME_COLUMNS:
+        return TIMESTAMP
+    return TEXT
+
+
 def _column(values: pd.Series, name: str) -> pa.Array:
     if name in BOOL_COLUMNS:
         return pa.array(values.fillna(False).astype(bool).to_numpy(), pa.bool_())

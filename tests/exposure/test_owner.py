@@ -92,7 +92,7 @@ def test_live_by_alias_finds_every_photo_in_yfcc_and_coco(
     code, _, err = run_cli(
         ["owner", "https://www.flickr.com/photos/anna-shoots/", str(yfcc(tmp_path, w)),
          str(coco(tmp_path)), "--api-url", standin.url, "--state", str(tmp_path / "s.sqlite"),
-         "--rate-limit", "3600000", "--output-dir", str(out)],
+         "--rate-limit", "3600000", "--output-dir", str(out), "--grounds", "gdpr,bipa,licence"],
         capsys,
     )  # fmt: skip
     assert code == EXIT_OK, err
@@ -111,8 +111,11 @@ def test_live_by_alias_finds_every_photo_in_yfcc_and_coco(
     text = (out / "removal-request.txt").read_text()
     for photo_id in [*YFCC_IDS, "800500", "800501"]:
         assert f"/{photo_id}/" in letter and f"/{photo_id}/" in text
-    assert "Article 17" in letter and "Article 21" in letter
-    assert "Illinois" in letter and "not legal advice" in letter
+    assert "Article 17" in letter and "Article 21" in letter and "Illinois" in letter
+    # 8 photos of hers, 890002 deleted since; licence counts from the licences Flickr gives now.
+    assert "Your dataset lists 8 photos that I took" in text
+    assert "I have since deleted or made private on Flickr 1 of the photos I took." in text
+    assert "carry a NonCommercial" in text
     assert "<script>" not in (out / "exposure.md").read_text()
     assert "8 photo(s) in 2 manifest(s)" in err
 

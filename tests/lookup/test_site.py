@@ -27,12 +27,13 @@ from lookup_case import (
 )
 
 from auditor.errors import EXIT_OK, EXIT_USAGE, AuditorError
+from auditor.exposure.letter import GROUNDS, LetterText
 from auditor.lookup import (
     build_lookup_site,
     identifier_hash,
     is_lookup_site,
     normalise_identifier,
-    removal_request,
+    owner_letter,
 )
 from auditor.manifests.read import read_manifests
 
@@ -191,22 +192,31 @@ def test_hostile_text_is_kept_as_data(site: Path) -> None:
         assert path.read_bytes().isascii()
 
 
+def letter(owner: dict[str, Any], *grounds: str) -> str:
+    """The letter the page shows with `grounds` ticked (as lookup.js assembles it)."""
+    parts = owner["letter"]
+    return LetterText(
+        parts["head"], parts["grounds_heading"], parts["grounds"], parts["tail"]
+    ).assemble(grounds)
+
+
 def test_removal_request_lists_every_photo_and_the_grounds(site: Path) -> None:
     anna = only_owner(site, ANNA_NSID)
-    letter = anna["request"]
-    for photo in anna["photos"]:
-        where = f"manifest.csv, row {photo['row']}"
-        if photo["manifest_url"]:
-            assert f"- {photo['page_url']}, listed as {photo['manifest_url']} ({where})" in letter
-        else:
-            assert f"- {photo['page_url']}, listed in {where}" in letter
-    assert "https://farm1.staticflickr.com/1/1002_abc.jpg" in letter  # the manifest's own URL
-    assert "NonCommercial (NC)" in letter and "NoDerivatives (ND)" in letter
-    assert "from the copies you have already shared" in letter
-    assert "Article 17" in letter and "Article 21" in letter and "Illinois" in letter
-    assert "not legal advice" in letter
-    bo = only_owner(site, BO_NSID)["request"]
-    assert "(NC)" not in bo and "(ND)" not in bo  # BY-SA: no licence grounds to claim
+    text = letter(anna, *GROUNDS)
+    # Photo 1001 is in two rows: one photo, both rows.
+    assert "Your dataset lists 3 photos that I took, in its manifest manifest.csv." in text
+    assert f"- https://www.flickr.com/photos/{ANNA_NSID}/1001/ (in manifest.csv, rows 2, 4)" in text
+    assert f"- https://www.flickr.com/photos/{ANNA_NSID}/1002/ (in manifest.csv, row 3)" in text
+    assert f"- https://www.flickr.com/photos/{ANNA_ALIAS}/1003/ (in manifest.csv, row 5)" in text
+    assert "1 carries a NonCommercial (NC)" in text and "1 carries a NoDerivatives (ND)" in text
+    assert "to ask everyone you have shared them with" in text
+    assert "Article 17" in text and "Article 21" in text and "Illinois" in text
+    # Nothing is cited until the visitor ticks it.
+    bare = letter(anna)
+    assert "Grounds" not in bare and "Article 17" not in bare and "(NC)" not in bare
+    bo = only_owner(site, BO_NSID)
+    assert "licence" not in bo["letter"]["grounds"]  # BY-SA: no licence grounds to claim
+    assert "(NC)" not in letter(bo, *GROUNDS) and "(ND)" not in letter(bo, *GROUNDS)
 
 
 def test_removal_request_keeps_hostile_text_on_its_line() -> None:
@@ -221,14 +231,12 @@ def test_removal_request_keeps_hostile_text_on_its_line() -> None:
         "nd": False,
         "all_rights_reserved": True,
     }
-    letter = removal_request(["1@N01"], [], ["Name\r\nBcc: x"], [photo])
-    assert "\x1b" not in letter and "\r" not in letter and "\u2028" not in letter
-    assert "\nSubject:" not in letter and "\nBcc:" not in letter
-    assert "All Rights Reserved" in letter
-    assert (
-        "- https://www.flickr.com/photos/x/1/, listed as evil Subject: forged line (m [2J, row 2)"
-        in letter
-    )
+    text = owner_letter(["1@N01"], [], ["Name\r\nBcc: x"], [photo]).assemble(GROUNDS)
+    assert "\x1b" not in text and "\r" not in text and "\u2028" not in text
+    assert "\nSubject:" not in text and "\nBcc:" not in text
+    assert "All Rights Reserved" in text
+    assert "- https://www.flickr.com/photos/x/1/ (in m [2J, row 2)" in text
+    assert "I am the Flickr user Name Bcc: x (1@N01)." in text
 
 
 def test_a_fixed_salt_gives_stable_file_names(tmp_path: Path, manifest: Path) -> None:
