@@ -52,6 +52,7 @@ _NEWLINE = ord("\n")
 _BLANK_BYTES = np.zeros(256, dtype=bool)  # what JSON (and Arrow) skip around a value
 _BLANK_BYTES[[ord(" "), ord("\t"), ord("\r"), _NEWLINE]] = True
 _BRACE, _BRACKET = ord("{"), ord("[")
+_Block = tuple[np.ndarray, dict[str, pa.Array]]  # a block's source rows and located columns
 
 
 def iter_jsonl_arrow(
@@ -102,17 +103,19 @@ def _pieces(
 ) -> Iterator[RawManifest]:
     stream = open_binary(path, lines=True)
     try:
-        pending: list[tuple[np.ndarray, dict[str, pa.Array]]] = []
+        pending: list[_Block] = []
         rows = 0
         yielded = False
         for number, block in _blocks(path, stream):
             rows_of, columns = _block(path, block, number, located, plan, schema)
             pending.append((rows_of, columns))
             rows += len(rows_of)
-            if rows >= chunk_rows:
-                yield _piece(meta, pending, first=not yielded)
-                pending, rows, yielded = [], 0, True
-        if pending or not yielded:
+            while rows >= chunk_rows:  # pieces of `chunk_rows` rows, as the row reader's
+                piece, pending = _split(pending, chunk_rows)
+                yield _piece(meta, piece, first=not yielded)
+                rows -= chunk_rows
+                yielded = True
+        if rows or not yielded:
             yield _piece(meta, pending, first=not yielded)
     finally:
         stream.close()
@@ -244,9 +247,20 @@ def _row_by_row(
     return np.asarray(raw.columns["source_row"], dtype=np.int64), columns
 
 
-def _piece(
-    meta: RawManifest, blocks: list[tuple[np.ndarray, dict[str, pa.Array]]], first: bool
-) -> RawManifest:
+def _split(blocks: list[_Block], rows: int) -> tuple[list[_Block], list[_Block]]:
+    """The first `rows` rows of the blocks, and the rest."""
+    head: list[_Block] = []
+    for index, (source_rows, columns) in enumerate(blocks):
+        if len(source_rows) >= rows:
+            head.append((source_rows[:rows], {k: v.slice(0, rows) for k, v in columns.items()}))
+            rest = (source_rows[rows:], {k: v.slice(rows) for k, v in columns.items()})
+            return head, [rest, *blocks[index + 1 :]]
+        head.append((source_rows, columns))
+        rows -= len(source_rows)
+    return head, []
+
+
+def _piece(meta: RawManifest, blocks: list[_Block], first: bool) -> RawManifest:
     """One piece from parsed blocks; the first piece carries the file's notes."""
     source_rows = (
         np.concatenate([rows for rows, _ in blocks]) if blocks else np.zeros(0, dtype=np.int64)

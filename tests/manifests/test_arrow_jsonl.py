@@ -97,6 +97,7 @@ def test_arrow_pieces_are_the_rows_of_the_row_reader(
     assert [note for piece in pieces for note in piece.notes] == whole.notes
     assert {piece.numeric_names for piece in pieces} == {whole.numeric_names}
     assert sum(piece.rows for piece in pieces) == whole.rows
+    assert all(piece.rows == chunk_rows for piece in pieces[:-1])  # as the row reader's
     if chunk_rows == 1000:
         assert len(pieces) == 1
 
