@@ -34,6 +34,7 @@ from auditor.manifests.columns import ColumnOptions
 from auditor.manifests.hosts import split_other_hosts
 from auditor.manifests.read import read_manifests
 from auditor.manifests.shards import expand_shards
+from auditor.optouts import OptOutBook, flickr_owners, load_book
 from auditor.outputs import OutputSet, check_outputs
 from auditor.photo_table import FileReport
 from auditor.pipeline import offline_audit
@@ -117,6 +118,9 @@ class AuditOptions:
     skip_bad_shards: bool = False
     # The folders of shards the manifests came from: the report folder may not be inside one.
     shard_folders: Sequence[Path] = ()
+    # Removal requests and opt-out lists (`auditor.optouts`): the photos they name get the
+    # `opt-out` finding, offline and live.
+    opt_outs: Sequence[Path] = ()
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,7 @@ class AuditResult:
     cleaned: CleanResult | None = None
     credits: tuple[Path, int] | None = None  # the credits file and the photos it lists
     skipped: list[str] = field(default_factory=list)  # shards left out (skip_bad_shards)
+    opt_outs: OptOutBook | None = None  # the --opt-outs lists, with what they matched
 
     @property
     def usable_photos(self) -> int:
@@ -283,9 +288,29 @@ def check_audit_outputs(
         outputs.append((Path(options.credits), "--credits"))
     outputs += [(Path(path), what) for path, what in options.extra_outputs]
     policy_file = [Path(policy)] if isinstance(policy, str | os.PathLike) else []
-    others = [options.waivers, options.baseline, *options.extra_inputs, *policy_file]
+    others = [
+        options.waivers,
+        options.baseline,
+        *options.opt_outs,
+        *options.extra_inputs,
+        *policy_file,
+    ]
     read = [*manifests, *(Path(p) for p in others if p is not None and Path(p).is_file())]
     check_outputs(outputs, read)
+
+
+def check_opt_out_rule(policy: Policy) -> None:
+    """Refuse `--opt-outs` with a policy none of whose active rules reads the opt-out lists
+    (one that turns `opt-out` off, or does not extend the shipped rules): they would flag
+    nothing."""
+    if not any(
+        rule.severity != "off" and "opt_out_request" in rule.when.columns() for rule in policy.rules
+    ):
+        raise AuditorError(
+            f"{policy.source}: no active rule of policy {policy.id} reads the --opt-outs lists "
+            "(column opt_out_request), so they would flag nothing; turn the rule opt-out on "
+            "(or extend _base.yaml), or drop --opt-outs"
+        )
 
 
 def streams(options: AuditOptions) -> bool:
@@ -341,6 +366,9 @@ def run_audit(
             "to a live audit, --format beyond json/md, --baseline, --clean-manifest or --credits"
         )
     known = load_baseline(options.baseline) if options.baseline is not None else None
+    opt_outs = load_book(options.opt_outs)
+    if opt_outs is not None:
+        check_opt_out_rule(chosen_policy)
     loaded_waivers, waiver_problems = (
         load_waivers(options.waivers, [rule.id for rule in chosen_policy.rules])
         if options.waivers is not None
@@ -367,6 +395,7 @@ def run_audit(
                 chunk_rows=options.chunk_rows,
                 progress=progress.rows,
                 skip_bad_shards=options.skip_bad_shards,
+                opt_outs=opt_outs,
             )
             skipped = done.skipped
             document, files = done.document, done.files
@@ -388,6 +417,9 @@ def run_audit(
                 from auditor.fetch import with_live_status
 
                 photos = with_live_status(photos, live.statuses)
+            if opt_outs is not None:
+                owners = None if live is None else flickr_owners(photos, live.statuses)
+                photos = opt_outs.join(photos, owners)
             catalogue = load_catalogue()
             findings = evaluate(photos, chosen_policy, live=live is not None, catalogue=catalogue)
             findings, applied = apply_waivers(
@@ -407,6 +439,8 @@ def run_audit(
             )
             if compared is not None:
                 document["summary"]["baseline"] = compared.as_json()
+            if opt_outs is not None:
+                document["summary"]["opt_outs"] = opt_outs.summary()
             write_reports(staged.staging, photos, findings, document)
             counts = {
                 str(severity): int(count)
@@ -439,6 +473,7 @@ def run_audit(
         tables=tables,
         live=live,
         skipped=skipped,
+        opt_outs=opt_outs,
         outputs=[replace(out, paths=[target / path.name for path in out.paths]) for out in outputs],
     )
     if tables is not None:

@@ -82,6 +82,7 @@ if TYPE_CHECKING:
     from auditor.audit import AuditResult, LiveSettings
     from auditor.flickr import FlickrClient
     from auditor.manifests.read import ManifestTable
+    from auditor.optouts import OptOutBook
     from auditor.photo_table import FileReport
 
 PROG = "flickr-audit"
@@ -619,6 +620,17 @@ def _release_lines(result: AuditResult) -> list[str]:
     return lines
 
 
+def _opt_out_lines(book: OptOutBook | None) -> list[str]:
+    """What the --opt-outs lists opted out, and a warning per list for its entries that matched
+    no manifest row (the publisher wants to know: a request for photos they do not hold)."""
+    if book is None:
+        return []
+    names = ", ".join(file.name for file in book.files)
+    photos = len(book.matches.photos)
+    lines = [f"opt-outs: {photos} photo(s) opted out by {names}"]
+    return lines + [f"  warning: {line}" for line in book.warnings()]
+
+
 def _failing(counts: Mapping[str, int], fail_on: str) -> int:
     """How many of the counted findings (severity → count) are at or above `--fail-on`."""
     if fail_on == "never":
@@ -679,11 +691,24 @@ def _failing(counts: Mapping[str, int], fail_on: str) -> int:
     "count for the exit code.",
 )
 @click.option(
+    "--opt-outs",
+    "opt_outs",
+    type=click.Path(path_type=Path, dir_okay=False),
+    multiple=True,
+    metavar="PATH",
+    help="A removal request (the removal-request.json `flickr-audit owner` writes) or a list of "
+    "photo ids, photo URLs, NSIDs, path aliases or profile URLs (TXT: one a line; CSV/TSV: a "
+    "header naming the column), repeatable: every manifest row they name, or every photo of an "
+    "owner they name, gets the opt-out finding (offline and live); entries that match no row "
+    "are listed.",
+)
+@click.option(
     "--clean-manifest",
     type=click.Path(path_type=Path),
     metavar="PATH",
-    help="Write the manifests without the photos that have error findings not waived (PATH is "
-    "the file for one manifest, a folder for several), plus removals.csv.",
+    help="Write the manifests without the photos that have error findings not waived, or an "
+    "opt-out finding (PATH is the file for one manifest, a folder for several), plus "
+    "removals.csv.",
 )
 @click.option(
     "--credits",
@@ -740,6 +765,7 @@ def audit(
     fail_on: str,
     waivers: Path | None,
     baseline: Path | None,
+    opt_outs: tuple[Path, ...],
     clean_manifest: Path | None,
     credits_path: Path | None,
     engine: str,
@@ -783,6 +809,7 @@ def audit(
             fmt=fmt,
             columns=columns,
             waivers=waivers,
+            opt_outs=opt_outs,
             scheduler=scheduler,
             workers=workers,
             skip_bad_shards=skip_bad_shards,
@@ -818,6 +845,7 @@ def audit(
         progress=AuditProgress(rows=progress.rows, flickr=progress.flickr, plan=plans.append),
         skip_bad_shards=skip_bad_shards,
         shard_folders=tuple(Path(name) for name in files),
+        opt_outs=opt_outs,
         # What the command itself reads and writes, checked with the run's own paths.
         extra_inputs=tuple(p for p in (live_options.api_key_file,) if p is not None),
         extra_outputs=tuple(
@@ -833,7 +861,12 @@ def audit(
     reason = None if key is not None else ("--offline" if offline else "no FLICKR_API_KEY")
     lines = summary_lines(result.document, offline_reason=reason)
     # The answer first; then what was read and fetched, and the rest of the summary.
-    lines[1:1] = [*_file_lines(result.files), *plans, *_live_lines(result, live_options.state)]
+    lines[1:1] = [
+        *_file_lines(result.files),
+        *plans,
+        *_live_lines(result, live_options.state),
+        *_opt_out_lines(result.opt_outs),
+    ]
     for problem in result.skipped:
         click.echo(f"skipped shard: {problem}", err=True)
     for line in lines:
@@ -863,15 +896,22 @@ def _dask_dispatch(
     output_dir: Path | None,
     *,
     waivers: Path | None,
+    opt_outs: Sequence[Path],
     **kwargs: Any,
 ) -> int:
     """`audit --engine dask`: its manifests, policy, waivers and output checks, then
     `_dask_audit`. (The local engine is `auditor.audit.run_audit`.)"""
     from datetime import UTC, datetime
 
-    from auditor.audit import AuditOptions, check_audit_outputs, default_out_dir
+    from auditor.audit import (
+        AuditOptions,
+        check_audit_outputs,
+        check_opt_out_rule,
+        default_out_dir,
+    )
     from auditor.engine import load_policy
     from auditor.manifests.shards import expand_shards
+    from auditor.optouts import load_book
     from auditor.resources import example_manifest
     from auditor.waivers import load_waivers
 
@@ -880,10 +920,19 @@ def _dask_dispatch(
     chosen = load_policy(policy_name)
     target = output_dir or default_out_dir(manifests)
     check_audit_outputs(
-        target, manifests, policy_name, AuditOptions(waivers=waivers), shard_folders=files
+        target,
+        manifests,
+        policy_name,
+        AuditOptions(waivers=waivers, opt_outs=opt_outs),
+        shard_folders=files,
     )
     loaded = load_waivers(waivers, [rule.id for rule in chosen.rules]) if waivers else ([], [])
-    return _dask_audit(manifests, chosen, target, started=started, waivers=loaded, **kwargs)
+    book = load_book(opt_outs)
+    if book is not None:
+        check_opt_out_rule(chosen)
+    return _dask_audit(
+        manifests, chosen, target, started=started, waivers=loaded, opt_outs=book, **kwargs
+    )
 
 
 def _dask_audit(
@@ -898,6 +947,7 @@ def _dask_audit(
     fmt: str | None,
     columns: ColumnOptions,
     waivers: tuple[list[Any], list[Any]],
+    opt_outs: OptOutBook | None,
     scheduler: str | None,
     workers: int | None,
     skip_bad_shards: bool,
@@ -939,11 +989,12 @@ def _dask_audit(
         scheduler=scheduler,
         workers=workers,
         skip_bad_shards=skip_bad_shards,
+        opt_outs=opt_outs,
     )
     for problem in done.skipped:
         click.echo(f"skipped shard: {problem}", err=True)
     lines = summary_lines(done.document, offline_reason="--engine dask")
-    lines[1:1] = _file_lines(done.files)
+    lines[1:1] = [*_file_lines(done.files), *_opt_out_lines(opt_outs)]
     for line in lines:
         click.echo(line, err=True)
     names = ", ".join(path.name for path in done.paths)

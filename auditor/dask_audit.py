@@ -65,6 +65,7 @@ from auditor.manifests.shards import (
     range_newlines,
 )
 from auditor.manifests.yfcc100m import iter_yfcc100m
+from auditor.optouts import OptOutBook, OptOutFile, OptOutMatches
 from auditor.photo_table import FileReport, build_photo_table
 from auditor.pipeline import CHUNK_ROWS, judge_chunk
 from auditor.report.document import AuditDocument, RunInfo, tally_document
@@ -114,6 +115,7 @@ class DaskSettings:
     findings: str  # the staging folder of findings.parquet
     chunk_rows: int
     files: tuple[str, ...] = ()  # each partition's source_file text (set after step 1)
+    opt_outs: tuple[OptOutFile, ...] = ()  # the --opt-outs lists, joined onto every chunk
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,7 @@ class PartitionJudged:
     tally: AuditTally
     used_waivers: frozenset[int]
     findings: int
+    opt_outs: OptOutMatches = field(default_factory=OptOutMatches)  # what the lists matched
 
 
 @dataclass(frozen=True)
@@ -326,6 +329,7 @@ def judge_partition(
     tally = AuditTally()
     book = WaiverBook(settings.waivers, settings.today)
     waiving = any(not waiver.expired(book.today) for waiver in settings.waivers)
+    opt_outs = OptOutBook(settings.opt_outs) if settings.opt_outs else None
     _seed(listings, coder, earlier, part.index, settings.files)
     source = _photos_path(settings, part.index)
     if not source.exists():
@@ -356,12 +360,14 @@ def judge_partition(
                             settings.policy,
                             catalogue,
                             book if waiving else None,
+                            opt_outs=opt_outs,
                         )
                     )
     finally:
         findings.close()
     source.unlink(missing_ok=True)
-    return PartitionJudged(tally, book.used, findings.rows)
+    matched = OptOutMatches() if opt_outs is None else opt_outs.matches
+    return PartitionJudged(tally, book.used, findings.rows, matched)
 
 
 def merge_judged(*judged: PartitionJudged) -> PartitionJudged:
@@ -369,11 +375,13 @@ def merge_judged(*judged: PartitionJudged) -> PartitionJudged:
     tally = judged[0].tally
     used = set(judged[0].used_waivers)
     found = judged[0].findings
+    matched = judged[0].opt_outs
     for later in judged[1:]:
         tally.merge(later.tally)
         used |= later.used_waivers
         found += later.findings
-    return PartitionJudged(tally, frozenset(used), found)
+        matched = matched | later.opt_outs
+    return PartitionJudged(tally, frozenset(used), found, matched)
 
 
 # -- the driver ---------------------------------------------------------------------------------
@@ -477,6 +485,7 @@ def dask_audit(
     skip_bad_shards: bool = False,
     chunk_rows: int | None = None,
     range_bytes: int = RANGE_BYTES,
+    opt_outs: OptOutBook | None = None,
 ) -> DaskAudit:
     """Audit `manifests` (shards, in order) against `policy` on the licences they record, on
     a Dask cluster, and write audit.json, owners.csv, summary.md and findings.parquet into
@@ -485,7 +494,8 @@ def dask_audit(
     Raises `AuditorError` for a shard that cannot be read (naming it; unless
     `skip_bad_shards`), a scheduler that cannot be reached or reports that cannot be written;
     then no report is replaced. A plain YFCC100M file is read in byte ranges of about
-    `range_bytes`."""
+    `range_bytes`. `opt_outs` are joined onto every chunk as the local pipeline does; what they
+    matched is counted in audit.json's `summary.opt_outs` (and kept in `opt_outs`)."""
     out_dir = Path(out_dir)
     today = today or started_at.date()
     files = [Path(path) for path in manifests]
@@ -511,6 +521,7 @@ def dask_audit(
         work=str(work),
         findings=str(staging),
         chunk_rows=chunk_rows or CHUNK_ROWS,
+        opt_outs=() if opt_outs is None else opt_outs.files,
     )
     try:
         with dask_client(scheduler, workers) as client:
@@ -535,6 +546,9 @@ def dask_audit(
             waiver_problems=[*waiver_problems, *book.problems()],
             tool_version=tool_version,
         )
+        if opt_outs is not None:
+            opt_outs.add(judged.opt_outs)
+            counted["summary"]["opt_outs"] = opt_outs.summary()
         # Where the findings are (audit.json lists none inline): after owners, as findings go.
         document: AuditDocument = {
             "schema_version": counted["schema_version"],

@@ -51,6 +51,7 @@ from auditor.manifests.hosts import split_other_hosts
 from auditor.manifests.normalise import LicenceJudge
 from auditor.manifests.raw import RawManifest
 from auditor.manifests.read import iter_manifest
+from auditor.optouts import OptOutBook
 from auditor.photo_table import FileReport, build_photo_table
 from auditor.report.document import AuditDocument, RunInfo, tally_document
 from auditor.report.encode import findings_arrow
@@ -236,6 +237,7 @@ def judge_chunk(
     book: WaiverBook | None,
     *,
     listings: FirstListings | None = None,
+    opt_outs: OptOutBook | None = None,
 ) -> pa.Table:
     """Judge one chunk of the photo table and count it: evaluate the policy, apply the waivers
     (`book`, None when no live waiver), add the rows and findings to `tally`; the findings as
@@ -246,7 +248,10 @@ def judge_chunk(
     `listings` (the audit-wide `FirstListings` that gave `listed`) gets the photos with an error
     finding not waived flagged; once every chunk is in, `tally.set_photos_with_errors(
     *listings.flagged(tally.codes))` counts the usable photos (photos, not rows: a photo listed
-    in several chunks is one)."""
+    in several chunks is one). `opt_outs` (the `--opt-outs` lists) are joined onto the chunk
+    first, for the `opt-out` rule."""
+    if opt_outs is not None:
+        photos = opt_outs.join(photos)
     tally.add_photos(photos, owners, listed.new_photo, listed.new_pair)
     findings, rows = evaluate_rows(photos, policy, catalogue=catalogue, listed=listed)
     if book is not None:
@@ -277,6 +282,7 @@ def offline_audit(
     spool: FindingSpool | None = None,
     progress: Callable[[int, int, int], None] | None = None,
     skip_bad_shards: bool = False,
+    opt_outs: OptOutBook | None = None,
 ) -> OfflineAudit:
     """Audit `manifests` against `policy` on the licences they record, and write the four
     reports into `out_dir`.
@@ -285,7 +291,8 @@ def offline_audit(
     added. `chunk_rows` defaults to `CHUNK_ROWS`. `progress(rows, bytes_read, total_bytes)` is
     called after each chunk (bytes estimated within a file read in pieces). With
     `skip_bad_shards`, a manifest that cannot be read is left out (listed in `skipped`) instead
-    of stopping the audit. Raises
+    of stopping the audit. `opt_outs` are joined onto every chunk, and counted in audit.json's
+    `summary.opt_outs`. Raises
     `ManifestError` for a manifest that cannot be used at all (before any report is written)
     and `AuditorError` when the reports cannot be written.
     """
@@ -326,6 +333,7 @@ def offline_audit(
                 catalogue,
                 book if waiving else None,
                 listings=listings,
+                opt_outs=opt_outs,
             )
             if writer is not None:
                 writer.add(table)
@@ -352,6 +360,8 @@ def offline_audit(
             waiver_problems=[*waiver_problems, *book.problems()],
             tool_version=tool_version,
         )
+        if opt_outs is not None:
+            document["summary"]["opt_outs"] = opt_outs.summary()
         if writer is None:
             writer = ReportWriter(out_dir)
             for batch in spool.batches():

@@ -273,6 +273,30 @@ def test_the_local_cluster_gives_the_local_answers(
     _same_answers(local_reports, out)
 
 
+def test_opt_outs_give_the_local_answers(
+    shards: Path, scheduler: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--opt-outs` on Dask: every partition joins the lists, and what they matched adds up
+    across partitions (an entry matched in one shard only is not reported unmatched)."""
+    listed = tmp_path / "opt-outs.txt"
+    listed.write_text("10000003\nbob\n99999999999\n")
+    local, dasked = tmp_path / "local", tmp_path / "dask"
+    common = ["--offline", "--opt-outs", str(listed)]
+    code, _, err = run_cli(["audit", str(shards), *common, "--output-dir", str(local)], capsys)
+    assert code == EXIT_FINDINGS, err
+    code, _, err = run_cli(
+        _dask_args(shards, "--scheduler", scheduler, *common, "--output-dir", str(dasked)), capsys
+    )
+    assert code == EXIT_FINDINGS, err
+    _same_answers(local, dasked)
+    found = _findings_parquet(dasked)
+    opted = found[found["rule"] == "opt-out"]
+    assert set(opted["photo_id"]) >= {"10000003"} and (opted["owner"] == "bob").any()
+    summary = json.loads((dasked / "audit.json").read_text("utf-8"))["summary"]["opt_outs"]
+    assert summary["unmatched_entries"] == 1
+    assert "1 of 3 entries matched no manifest row: line 3 (photo 99999999999)" in err
+
+
 def test_options_the_dask_engine_does_not_take(
     shards: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

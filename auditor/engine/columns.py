@@ -23,6 +23,11 @@ STATUS_COLUMNS: tuple[str, ...] = (
     "fetched_at",
 )
 
+# Joined from the removal requests and opt-out lists an audit is given (`--opt-outs`, see
+# `auditor.optouts`), offline and live alike. `opt_out_request` names what lists the row, e.g.
+# "removal request removal-request.json of 2026-12-03T12:40:00Z"; null when nothing does.
+OPT_OUT_COLUMNS: tuple[str, ...] = ("opt_out_request",)
+
 # Derived by `annotate` from the columns above.
 DERIVED_COLUMNS: tuple[str, ...] = (
     "effective_licence",
@@ -35,10 +40,13 @@ DERIVED_COLUMNS: tuple[str, ...] = (
     "licence_change",
     "licence_changed_on",  # " on 2021-03-04" from `licence_changed_at`, else null: for messages
     "opt_out_tag",  # the first of the photo's tags that is one of the policy's opt-out tags
+    # Why the photo is opted out, for the `opt-out` message: "its opt-out tag nocv", the
+    # `opt_out_request`, or both joined by " and "; null when neither.
+    "opt_out_source",
     "first_listed_at",  # `source_file:source_row` of a repeated photo's first row, else null
 )
 
-ANNOTATED_COLUMNS: tuple[str, ...] = STATUS_COLUMNS + DERIVED_COLUMNS
+ANNOTATED_COLUMNS: tuple[str, ...] = STATUS_COLUMNS + OPT_OUT_COLUMNS + DERIVED_COLUMNS
 
 # Every column a predicate or a message template may name.
 RULE_COLUMNS: tuple[str, ...] = PHOTO_COLUMNS + ANNOTATED_COLUMNS

@@ -1,13 +1,14 @@
 """Judge a photo table against a policy: annotate it, evaluate each rule's mask, list findings.
 
 `annotate` adds what rules read besides the photo table: the live status columns (null when the
-status was not fetched: the offline case), the effective licence (chosen by the policy's
+status was not fetched: the offline case), the opt-out requests joined onto the table
+(`opt_out_request`, null when none was given), the effective licence (chosen by the policy's
 `licence_basis`, see `basis.py`; by default the current licence when the photo was fetched and is
 public, otherwise the recorded one), licence display names, how the licence changed and when,
-the first of the policy's opt-out tags a photo carries, and where a repeated photo was first
-listed. `evaluate` computes every active rule's boolean mask over all rows at once and returns
-one tidy findings table (`FINDING_COLUMNS`), one row per (row, rule) that fired, ordered by
-source file, source row, then rule order.
+the first of the policy's opt-out tags a photo carries (and so why it is opted out), and where
+a repeated photo was first listed. `evaluate` computes every active rule's boolean mask over
+all rows at once and returns one tidy findings table (`FINDING_COLUMNS`), one row per (row,
+rule) that fired, ordered by source file, source row, then rule order.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from auditor.engine.basis import (
     effective_licence,
     licence_change,
 )
-from auditor.engine.columns import STATUS_COLUMNS
+from auditor.engine.columns import OPT_OUT_COLUMNS, STATUS_COLUMNS
 from auditor.engine.listings import Observation
 from auditor.engine.policy import Policy
 from auditor.engine.predicates import EvalContext, Mask, first_positions
@@ -76,6 +77,19 @@ def _first_listed_at(table: pd.DataFrame, first: npt.NDArray[np.intp]) -> pd.Ser
     return result
 
 
+def _opt_out_source(tag: pd.Series, request: pd.Series) -> pd.Series:
+    """Per row, why the photo is opted out: "its opt-out tag X", the request that names it,
+    or both joined by " and "; null when neither (the common case, decided without a loop)."""
+    if not tag.notna().any():  # offline, or no photo tagged: no string work on every row
+        return request.astype("str")
+    by_tag = "its opt-out tag " + tag
+    both = tag.notna() & request.notna()
+    source = by_tag.fillna(request)
+    if both.any():
+        source = source.mask(both, by_tag + " and " + request)
+    return source.astype("str")
+
+
 def annotate(
     photos: pd.DataFrame,
     catalogue: LicenceCatalogue | None = None,
@@ -113,7 +127,7 @@ def _annotate(
     # Copy-on-write: adding or replacing columns never touches the caller's frame.
     table = photos.copy(deep=False)
     nulls = pd.Series(index=table.index, dtype="str")  # shared by the missing columns
-    for name in (*PHOTO_COLUMNS, *STATUS_COLUMNS):
+    for name in (*PHOTO_COLUMNS, *STATUS_COLUMNS, *OPT_OUT_COLUMNS):
         if name == "source_row":
             if table[name].dtype != np.int64:
                 table[name] = table[name].astype("int64")
@@ -136,6 +150,7 @@ def _annotate(
     table["licence_changed_on"] = changed_on(table["licence_changed_at"])
     wanted = normalised_set(opt_out_tags)
     table["opt_out_tag"] = first_tag_in(table["tags"], wanted)
+    table["opt_out_source"] = _opt_out_source(table["opt_out_tag"], table["opt_out_request"])
     if listed is None:
         first = first_positions(table["photo_id"])
         table["first_listed_at"] = _first_listed_at(table, first)

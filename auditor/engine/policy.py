@@ -26,6 +26,7 @@ import pandas as pd
 from yaml.nodes import Node, ScalarNode
 
 from auditor.engine.basis import DEFAULT_LICENCE_BASIS, LICENCE_BASES
+from auditor.engine.columns import OPT_OUT_COLUMNS, STATUS_COLUMNS
 from auditor.engine.predicates import USE_FACTS, Predicate, parse_predicate
 from auditor.engine.tags import DEFAULT_OPT_OUT_TAGS, parse_tags
 from auditor.engine.template import TemplateError, parse_template
@@ -104,6 +105,18 @@ class Rule:
     requires_live: bool  # evaluated only when the live status was fetched
     doc: str  # its documentation page, relative to rules/ (e.g. "docs/non-commercial.md")
     reference: str  # a reference URL
+
+    def checked(self, *, live: bool, opt_outs: bool) -> bool:
+        """Whether an audit can find anything with this rule: a live audit any rule; an offline
+        one the rules that are not live-only and read a column it fills (the live status
+        columns are empty offline, and the opt-out lists' column is empty without --opt-outs)."""
+        if live:
+            return True
+        if self.requires_live:
+            return False
+        empty = set(STATUS_COLUMNS) | (set() if opt_outs else set(OPT_OUT_COLUMNS))
+        read = self.when.columns()
+        return not read or not read <= empty
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """Cleaned manifests: each input manifest, in its own format, without the rows that must go.
 
-A manifest row is removed when it has a finding of severity `error` that is not waived. Rows
+A manifest row is removed when it has a finding of severity `error` that is not waived, or an
+`opt-out` finding that is not waived, whatever severity the policy gives that rule: an owner's
+opt-out tag or a removal request given with `--opt-outs` is a request to leave the photo out. Rows
 are judged one by one (a photo listed twice is removed where a listing has such a finding, and
 kept where it has none); findings in the baseline (`--baseline`) count: a baseline marks known
 problems, it does not make a photo usable. Rows that are not photos (no photo id) go by the same
@@ -94,14 +96,20 @@ class CleanResult:
         return len(self.removals)
 
 
+# Rules whose findings remove the row at any severity (see the module docstring).
+ALWAYS_REMOVED: frozenset[str] = frozenset({"opt-out"})
+
+
 def _errors(findings: pd.DataFrame) -> pd.DataFrame:
     waived = findings["waived"].fillna(False).astype(bool)
-    return findings[(findings["severity"] == "error") & ~waived]
+    removing = (findings["severity"] == "error") | findings["rule"].isin(ALWAYS_REMOVED)
+    return findings[removing & ~waived]
 
 
 def removals(findings: pd.DataFrame) -> pd.DataFrame:
-    """One row per manifest row with an error finding that is not waived (`REMOVAL_COLUMNS`),
-    by source file and row; `rules` and `messages` list its error findings, `; `-joined."""
+    """One row per manifest row with an error (or `opt-out`) finding that is not waived
+    (`REMOVAL_COLUMNS`), by source file and row; `rules` and `messages` list those findings,
+    `; `-joined."""
     errors = _errors(findings)
     if errors.empty:
         frame = pd.DataFrame({name: pd.Series(dtype="str") for name in REMOVAL_COLUMNS})

@@ -75,6 +75,7 @@ class SummarySection(TypedDict):
     by_rule: dict[str, int]  # findings not waived, by rule
     other_hosts: dict[str, int]  # rows of other image hosts, not audited, by host
     baseline: NotRequired[BaselineSection]
+    opt_outs: NotRequired[dict[str, Any]]  # with --opt-outs: `auditor.optouts.OptOutBook.summary`
 
 
 class OwnerRecord(TypedDict):

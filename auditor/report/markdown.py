@@ -50,7 +50,8 @@ RULE_EXPLANATIONS: dict[str, str] = {
     "force when the photo was collected",
     "unverified": "the photo's current status could not be fetched from Flickr",
     "opt-out": "the owner tagged the photo with one of the policy's opt-out tags (such as no_cv) "
-    "to opt out of machine learning",
+    "to opt out of machine learning, or a removal request or opt-out list given with --opt-outs "
+    "names it",
 }
 _STR = pa.large_string()
 OTHER_RULE = "a rule of this policy; see the policy's documentation"

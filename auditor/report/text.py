@@ -74,7 +74,8 @@ def summary_lines(
     if run["mode"] == "offline":
         why = f" ({plain(offline_reason)})" if offline_reason else ""
         lines.append(
-            f"offline audit{why}: deletions, privacy, licence changes and opt-outs were not checked"
+            f"offline audit{why}: deletions, privacy, licence changes and opt-out tags were not "
+            "checked"
         )
     else:
         lines.append(f"live audit: status as of {plain(str(run['status_as_of']))}")

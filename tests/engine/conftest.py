@@ -7,12 +7,12 @@ from collections.abc import Callable, Mapping, Sequence
 import pandas as pd
 import pytest
 
-from auditor.engine.columns import STATUS_COLUMNS
+from auditor.engine.columns import OPT_OUT_COLUMNS, STATUS_COLUMNS
 from auditor.photo_table import PHOTO_COLUMNS
 
 
 def photo_table(rows: Sequence[Mapping[str, object]]) -> pd.DataFrame:
-    """A photo table (plus status columns) from rows; columns not given are null.
+    """A photo table (plus status and opt-out columns) from rows; columns not given are null.
 
     `source_file` defaults to manifest.csv and `source_row` to the row's number + 1 (as if a
     header line came first).
@@ -22,7 +22,7 @@ def photo_table(rows: Sequence[Mapping[str, object]]) -> pd.DataFrame:
         record: dict[str, object] = {"source_file": "manifest.csv", "source_row": number + 1}
         record.update(row)
         records.append(record)
-    columns = [*PHOTO_COLUMNS, *STATUS_COLUMNS]
+    columns = [*PHOTO_COLUMNS, *STATUS_COLUMNS, *OPT_OUT_COLUMNS]
     data = {
         name: pd.Series([record.get(name) for record in records], dtype="str")
         for name in columns

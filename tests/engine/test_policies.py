@@ -24,7 +24,8 @@ from auditor.resources import rules_dir
 
 Write = Callable[[str, str | bytes], Path]
 SHIPPED = ("commercial-release", "commercial-training", "dataset-release", "research-training")
-LIVE_ONLY = {"not-public", "licence-changed", "licence-mismatch", "unverified", "opt-out"}
+# `opt-out` is checked offline too: its tag half reads live tags, its --opt-outs half does not.
+LIVE_ONLY = {"not-public", "licence-changed", "licence-mismatch", "unverified"}
 
 
 def test_the_four_policies_ship_sorted_by_id() -> None:
@@ -248,3 +249,14 @@ def test_rules_table() -> None:
     table = rules_table(load_policy("research-training"))
     assert list(table["id"]) == list(RULE_IDS)
     assert list(table.columns) == ["id", "severity", "requires_live", "summary", "doc", "reference"]
+
+
+def test_which_rules_an_offline_audit_checks() -> None:
+    """Offline, live-only rules and `opt-out` without --opt-outs (its tags are live) check
+    nothing; with the lists, `opt-out` is checked; live, every rule is."""
+    policy = load_policy("commercial-training")
+    offline = {rule.id for rule in policy.rules if not rule.checked(live=False, opt_outs=False)}
+    assert offline == LIVE_ONLY | {"opt-out"}
+    with_lists = {rule.id for rule in policy.rules if not rule.checked(live=False, opt_outs=True)}
+    assert with_lists == LIVE_ONLY
+    assert all(rule.checked(live=True, opt_outs=False) for rule in policy.rules)

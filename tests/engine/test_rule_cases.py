@@ -115,6 +115,5 @@ def test_every_live_only_rule_is_checked_offline() -> None:
         "licence-changed",
         "licence-mismatch",
         "unverified",
-        "opt-out",
     }
     assert {case.rule for case in LIVE_CASES} == live_rules

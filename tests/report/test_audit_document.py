@@ -245,6 +245,18 @@ BASELINE_PATHS = {
     "summary.baseline.fixed",
     "findings[].baseline",
 }
+# Only with --opt-outs (tests/test_cli_optouts.py validates one against the schema).
+OPT_OUT_PATHS = {
+    "summary.opt_outs",
+    "summary.opt_outs.opted_out_photos",
+    "summary.opt_outs.unmatched_entries",
+    "summary.opt_outs.files",
+    "summary.opt_outs.files[].file",
+    "summary.opt_outs.files[].kind",
+    "summary.opt_outs.files[].created_at",
+    "summary.opt_outs.files[].entries",
+    "summary.opt_outs.files[].unmatched",
+}
 # Only in the audit.json of --engine dask, whose findings are in findings.parquet
 # (tests/test_dask_audit.py validates one against the schema).
 DATASET_PATHS = {
@@ -260,7 +272,7 @@ DATASET_PATHS = {
 def test_the_json_schema_names_exactly_the_document_s_fields(document: dict[str, Any]) -> None:
     schema = json.loads((DOCS / "audit.schema.json").read_text(encoding="utf-8"))
     assert _schema_paths(schema, schema) == (
-        _field_paths(document) | BASELINE_PATHS | DATASET_PATHS
+        _field_paths(document) | BASELINE_PATHS | DATASET_PATHS | OPT_OUT_PATHS
     )
 
 

@@ -24,7 +24,7 @@ def test_the_summary(photos: pd.DataFrame, findings: pd.DataFrame, run: RunInfo)
     assert summary_lines(document, offline_reason="--offline") == [
         "4 of 6 photos usable for commercial-training by the licences the manifests record",
         (
-            "offline audit (--offline): deletions, privacy, licence changes and opt-outs were "
+            "offline audit (--offline): deletions, privacy, licence changes and opt-out tags were "
             "not checked"
         ),
         "photos: 6 distinct in 8 manifest rows, 2 with errors; 3 owners",
