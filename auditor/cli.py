@@ -1038,6 +1038,13 @@ def _dask_audit(
     "dataset's use (unless --use says otherwise).",
 )
 @click.option("--offline", is_flag=True, help="Match on the manifests' owner fields only.")
+@click.option(
+    "--featured",
+    is_flag=True,
+    help="Also find the photos WHO is tagged in, whoever took them (Flickr's "
+    "people.getPhotosOf; needs the API key). exposure.json marks each photo's relation: "
+    "owner or featured.",
+)
 @_manifest_format
 @_column_options
 @_live_options
@@ -1050,6 +1057,7 @@ def owner(
     use: str | None,
     policy: str | None,
     offline: bool,
+    featured: bool,
     fmt: str | None,
     columns: ColumnOptions,
     live_options: LiveOptions,
@@ -1061,6 +1069,8 @@ def owner(
     photos are listed and matched by photo id in every manifest (COCO included), through
     --state (a re-run within --max-age asks Flickr nothing); without one, or with --offline,
     rows are matched on the manifests' owner fields, photo page URLs and owner names.
+    With --featured, the public photos WHO is tagged in on Flickr are found by photo id too
+    (live only: no manifest records who is in a photo).
 
     Writes the letter (removal-request.md and .txt: every photo with its Flickr page and the
     manifest file and rows that list it) and removal-request.json, which the dataset's
@@ -1100,6 +1110,14 @@ def owner(
     target = output_dir or Path("reports") / f"owner-{slug}"
     check_outputs([(target / name, "--output-dir") for name in EXPOSURE_FILES], files)
     key = None if offline else api_key(live_options)
+    if featured and key is None:
+        # Who is tagged in a photo is only on Flickr: a letter without those photos would
+        # look complete while it is not.
+        why = "drop --offline" if offline else "set FLICKR_API_KEY or give --api-key-file"
+        raise AuditorError(
+            f"--featured needs the Flickr API (the people tagged in photos are only on Flickr): "
+            f"{why}, or drop --featured"
+        )
     table = read_manifests(list(files), fmt=fmt, columns=columns)
     photos = table.photos
     manifests = list(dict.fromkeys(Path(report.path).name for report in table.files))
@@ -1125,7 +1143,13 @@ def owner(
             try:
                 identities = resolve_identities(parsed, KeptUserApi(client, store, since))
                 exposure = find_live(
-                    photos, identities, client, store, options=fetch, run_id=run_id
+                    photos,
+                    identities,
+                    client,
+                    store,
+                    options=fetch,
+                    run_id=run_id,
+                    featured=featured,
                 )
                 outcome = "ok"
             except InvalidKey:

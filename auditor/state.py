@@ -73,7 +73,9 @@ CREATE TABLE IF NOT EXISTS owners (
 -- Pages of owners' photo listings (getPublicPhotos, or photos.search over one owner), kept so
 -- another manifest or a re-audit within --max-age settles the photos they show without asking
 -- again. `query` names the page (method and parameters); `entries` is the page's photo objects
--- as JSON, zlib-compressed. `listed_photos` says on which page a photo was last seen.
+-- as JSON, zlib-compressed. `listed_photos` says on which page a photo was last seen. Pages of
+-- getPhotosOf (the photos `nsid` is tagged in, other owners' photos) are kept here too, but are
+-- no listing of `nsid`'s photos: they stay out of `listed_photos` and `listed_owners`.
 CREATE TABLE IF NOT EXISTS listing_pages (
     nsid TEXT NOT NULL,
     query TEXT NOT NULL,
@@ -166,6 +168,9 @@ class ListingPage:
     fetched_at: str
     entries: Sequence[Mapping[str, Any]]  # the page's photo objects
 
+
+# The `query` of kept getPhotosOf pages starts with this (see `photos_of_entries`).
+PHOTOS_OF = "flickr.people.getPhotosOf"
 
 # Photo ids SQLite can hold as an INTEGER key: decimal, no leading zero, within int64.
 _SQLITE_ID = re.compile(r"[1-9][0-9]{0,17}")
@@ -454,6 +459,7 @@ class StateStore:
                 [
                     (int(photo_id), p.nsid, p.query)
                     for p in rows
+                    if not p.query.startswith(PHOTOS_OF)
                     for entry in p.entries
                     if _SQLITE_ID.fullmatch(photo_id := str(entry.get("id", "")))
                 ],
@@ -463,9 +469,10 @@ class StateStore:
         self._write(write)
 
     def listed_owners(self, since: str) -> set[str]:
-        """Owners with a listing page fetched at or after `since`."""
+        """Owners with a listing page of their photos fetched at or after `since`."""
         rows = self._db.execute(
-            "SELECT DISTINCT nsid FROM listing_pages WHERE fetched_at >= ?", (since,)
+            "SELECT DISTINCT nsid FROM listing_pages WHERE fetched_at >= ? AND query NOT LIKE ?",
+            (since, f"{PHOTOS_OF} %"),
         )
         return {nsid for (nsid,) in rows}
 
@@ -506,6 +513,54 @@ class StateStore:
             (nsid, "flickr.people.getPublicPhotos page=1"),
         ).fetchone()
         return first is not None and first[0] >= since
+
+    def _photos_of_pages(self, nsid: str, since: str) -> int | None:
+        """How many getPhotosOf pages of `nsid` there are, if a run fetched them all at or
+        after `since` (and every one of them is still that fresh); else None."""
+        row = self._db.execute(
+            "SELECT query, fetched_at FROM listing_pages WHERE nsid = ? AND query LIKE ? "
+            "ORDER BY fetched_at DESC LIMIT 1",
+            (nsid, f"{PHOTOS_OF} complete pages=%"),
+        ).fetchone()
+        if row is None or row[1] < since:
+            return None
+        pages = int(str(row[0]).rpartition("=")[2])
+        wanted = [f"{PHOTOS_OF} page={n}" for n in range(1, pages + 1)]
+        fresh = 0
+        for start in range(0, len(wanted), 900):
+            chunk = wanted[start : start + 900]
+            marks = ", ".join("?" * len(chunk))
+            (count,) = self._db.execute(
+                "SELECT COUNT(*) FROM listing_pages WHERE nsid = ? AND fetched_at >= ? "
+                f"AND query IN ({marks})",
+                (nsid, since, *chunk),
+            ).fetchone()
+            fresh += int(count)
+        return pages if fresh == pages else None
+
+    def photos_of_in_full(self, nsid: str, since: str) -> bool:
+        """Whether every getPhotosOf page of `nsid` (the photos they are tagged in) was
+        fetched at or after `since`."""
+        return self._photos_of_pages(nsid, since) is not None
+
+    def photos_of_entries(self, nsid: str, since: str) -> list[tuple[str, dict[str, Any]]]:
+        """The photos `nsid` is tagged in, as kept getPhotosOf pages fetched at or after
+        `since` show them: (fetched_at, the photo's object). When the pages were fetched in
+        full, only those pages (not older, longer runs of pages)."""
+        pages = self._photos_of_pages(nsid, since)
+        found = []
+        for query, fetched_at, entries in self._db.execute(
+            "SELECT query, fetched_at, entries FROM listing_pages "
+            "WHERE nsid = ? AND query LIKE ? AND fetched_at >= ?",
+            (nsid, f"{PHOTOS_OF} page=%", since),
+        ):
+            number = str(query).rpartition("=")[2]
+            if pages is not None and (not number.isdigit() or int(number) > pages):
+                continue
+            for entry in json.loads(zlib.decompress(entries)):
+                if isinstance(entry, dict):
+                    found.append((str(fetched_at), entry))
+        return found
 
     def listed_entries(
         self, photo_ids: Iterable[str], since: str

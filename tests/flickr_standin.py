@@ -18,6 +18,8 @@ Which quirk a photo or owner gets is decided by its id, so tests can pick one on
   NSID ends in an even digit, "" otherwise; people.getInfo `photos.count._content` is a string
   for the even ones and an int for the odd ones.
 * licenses.getInfo `id`: a string for even licence ids, an int for odd ones.
+* people.getPhotosOf `has_next_page`: a string ("0"/"1") on even pages, an int on odd ones; like
+  Flickr for anyone but the caller, its pages carry no `pages` or `total`.
 
 A usage sketch::
 
@@ -163,6 +165,8 @@ class Photo:
     # caller should never see such a photo); getInfo answers with another photo's id.
     answers_not_public: bool = False
     answered_as: str | None = None
+    # NSIDs of the people tagged in the photo (people.getPhotosOf finds it for each of them).
+    people: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -361,6 +365,7 @@ class _Api:
             "flickr.urls.lookupUser": self.lookup_user,
             "flickr.people.findByUsername": self.find_by_username,
             "flickr.people.getInfo": self.person_info,
+            "flickr.people.getPhotosOf": self.photos_of,
         }
 
     # -- helpers --
@@ -477,7 +482,7 @@ class _Api:
             "usage": {"candownload": 1, "canblog": 0, "canprint": 0, "canshare": 1},
             "comments": {"_content": "0" if even else 0},
             "notes": {"note": []},
-            "people": {"haspeople": 0},
+            "people": {"haspeople": 1 if photo.people else 0},
             "tags": {"tag": tags},
             "urls": {
                 "url": [
@@ -560,6 +565,28 @@ class _Api:
         photos = [p for p in self.world.owner_photos(nsid) if _listable(p)]
         photos.reverse()  # newest upload first
         return self._page(params, photos)
+
+    def photos_of(self, params: dict[str, str]) -> Json:
+        """The public, safe photos the user is tagged in (newest upload first), whoever took
+        them; `owner_id` keeps one owner's. As Flickr answers about anyone but the caller: no
+        `pages` or `total`, only `has_next_page`."""
+        nsid = _required(params, "user_id")
+        if nsid not in self.world.owners:
+            raise _Fail(1, "User not found.")
+        owner_id = params.get("owner_id", "")
+        with self.world._lock:
+            tagged = [
+                p
+                for p in self.world.photos.values()
+                if nsid in p.people and _listable(p) and (not owner_id or p.owner == owner_id)
+            ]
+        tagged.sort(key=_sort_key, reverse=True)
+        answer = self._page(params, tagged)
+        photos = answer["photos"]
+        more = photos.pop("pages") > photos["page"]
+        del photos["total"]
+        photos["has_next_page"] = str(int(more)) if photos["page"] % 2 == 0 else int(more)
+        return answer
 
     def search(self, params: dict[str, str]) -> Json:
         nsid = params.get("user_id", "")

@@ -28,6 +28,7 @@ from auditor.flickr.parse import (
     LicenceChange,
     Owner,
     PhotoPage,
+    PhotosOfPage,
     PhotoStatus,
     UserMatch,
 )
@@ -235,6 +236,7 @@ class ListSink:
         self.warnings: list[str] = []
         self.pages: list[tuple[str, int]] = []
         self.complete: list[tuple[str, int]] = []
+        self.photos_of_complete: list[tuple[str, int]] = []  # getPhotosOf listed in full
 
     def visible(self, status: PhotoStatus) -> None:
         self.visible_ids[status.photo_id] = status.owner.nsid
@@ -254,11 +256,14 @@ class ListSink:
     def alias(self, alias: str, match: UserMatch | None) -> None:
         pass
 
-    def listing(self, call: Call, page: PhotoPage) -> None:
+    def listing(self, call: Call, page: PhotoPage | PhotosOfPage) -> None:
         self.pages.append((call.nsid, page.page))
 
     def listed_in_full(self, nsid: str, pages: int) -> None:
         self.complete.append((nsid, pages))
+
+    def photos_of_in_full(self, nsid: str, pages: int) -> None:
+        self.photos_of_complete.append((nsid, pages))
 
 
 def drive(planner: FetchPlanner, flickr: SimFlickr, *, concurrency: int = 8) -> int:

@@ -565,3 +565,36 @@ def test_world_index(http: requests.Session, flickr_standin: Standin) -> None:
         ("52", 1_200_000_020, 2, ["x"]),
     ]
     assert world.owners[ALICE.nsid] is ALICE
+
+
+# -- flickr.people.getPhotosOf --
+
+
+def test_photos_of_shape_pages_and_visibility(
+    http: requests.Session, flickr_standin: Standin
+) -> None:
+    """The photos a person is tagged in, any owner's, public and safe only, newest upload
+    first; `has_next_page` (a string on even pages, a number on odd ones) and no `pages` or
+    `total`, as Flickr answers about anyone but the caller; `owner_id` keeps one owner's."""
+    world = make_world()
+    for photo_id in ("1000", "1001", "1002", "2000", "2003", "2004", "2006", "3000"):
+        world.photos[photo_id].people = [CAROL.nsid]
+    standin = flickr_standin(world)
+    method = "flickr.people.getPhotosOf"
+    first = ok(http, standin, method, user_id=CAROL.nsid, per_page=3, extras="license")["photos"]
+    assert set(first) == {"page", "perpage", "has_next_page", "photo"}
+    assert (first["page"], first["perpage"], first["has_next_page"]) == (1, 3, 1)
+    second = ok(http, standin, method, user_id=CAROL.nsid, per_page=3, page=2)["photos"]
+    assert second["has_next_page"] == "0"
+    listed = [p["id"] for p in first["photo"] + second["photo"]]
+    # 2003 restricted, 2004 private, 2006 deleted: a key-only caller is shown none of them.
+    assert listed == ["1002", "1001", "3000", "2000", "1000"]
+    assert [p["license"] for p in first["photo"]] == ["4", "4", "0"]
+    assert "license" not in second["photo"][0]  # only the extras asked for
+    only_bob = ok(http, standin, method, user_id=CAROL.nsid, owner_id=BOB.nsid)["photos"]
+    assert [p["id"] for p in only_bob["photo"]] == ["2000"]
+    assert fail(http, standin, method, user_id="9@N09") == (1, "User not found.")
+    assert fail(http, standin, method) == (1, "Required parameter missing")
+    assert ok(http, standin, "flickr.photos.getInfo", photo_id="2000")["photo"]["people"] == {
+        "haspeople": 1
+    }

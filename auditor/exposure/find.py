@@ -8,6 +8,11 @@ call per 500 photos; the pages are kept in the state) and matched to every manif
 id, which finds them in COCO too; rows whose owner field names them but which the listing did
 not show get a getInfo, which tells a restricted photo (still public) from one deleted or made
 private. A re-run within `--max-age` asks Flickr nothing.
+
+With `featured`, live only, the photos the owner is tagged in (`flickr.people.getPhotosOf`, every
+page, kept in the state like the listing) are matched by photo id too. Every row gets a
+`relation`: "owner" for a photo the owner took (tagged in it or not), "featured" for one someone
+else took that the owner is tagged in.
 """
 
 from __future__ import annotations
@@ -22,13 +27,18 @@ from auditor.fetch.columns import with_live_status
 from auditor.fetch.run import FetchOptions, FetchReport, FlickrApi, fetch_status
 from auditor.flickr.parse import GET_PUBLIC_PHOTOS, SEARCH
 from auditor.licences import LicenceCatalogue, load_catalogue
-from auditor.state import StateStore, fresh_cutoff
+from auditor.state import StateStore, fresh_cutoff, iso, now_utc
+
+# exposure rows' `relation`: the owner took the photo, or is tagged in someone else's.
+OWNER = "owner"
+FEATURED = "featured"
 
 
 @dataclass
 class Exposure:
-    """The rows of the photo table that belong to the owner, with how each was matched
-    (`matched_by`) and, live, the status columns (`current_licence`, `visibility`, ...)."""
+    """The rows of the photo table that belong to the owner or that they are tagged in, with
+    how each was matched (`matched_by`), `relation` (`OWNER` or `FEATURED`) and, live, the
+    status columns (`current_licence`, `visibility`, ...)."""
 
     owners: list[OwnerIdentity]
     rows: pd.DataFrame
@@ -98,6 +108,7 @@ def find_offline(photos: pd.DataFrame, owners: Sequence[OwnerIdentity]) -> Expos
         index=rows.index,
         dtype="str",
     )
+    rows["relation"] = pd.Series(OWNER, index=rows.index, dtype="str")
     notes = []
     unmatched = photos["owner"].isna() & photos["owner_name"].isna() & photos["photo_id"].notna()
     if unmatched.any():
@@ -120,16 +131,21 @@ def find_live(
     catalogue: LicenceCatalogue | None = None,
     progress: Callable[[int, int], None] | None = None,
     run_id: int | None = None,
+    featured: bool = False,
 ) -> Exposure:
     """Through the audit's fetch path (planner, rate-limited client, state store): list each
     owner's public photos in full (unless the state has that listing, younger than
     `options.max_age`), check the rows naming them that the listing did not show, and match
-    every manifest by photo id against the listing. A re-run within `max_age` asks nothing."""
+    every manifest by photo id against the listing. With `featured`, the photos each owner is
+    tagged in (getPhotosOf) are listed in full too and matched by photo id. A re-run within
+    `max_age` asks nothing."""
     options = options or FetchOptions()
     catalogue = catalogue or load_catalogue()
+    started = iso(now_utc())  # to the second, as the store's times: never after them
     nsids = sorted({o.nsid for o in owners if o.nsid})
     by_field = _field_matches(photos, owners, names=False) & photos["photo_id"].notna()
-    listing = replace(options, list_in_full=tuple(nsids))
+    people = tuple(nsids) if featured else ()
+    listing = replace(options, list_in_full=tuple(nsids), photos_of=people)
     named = fetch_status(
         photos.loc[by_field], api, store, options=listing, catalogue=catalogue,
         progress=progress, run_id=run_id,
@@ -150,8 +166,9 @@ def find_live(
             f"the listing of {', '.join(incomplete)} could not be fetched in full: rows that do "
             "not name the owner may be missing"
         )
+    again = _this_run_fresh(options, started)
     listed = fetch_status(
-        photos.loc[by_id], api, store, options=options, catalogue=catalogue, run_id=run_id
+        photos.loc[by_id], api, store, options=again, catalogue=catalogue, run_id=run_id
     )  # settled from the kept listing pages: no call
     statuses = pd.concat([named.statuses, listed.statuses]).drop_duplicates("photo_id")
     owner_of = statuses.set_index("photo_id")["owner_nsid"]
@@ -165,15 +182,69 @@ def find_live(
         )
     in_listing = photos["photo_id"].astype("str").isin(shown | set(named_listed(named, nsids)))
     matched = (by_id | by_field) & ~photos["photo_id"].astype("str").isin(not_theirs)
-    rows = photos.loc[matched].copy()
-    rows["matched_by"] = pd.Series(
-        ["owner's Flickr listing" if b else "owner field" for b in in_listing.loc[matched]],
-        index=rows.index,
+    matched_by = pd.Series(
+        ["owner's Flickr listing" if b else "owner field" for b in in_listing],
+        index=photos.index,
         dtype="str",
     )
+    relation = pd.Series(OWNER, index=photos.index, dtype="str")
+    tagged_owner: dict[str, str] = {}
+    if featured:
+        since = again.cutoff()
+        tagged_owner, complete = _tagged(store, nsids, since)
+        notes += [
+            f"the photos {nsid} is tagged in could not be listed in full on Flickr: photos they "
+            "are featured in may be missing"
+            for nsid in nsids
+            if nsid not in complete
+        ]
+        ids = photos["photo_id"].astype("str")
+        by_tag = photos["photo_id"].notna() & ids.isin(tagged_owner.keys())
+        # A photo they took stays theirs ("owner"), whether they are tagged in it or not.
+        theirs = ids.isin(set(ids[matched]))
+        # Settled from the kept getPhotosOf pages where they show enough, else by getInfo.
+        tagged = fetch_status(
+            photos.loc[by_tag & ~theirs], api, store,
+            options=replace(again, photos_of=tuple(complete)), catalogue=catalogue, run_id=run_id,
+        )  # fmt: skip
+        statuses = pd.concat([statuses, tagged.statuses]).drop_duplicates("photo_id")
+        relation = relation.mask(by_tag & ~theirs, FEATURED)
+        matched_by = matched_by.mask(by_tag & ~matched, "tagged on Flickr (people.getPhotosOf)")
+        matched |= by_tag
+    rows = photos.loc[matched].copy()
+    rows["matched_by"] = matched_by.loc[matched]
+    rows["relation"] = relation.loc[matched]
     if not rows.empty:
         rows = with_live_status(rows, statuses)
+        if tagged_owner and "owner" in rows.columns:
+            # Whose photo it is, as the getPhotosOf entry shows it, where nothing else said
+            # (its getInfo failed): its Flickr page is under that owner, not the person tagged.
+            shown_by = rows["photo_id"].astype("str").map(tagged_owner)
+            rows["owner"] = rows["owner"].mask(rows["owner"].isna(), shown_by)
     return Exposure(list(owners), rows.reset_index(drop=True), live=True, notes=notes)
+
+
+def _this_run_fresh(options: FetchOptions, started: str) -> FetchOptions:
+    """Options for a later fetch of the same run: with `refresh`, what this run has fetched
+    (listing and getPhotosOf pages, statuses) counts as fresh, and nothing older does, so the
+    pages just fetched settle their photos instead of one getInfo each."""
+    if not options.refresh:
+        return options
+    return replace(options, refresh=False, fresh_since=started)
+
+
+def _tagged(
+    store: StateStore, nsids: Sequence[str], since: str
+) -> tuple[dict[str, str], list[str]]:
+    """Photo id -> its owner's NSID, for every photo a getPhotosOf page of `nsids` kept since
+    `since` shows; and the people whose pages are all there."""
+    shown: dict[str, str] = {}
+    for nsid in nsids:
+        for _, entry in store.photos_of_entries(nsid, since):
+            photo_id, owner = entry.get("id"), entry.get("owner")
+            if isinstance(photo_id, str | int) and isinstance(owner, str):
+                shown.setdefault(str(photo_id), owner)
+    return shown, [n for n in nsids if store.photos_of_in_full(n, since)]
 
 
 def named_listed(report: FetchReport, nsids: Sequence[str]) -> list[str]:

@@ -24,6 +24,11 @@ about 3,600 an hour), so the planner spends them where they settle the most phot
   from one the manifest records, or for every photo with a collection date when the policy
   judges the licence in force at collection.
 
+* **The photos a person is tagged in** (`flickr.people.getPhotosOf`, for `owner --featured`):
+  every page, one after the other (the method gives `has_next_page`, not a page count), up to
+  `MAX_PHOTOS_OF_PAGES`. These pages list other owners' photos by design: see `_believable` for
+  what their entries may settle. The pages are kept (the caller reads who is featured from them).
+
 A listing that fails leaves its photos to getInfo; a photo whose getInfo fails is reported as an
 error (never a pass). `InvalidKey` is never handed to the planner: the executor stops the run.
 """
@@ -41,9 +46,11 @@ from typing import Any, Protocol
 from auditor.fetch.targets import Target
 from auditor.flickr.errors import FlickrApiError, FlickrError, NotVisible, UnexpectedResponse
 from auditor.flickr.parse import (
+    GET_PHOTOS_OF,
     GET_PUBLIC_PHOTOS,
     LicenceChange,
     PhotoPage,
+    PhotosOfPage,
     PhotoStatus,
     UserMatch,
 )
@@ -67,21 +74,26 @@ INFO = "info"
 PAGE = "page"  # people.getPublicPhotos (window None) or photos.search (a window)
 LOOKUP = "lookup"
 HISTORY = "history"
+PHOTOS_OF = "photos_of"  # people.getPhotosOf: the photos `nsid` is tagged in, any owner's
+
+# getPhotosOf pages asked per person at the most (500 photos each): a `has_next_page` that never
+# turns 0 cannot make a run endless; what lies past it is said, not silently dropped.
+MAX_PHOTOS_OF_PAGES = 200
 
 
 @dataclass(frozen=True, slots=True)
 class Call:
     """One Flickr call the planner wants made."""
 
-    kind: str  # INFO | PAGE | LOOKUP | HISTORY
+    kind: str  # INFO | PAGE | LOOKUP | HISTORY | PHOTOS_OF
     photo_id: str = ""  # INFO, HISTORY
-    nsid: str = ""  # PAGE
-    page: int = 1  # PAGE
+    nsid: str = ""  # PAGE (the owner), PHOTOS_OF (the person tagged)
+    page: int = 1  # PAGE, PHOTOS_OF
     # PAGE by photos.search: upload times, inclusive, either end open; None: getPublicPhotos.
     window: tuple[int | None, int | None] | None = None
     descending: bool = False  # PAGE by photos.search: newest first
     alias: str = ""  # LOOKUP
-    job: int = -1  # PAGE, LOOKUP: the planner's own reference
+    job: int = -1  # PAGE, LOOKUP, PHOTOS_OF: the planner's own reference
 
 
 class PlanSink(Protocol):
@@ -93,8 +105,9 @@ class PlanSink(Protocol):
     def history(self, photo_id: str, entries: list[LicenceChange]) -> None: ...
     def warning(self, text: str) -> None: ...
     def alias(self, alias: str, match: UserMatch | None) -> None: ...
-    def listing(self, call: Call, page: PhotoPage) -> None: ...
+    def listing(self, call: Call, page: PhotoPage | PhotosOfPage) -> None: ...
     def listed_in_full(self, nsid: str, pages: int) -> None: ...
+    def photos_of_in_full(self, nsid: str, pages: int) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -114,6 +127,13 @@ class _Job:
     search: bool
     pages_left: int = 0
     full: bool = False  # every page, whatever it costs (an owner's exposure needs them all)
+
+
+@dataclass
+class _PhotosOf:
+    """The getPhotosOf pages of one person, fetched in full."""
+
+    nsid: str
 
 
 @dataclass
@@ -214,6 +234,7 @@ class FetchPlanner:
         sample: Iterable[tuple[str | None, int | None]] = (),
         kept: Iterable[PhotoStatus] = (),
         list_in_full: Iterable[str] = (),
+        photos_of: Iterable[str] = (),
         seed: int = 0,
     ) -> None:
         """`targets`: every photo; `stale`: those to fetch. `listed`: owners whose listing pages
@@ -221,14 +242,17 @@ class FetchPlanner:
         None: not public) of pool photos a killed or earlier run established by getInfo, so
         discovery goes on from what it had learnt. `kept`: photos shown by listing pages kept
         in the state, settled without a call. `list_in_full`: owners whose every
-        getPublicPhotos page is fetched, whatever it costs (their targets settled on the way)."""
+        getPublicPhotos page is fetched, whatever it costs (their targets settled on the way).
+        `photos_of`: people whose every getPhotosOf page is fetched (the photos they are tagged
+        in). `kept` may hold entries of kept getPhotosOf pages (`method` GET_PHOTOS_OF): they
+        settle what such a page may settle (`_believable`)."""
         self.sink = sink
         self.catalogue = catalogue
         self.history_for_collection = history_for_collection
         self.targets = {t.photo_id: t for t in targets}
         self.unresolved: set[str] = {t.photo_id for t in stale}
         self.queue: deque[Call] = deque()
-        self.jobs: dict[int, _Job | _Lookup | _Discovered | _Walk] = {}
+        self.jobs: dict[int, _Job | _Lookup | _Discovered | _Walk | _PhotosOf] = {}
         self.next_job = 0
         self.done_calls = 0
         self.in_flight = 0
@@ -250,9 +274,16 @@ class FetchPlanner:
         self.discovery_pages = 0  # discovered owners' pages in flight
         self.pool_in_flight = 0  # pool photos' getInfo in flight
         for status in kept:
-            owners_listing = Call(PAGE, nsid=status.owner.nsid)
-            if status.photo_id in self.unresolved and self._believable(owners_listing, status):
+            listing = (
+                Call(PHOTOS_OF)
+                if status.method == GET_PHOTOS_OF
+                else Call(PAGE, nsid=status.owner.nsid)
+            )
+            if status.photo_id in self.unresolved and self._believable(listing, status):
                 self._resolved_visible(status)
+        for person in dict.fromkeys(photos_of):
+            job = self._job(_PhotosOf(person))
+            self.queue.append(Call(PHOTOS_OF, nsid=person, page=1, job=job))
         stale = [t for t in stale if t.photo_id in self.unresolved]
         self._plan(stale, need_history, known_aliases or {}, seed, set(list_in_full))
         for nsid, uploaded in sample:
@@ -308,7 +339,7 @@ class FetchPlanner:
         self.pool_pos = {photo_id: i for i, photo_id in enumerate(pool)}
         self.pool_left = len(pool)
 
-    def _job(self, job: _Job | _Lookup | _Discovered | _Walk) -> int:
+    def _job(self, job: _Job | _Lookup | _Discovered | _Walk | _PhotosOf) -> int:
         self.next_job += 1
         self.jobs[self.next_job] = job
         return self.next_job
@@ -404,6 +435,12 @@ class FetchPlanner:
         self.in_flight -= 1
         if call.kind == INFO and call.photo_id in self.pool_pos:
             self.pool_in_flight -= 1
+        if call.kind == PHOTOS_OF:
+            if isinstance(outcome, FlickrError):
+                self._photos_of_failed(call, outcome)
+            else:
+                self._photos_of_page(call, outcome)
+            return
         if isinstance(outcome, NotVisible):
             if call.kind == INFO:
                 self._resolved_not_public(call.photo_id, outcome)
@@ -513,6 +550,42 @@ class FetchPlanner:
             self._info(sorted(job.photo_ids), front=True)
             job.photo_ids.clear()
             self.jobs.pop(call.job, None)
+
+    def _photos_of_page(self, call: Call, page: PhotosOfPage) -> None:
+        """One getPhotosOf page: what its entries may settle (`_believable`), the page kept,
+        and the next page asked while `has_next_page` says there is one."""
+        if page.page != call.page:
+            detail = f"asked for page {call.page}, answered page {page.page}"
+            self._photos_of_failed(call, UnexpectedResponse(GET_PHOTOS_OF, detail))
+            return
+        for status in page.photos:
+            if status.photo_id in self.unresolved and self._believable(call, status):
+                self._resolved_visible(status)
+        self.sink.listing(call, page)
+        job = self.jobs.get(call.job)
+        if not isinstance(job, _PhotosOf):
+            return
+        if not page.has_next_page:
+            self.jobs.pop(call.job, None)
+            self.sink.photos_of_in_full(job.nsid, call.page)
+            return
+        if page.photos and call.page < MAX_PHOTOS_OF_PAGES:
+            self._push(Call(PHOTOS_OF, nsid=job.nsid, page=call.page + 1, job=call.job), front=True)
+            return
+        self.jobs.pop(call.job, None)
+        why = "an empty page" if not page.photos else f"the limit of {MAX_PHOTOS_OF_PAGES} pages"
+        self.sink.warning(
+            f"the photos {job.nsid} is tagged in were listed up to page {call.page} only "
+            f"({why}, though Flickr says more follow): later ones are not found"
+        )
+
+    def _photos_of_failed(self, call: Call, exc: FlickrError) -> None:
+        job = self.jobs.pop(call.job, None)
+        if isinstance(job, _PhotosOf):
+            self.sink.warning(
+                f"the photos {job.nsid} is tagged in could not be listed past page "
+                f"{call.page - 1} ({exc}): later ones are not found"
+            )
 
     def _full_page(self, call: Call, job: _Job, page: PhotoPage) -> None:
         if call.page == 1:
@@ -720,8 +793,21 @@ class FetchPlanner:
     def _believable(self, call: Call, status: PhotoStatus) -> bool:
         """A listing of one owner's photos settles only that owner's photos: an entry naming
         another owner, or a photo the manifest gives to another owner, waits for its own
-        getInfo instead of passing on the listing's word."""
-        if call.nsid and status.owner.nsid != call.nsid:
+        getInfo instead of passing on the listing's word.
+
+        getPhotosOf pages are the one, deliberate exception: they list the photos a person is
+        tagged in, whoever took them, so their entries name other owners by design. Such an
+        entry proves what it shows: the photo is public (a key-only caller is shown nothing
+        else), who took it and, through the `license` extra the client asks for, its current
+        licence. It settles the photo only when it shows all of that (`ispublic` not 0, a
+        licence present) and names the owner the manifest gives, if any; an entry without a
+        licence (Flickr ignoring the extra) or naming another owner than the manifest waits for
+        the photo's getInfo, so nothing the page does not show is taken from it. Who is tagged
+        is no photo status: the caller reads it from the kept pages."""
+        if call.kind == PHOTOS_OF:
+            if not status.public or status.licence_id is None:
+                return False
+        elif call.nsid and status.owner.nsid != call.nsid:
             return False
         target = self.targets.get(status.photo_id)
         manifest_owner = None if target is None else target.owner_nsid
@@ -750,6 +836,8 @@ class FetchPlanner:
 
 __all__ = [
     "GET_PUBLIC_PHOTOS",
+    "MAX_PHOTOS_OF_PAGES",
+    "PHOTOS_OF",
     "Call",
     "FetchPlanner",
     "PlanEstimate",

@@ -7,8 +7,9 @@ the rest); this module executes them: every call goes through the client's token
 retries, answers are written to the state store in small transactions (a killed run loses at
 most the batch in flight), and owners' listing pages are kept there too, so another manifest or
 a re-audit within `max_age` settles the photos they show without asking again, and a resumed
-run goes on with the owner-discovery sample it had. `flickr.photos.licenses.getInfo` is called
-once per run, to catch licence ids the catalogue lacks.
+run goes on with the owner-discovery sample it had. The getPhotosOf pages of `photos_of` people
+(`owner --featured`) are kept the same way, apart from owners' listings. `flickr.photos.licenses
+.getInfo` is called once per run, to catch licence ids the catalogue lacks.
 
 A photo that still cannot be checked is stored with status "error" (the `unverified` finding;
 fetched again next run). An invalid key stops the run at once (`InvalidKey` propagates) after
@@ -35,6 +36,7 @@ from auditor.fetch.plan import (
     INFO,
     LOOKUP,
     PER_PAGE,
+    PHOTOS_OF,
     Call,
     FetchPlanner,
     PlanEstimate,
@@ -43,14 +45,17 @@ from auditor.fetch.targets import Target, build_targets
 from auditor.flickr.errors import FlickrError, InvalidKey, NotVisible, UnexpectedResponse
 from auditor.flickr.parse import (
     GET_INFO,
+    GET_PHOTOS_OF,
     GET_PUBLIC_PHOTOS,
     SEARCH,
     FlickrLicence,
     LicenceChange,
     PhotoPage,
+    PhotosOfPage,
     PhotoStatus,
     UserMatch,
     photo_page,
+    photos_of_page,
 )
 from auditor.licences import UNKNOWN, LicenceCatalogue, load_catalogue
 from auditor.state import (
@@ -84,6 +89,7 @@ class FlickrApi(Protocol):
         sort: str = "date-posted-asc",
         per_page: int = 500,
     ) -> PhotoPage: ...
+    def photos_of(self, nsid: str, page: int = 1, per_page: int = 500) -> PhotosOfPage: ...
     def licence_history(self, photo_id: str) -> list[LicenceChange]: ...
     def licences(self) -> list[FlickrLicence]: ...
     def lookup_user(self, url: str) -> UserMatch: ...
@@ -99,6 +105,16 @@ class FetchOptions:
     seed: int = 0  # the order owner discovery samples photos in
     # Owners whose every getPublicPhotos page is fetched (unless the state has them in full).
     list_in_full: tuple[str, ...] = ()
+    # People whose every getPhotosOf page (the photos they are tagged in) is fetched unless the
+    # state has them in full; their kept pages settle the photos they may (see the planner).
+    photos_of: tuple[str, ...] = ()
+    # Fresh means fetched at or after this time (ISO, as the store writes it) instead of within
+    # max_age: a later fetch of the same run takes what the run itself fetched as fresh.
+    fresh_since: str | None = None
+
+    def cutoff(self) -> str:
+        """Stored answers fetched at or after this are fresh."""
+        return self.fresh_since if self.fresh_since is not None else fresh_cutoff(self.max_age)
 
 
 @dataclass
@@ -180,9 +196,11 @@ class _Recorder:
         else:
             self.store.save_owner(alias, match.nsid, match.username, iso(now_utc()))
 
-    def listing(self, call: Call, page: PhotoPage) -> None:
+    def listing(self, call: Call, page: PhotoPage | PhotosOfPage) -> None:
         entries = [dict(status.raw) for status in page.photos]
-        if call.window is None:
+        if call.kind == PHOTOS_OF:
+            query = f"{GET_PHOTOS_OF} page={call.page}"
+        elif call.window is None:
             query = f"{GET_PUBLIC_PHOTOS} page={call.page}"
         else:
             order = "desc" if call.descending else "asc"
@@ -192,6 +210,11 @@ class _Recorder:
     def listed_in_full(self, nsid: str, pages: int) -> None:
         # A page with no entries marks the listing complete: the pages before it are kept.
         query = f"{GET_PUBLIC_PHOTOS} complete pages={pages}"
+        self.pages.append(ListingPage(nsid, query, iso(now_utc()), []))
+
+    def photos_of_in_full(self, nsid: str, pages: int) -> None:
+        # Marks the pages 1..pages the person's whole getPhotosOf listing.
+        query = f"{GET_PHOTOS_OF} complete pages={pages}"
         self.pages.append(ListingPage(nsid, query, iso(now_utc()), []))
 
     def _add(self, record: PhotoRecord) -> None:
@@ -219,6 +242,8 @@ def _call(client: FlickrApi, call: Call) -> Any:
         return client.licence_history(call.photo_id)
     if call.kind == LOOKUP:
         return client.lookup_user(f"https://www.flickr.com/photos/{call.alias}/")
+    if call.kind == PHOTOS_OF:
+        return client.photos_of(call.nsid, call.page, per_page=PER_PAGE)
     if call.window is not None:
         return client.search_user_photos(
             call.nsid,
@@ -348,7 +373,7 @@ def _stale_and_history(
     """Targets whose stored status is missing, stale or an error; fresh ones lacking history."""
     if options.refresh or stored.empty:
         return list(targets), []
-    cutoff = fresh_cutoff(options.max_age)
+    cutoff = options.cutoff()
     fresh = stored.loc[(stored["status"] != STATUS_ERROR) & (stored["fetched_at"] >= cutoff)]
     fresh_ids = set(fresh["photo_id"])
     stale = [t for t in targets if t.photo_id not in fresh_ids]
@@ -488,6 +513,31 @@ def _kept_listings(
     return statuses
 
 
+def _kept_photos_of(
+    store: StateStore,
+    people: Sequence[str],
+    stale: Sequence[Target],
+    cutoff: str,
+    recorder: _Recorder,
+) -> list[PhotoStatus]:
+    """Photos to fetch that a kept getPhotosOf page of `people` shows (method GET_PHOTOS_OF:
+    the planner decides what such an entry may settle)."""
+    wanted = {t.photo_id for t in stale}
+    statuses = []
+    for person in people:
+        for fetched_at, entry in store.photos_of_entries(person, cutoff):
+            if str(entry.get("id")) not in wanted:
+                continue
+            body = {"photos": {"page": 1, "perpage": 1, "has_next_page": 0, "photo": [entry]}}
+            try:
+                (status,) = photos_of_page(body, person).photos
+            except (UnexpectedResponse, ValueError):
+                continue  # a kept entry that no longer reads: ask Flickr instead
+            recorder.stored_at.setdefault(status.photo_id, fetched_at)
+            statuses.append(status)
+    return statuses
+
+
 def prepare_fetch(
     photos: pd.DataFrame,
     store: StateStore,
@@ -504,12 +554,13 @@ def prepare_fetch(
     stale, need_history = _stale_and_history(targets, stored, options, catalogue)
     recorder = _Recorder(store, run_id)
     recorder.catalogue = catalogue
-    cutoff = fresh_cutoff(options.max_age)
+    cutoff = options.cutoff()
     kept: list[PhotoStatus] = []
     listed: set[str] = set()
     sample: list[tuple[str | None, int | None]] = []
     if not options.refresh:
         kept = _kept_listings(store, stale, cutoff, recorder)
+        kept += _kept_photos_of(store, options.photos_of, stale, cutoff, recorder)
         listed = store.listed_owners(cutoff)
         sample = _pool_sample(targets, stored, stale)
     planner = FetchPlanner(
@@ -527,6 +578,11 @@ def prepare_fetch(
             nsid
             for nsid in options.list_in_full
             if options.refresh or not store.listed_in_full(nsid, cutoff)
+        ],
+        photos_of=[
+            nsid
+            for nsid in options.photos_of
+            if options.refresh or not store.photos_of_in_full(nsid, cutoff)
         ],
         seed=options.seed,
     )

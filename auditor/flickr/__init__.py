@@ -22,6 +22,7 @@ from auditor.flickr.parse import (
     LicenceChange,
     Owner,
     PhotoPage,
+    PhotosOfPage,
     PhotoStatus,
     UserMatch,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "Owner",
     "PhotoPage",
     "PhotoStatus",
+    "PhotosOfPage",
     "TokenBucket",
     "TransientError",
     "UnexpectedResponse",

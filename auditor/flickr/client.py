@@ -59,6 +59,7 @@ from auditor.flickr.parse import (
     LicenceChange,
     Owner,
     PhotoPage,
+    PhotosOfPage,
     PhotoStatus,
     UserMatch,
 )
@@ -82,6 +83,7 @@ _QUERY = re.compile(r"\?[^\s'\")]*")  # a URL's query string, up to a space or a
 _NOT_VISIBLE_METHODS = frozenset({parse.GET_INFO, parse.LICENCE_HISTORY})
 _USER_NOT_FOUND: Mapping[str, frozenset[int]] = {
     parse.GET_PUBLIC_PHOTOS: frozenset({1, 5}),
+    parse.GET_PHOTOS_OF: frozenset({1, 5}),  # "User not found."
     "flickr.people.getInfo": frozenset({1, 5}),
     parse.FIND_BY_USERNAME: frozenset({1}),
     parse.LOOKUP_USER: frozenset({1}),
@@ -202,15 +204,15 @@ class FlickrClient:
 
     def public_photos(self, nsid: str, page: int = 1, per_page: int = MAX_PER_PAGE) -> PhotoPage:
         """One page of `flickr.people.getPublicPhotos` (safe-level photos only, without login)."""
-        _check_page(page, per_page)
-        body = self.call(
-            parse.GET_PUBLIC_PHOTOS,
-            user_id=nsid,
-            extras=LISTING_EXTRAS,
-            page=page,
-            per_page=per_page,
-        )
+        body = self._listing(parse.GET_PUBLIC_PHOTOS, nsid, page, per_page)
         return parse.photo_page(body, parse.GET_PUBLIC_PHOTOS)
+
+    def photos_of(self, nsid: str, page: int = 1, per_page: int = MAX_PER_PAGE) -> PhotosOfPage:
+        """One page of `flickr.people.getPhotosOf`: the public photos `nsid` is tagged in,
+        whoever took them, with the listing extras (licence, owner, upload time); paged by
+        `has_next_page`. `UserNotFound` when the NSID names no user."""
+        body = self._listing(parse.GET_PHOTOS_OF, nsid, page, per_page)
+        return parse.photos_of_page(body, nsid)
 
     def search_user_photos(
         self,
@@ -225,22 +227,22 @@ class FlickrClient:
         """One page of `flickr.photos.search` over `nsid`'s photos uploaded between
         `min_upload` and `max_upload` (unix seconds, both inclusive). Flickr answers at most
         4,000 results per query: narrow the window when `total` exceeds that."""
-        _check_page(page, per_page)
         window: dict[str, int] = {}
         if min_upload is not None:
             window["min_upload_date"] = min_upload
         if max_upload is not None:
             window["max_upload_date"] = max_upload
-        body = self.call(
-            parse.SEARCH,
-            user_id=nsid,
-            extras=LISTING_EXTRAS,
-            sort=sort,
-            page=page,
-            per_page=per_page,
-            **window,
-        )
+        body = self._listing(parse.SEARCH, nsid, page, per_page, sort=sort, **window)
         return parse.photo_page(body, parse.SEARCH)
+
+    def _listing(
+        self, method: str, nsid: str, page: int, per_page: int, **more: str | int
+    ) -> dict[str, Any]:
+        """One page of a photo list about `nsid`, with the extras the auditor reads."""
+        _check_page(page, per_page)
+        return self.call(
+            method, user_id=nsid, extras=LISTING_EXTRAS, page=page, per_page=per_page, **more
+        )
 
     def licence_history(self, photo_id: str) -> list[LicenceChange]:
         """`flickr.photos.licenses.getLicenseHistory`, oldest first; `NotVisible` as getInfo."""

@@ -4,8 +4,10 @@ Pure functions: no I/O, no licence resolution (the caller maps licence ids, name
 through `auditor.licences`). Flickr's JSON is converted from XML and loosely typed: the same field
 is `"0"` in one answer and `0` in another, so every number goes through `int(str(x))`; a path
 alias may be null, `""` or a string; text may be plain or `{"_content": ...}`. Listings
-(`people.getPublicPhotos`, `photos.search`) rename the extras they return: `pathalias`,
-`ownername`, `dateupload`, `lastupdate`, and `tags` as one space-separated string.
+(`people.getPublicPhotos`, `photos.search`, `people.getPhotosOf`) rename the extras they return:
+`pathalias`, `ownername`, `dateupload`, `lastupdate`, and `tags` as one space-separated string.
+`people.getPhotosOf` pages by `has_next_page` instead of `pages`/`total` (for anyone but the
+caller), and lists other owners' photos: see `PhotosOfPage`.
 
 A body that is JSON but lacks what the method returns raises `UnexpectedResponse` naming the
 method and the missing or malformed field, never a bare `KeyError` or `TypeError`.
@@ -27,6 +29,7 @@ LICENCES = "flickr.photos.licenses.getInfo"
 LOOKUP_USER = "flickr.urls.lookupUser"
 FIND_BY_USERNAME = "flickr.people.findByUsername"
 PERSON_INFO = "flickr.people.getInfo"
+GET_PHOTOS_OF = "flickr.people.getPhotosOf"
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,18 @@ class PhotoPage:
     pages: int
     per_page: int
     total: int
+    photos: tuple[PhotoStatus, ...]
+
+
+@dataclass(frozen=True)
+class PhotosOfPage:
+    """One page of `flickr.people.getPhotosOf`: photos `person` is tagged in, whoever took
+    them. Flickr gives no `pages` or `total` for another member, only `has_next_page`."""
+
+    person: str  # the NSID asked about (the answer does not repeat it)
+    page: int
+    per_page: int
+    has_next_page: bool
     photos: tuple[PhotoStatus, ...]
 
 
@@ -141,6 +156,39 @@ def photo_page(body: Any, method: str) -> PhotoPage:
         photos=_distinct(
             where,
             [_listed(where, item, f"photos.photo[{i}]", method) for i, item in enumerate(entries)],
+        ),
+    )
+
+
+def photos_of_page(body: Any, person: str) -> PhotosOfPage:
+    """A `flickr.people.getPhotosOf` answer for `person`: the standard photo list's entries,
+    paged by `has_next_page` (0/1, string or number). An answer with `pages` instead (Flickr
+    gives it for the caller's own photos) is read the same way; one with neither is
+    unexpected, never taken for the last page."""
+    where = _Where(GET_PHOTOS_OF)
+    photos = where.obj(body, "photos")
+    entries = where.opt_list(photos, "photo", "photos")
+    page = where.number(photos, "page", "photos")
+    per_page = where.opt_number(photos, "perpage", "photos")
+    if per_page is None:
+        per_page = where.number(photos, "per_page", "photos")
+    if "has_next_page" in photos:
+        more = where.flag(photos, "has_next_page", "photos", default=False)
+    elif "pages" in photos:
+        more = page < where.number(photos, "pages", "photos")
+    else:
+        raise where.error("no 'photos.has_next_page' (nor 'photos.pages') in the answer")
+    return PhotosOfPage(
+        person=person,
+        page=page,
+        per_page=per_page,
+        has_next_page=more,
+        photos=_distinct(
+            where,
+            [
+                _listed(where, item, f"photos.photo[{i}]", GET_PHOTOS_OF)
+                for i, item in enumerate(entries)
+            ],
         ),
     )
 

@@ -5,7 +5,7 @@ exposure report and a removal request listing every photo."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -41,9 +41,9 @@ YFCC_IDS = ["800000", "800001", "800777", "801199", "890001", "890002"]
 COCO_IDS = ["800500", "800501", "890003", "990001"]
 
 
-def yfcc(tmp_path: Path, w: World) -> Path:
+def yfcc(tmp_path: Path, w: World, ids: Sequence[str] = (*YFCC_IDS, "990001")) -> Path:
     lines = []
-    for photo_id in [*YFCC_IDS, "990001"]:
+    for photo_id in ids:
         photo = w.photos[photo_id]
         title = HOSTILE if photo_id == "800000" else "title"
         fields = [photo_id, photo.owner, "nick", "2008-01-01 00:00:00.0", str(photo.uploaded_at),
@@ -59,11 +59,11 @@ def yfcc(tmp_path: Path, w: World) -> Path:
     return path
 
 
-def coco(tmp_path: Path) -> Path:
+def coco(tmp_path: Path, ids: Sequence[str] = tuple(COCO_IDS)) -> Path:
     images = [
         {"id": n, "file_name": f"{n}.jpg", "license": 4,
          "flickr_url": f"http://farm1.staticflickr.com/1/{photo_id}_abcdef1234.jpg"}
-        for n, photo_id in enumerate(COCO_IDS, start=1)
+        for n, photo_id in enumerate(ids, start=1)
     ]  # fmt: skip
     path = tmp_path / "coco.json"
     licence = {"id": 4, "name": "Attribution License", "url": f"{CC}/licenses/by/2.0/"}
