@@ -382,18 +382,22 @@ def _check_api_url(url: str | None) -> None:
 
 @contextmanager
 def _api_log() -> Iterator[None]:
-    """Show the Flickr client's log (`auditor.flickr`: one line per call attempt) on stderr."""
-    logger = logging.getLogger("auditor.flickr")
+    """Show the Flickr client's log (`auditor.flickr`: one line per call attempt) and the
+    manifest readers' (`auditor.manifests`: a file read row by row, not by Arrow, and why) on
+    stderr."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("flickr-audit: %(message)s"))
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
+    loggers = [logging.getLogger(name) for name in ("auditor.flickr", "auditor.manifests")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
     try:
         yield
     finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.removeHandler(handler)
+            logger.setLevel(level)
 
 
 def _live_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -459,7 +463,8 @@ def _live_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--verbose",
             is_flag=True,
             help="Print each Flickr call (method, parameters, outcome, time) to stderr; the key "
-            "is never shown.",
+            "is never shown. Also says which manifests are read row by row (Python's csv "
+            "module, much slower) instead of by Arrow, and why.",
         ),
     ]
     for decorator in reversed(decorators):

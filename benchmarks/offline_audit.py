@@ -5,7 +5,9 @@ Writes an N-row YFCC100M-format manifest (owners drawn from a pool, as in the re
 then, each in a fresh process:
 - `pandas.read_csv(engine="pyarrow")` alone on the file (the yardstick),
 - `flickr-audit audit FILE --policy commercial-training --offline`,
-and prints wall time, rows/s, peak RSS and the ratio of the two times. Last, the reports' size
+and prints wall time, rows/s, peak RSS and the ratio of the two times. Both are timed whole,
+imports included (the audit imports pandas as the reader does; the reader's share of that is
+printed beside it), with the load average before each run. Last, the reports' size
 and the time it takes just to write that many bytes (copied and flushed, nothing encoded): most
 of a YFCC100M manifest is NonCommercial, so `commercial-training` finds about one finding per
 row, and audit.json and findings.csv, which list each with its message, outweigh the manifest.
@@ -13,6 +15,7 @@ row, and audit.json and findings.csv, which list each with its message, outweigh
     python benchmarks/offline_audit.py [--rows 1000000] [--owners 50000]
         [--format yfcc100m|csv|tsv|parquet|jsonl|json]
         [--policy commercial-training] [--keep PATH | --manifest PATH] [--repeat N]
+        [--reader-memory-gib 12] [--no-floor]
 
 `--format` other than yfcc100m writes an ordinary manifest (static image URL, owner NSID,
 Flickr licence id, title) in that format and compares the audit with the matching pandas
@@ -137,8 +140,12 @@ def write_ordinary(path: Path, fmt: str, rows: int, owners: int) -> None:
 
 YARDSTICK = """
 import resource, sys, time, json
+limit = int(sys.argv[3])
+if limit:  # an address-space cap: a reader that needs more fails instead of starving the machine
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+start = time.perf_counter()  # whole process: the audit imports pandas too
 import pandas as pd
-start = time.perf_counter()
+imported = time.perf_counter() - start
 path, fmt = sys.argv[1], sys.argv[2]
 if fmt == "yfcc100m":
     frame = pd.read_csv(path, sep="\\t", header=None, engine="pyarrow", dtype=str)
@@ -149,15 +156,15 @@ elif fmt == "parquet":
 else:
     frame = pd.read_json(path, lines=fmt == "jsonl", dtype=False)
 usage = resource.getrusage(resource.RUSAGE_SELF)
-print(json.dumps({"seconds": time.perf_counter() - start, "rows": len(frame),
+print(json.dumps({"seconds": time.perf_counter() - start, "rows": len(frame), "import": imported,
                   "cpu": usage.ru_utime + usage.ru_stime, "peak_mib": usage.ru_maxrss / 1024}))
 """
 
 
 AUDIT = """
 import resource, sys, time, json
-from auditor.cli import main
 start = time.perf_counter()
+from auditor.cli import main
 try:
     main(sys.argv[1:])
 except SystemExit as exc:
@@ -199,15 +206,31 @@ READERS = {
 }
 
 
-def run_child(code: str, args: list[str]) -> dict[str, float]:
-    """Run `code` in a fresh interpreter; it prints its figures as JSON on stdout."""
+def try_child(code: str, args: list[str]) -> dict[str, float] | None:
+    """Run `code` in a fresh interpreter; it prints its figures as JSON on stdout. None (and
+    why, printed) when it fails: the yardstick over its memory cap."""
     result = subprocess.run(
         [sys.executable, "-c", code, *args], capture_output=True, text=True, check=False
     )
     if result.returncode != 0:
-        sys.exit(f"benchmark step failed:\n{result.stderr}")
+        last = (result.stderr.strip().splitlines() or ["killed"])[-1]
+        print(f"  (failed: {last[:200]}; exit {result.returncode})", flush=True)
+        return None
     figures: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
     return figures
+
+
+def run_child(code: str, args: list[str]) -> dict[str, float]:
+    """`try_child`, which must succeed."""
+    figures = try_child(code, args)
+    if figures is None:
+        sys.exit("benchmark step failed")
+    return figures
+
+
+def load() -> str:
+    """The machine's load averages (1, 5, 15 min): other work on a shared machine."""
+    return "load " + " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def main() -> None:
@@ -234,6 +257,18 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=1, help="run each N times and show the fastest run"
     )
+    parser.add_argument(
+        "--reader-memory-gib",
+        type=float,
+        default=12.0,
+        help="address-space cap of the pandas reader's process (0: none): read_json of a "
+        "20M-record file needs more than a shared machine has; it then fails and says so",
+    )
+    parser.add_argument(
+        "--no-floor",
+        action="store_true",
+        help="skip timing a plain copy of the reports (it needs their size again on disk)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         name = f"manifest.{SUFFIXES[args.format]}"
@@ -254,45 +289,59 @@ def main() -> None:
         reads, audits = [], []
         command = ["audit", str(manifest), "--policy", args.policy, "--offline"]
         command += ["--output-dir", str(Path(tmp) / "reports")]
+        cap = str(int(args.reader_memory_gib * 2**30))
         for _ in range(max(args.repeat, 1)):
-            reads.append(run_child(YARDSTICK, [str(manifest), args.format]))
+            print(f"pandas reader: {load()}", flush=True)
+            reads.append(try_child(YARDSTICK, [str(manifest), args.format, cap]))
+            print(f"audit: {load()}", flush=True)
             audits.append(run_child(AUDIT, command))
-        read = min(reads, key=lambda figures: figures["seconds"])
+        done = [figures for figures in reads if figures is not None]
+        read = min(done, key=lambda figures: figures["seconds"]) if done else None
         audit = min(audits, key=lambda figures: figures["seconds"])
         floors = [
             run_child(WRITE_FLOOR, [str(Path(tmp) / "reports"), str(Path(tmp) / f"copy{i}")])
-            for i in range(max(args.repeat, 1))
+            for i in range(0 if args.no_floor else max(args.repeat, 1))
         ]
-        floor = min(floors, key=lambda figures: figures["seconds"])
+        floor = min(floors, key=lambda figures: figures["seconds"]) if floors else None
     rate = args.rows / audit["seconds"]
-    print(f"manifest: {size:,.0f} MiB")
-    print(
-        f"pandas reader ({READERS[args.format]}): {read['seconds']:.2f} s "
-        f"(process CPU {read['cpu']:.2f} s), peak RSS {read['peak_mib']:,.0f} MiB"
-    )
+    print(f"manifest: {size:,.0f} MiB; {load()}")
+    if read is None:
+        print(
+            f"pandas reader ({READERS[args.format]}): could not run within "
+            f"{args.reader_memory_gib:g} GiB of address space"
+        )
+    else:
+        print(
+            f"pandas reader ({READERS[args.format]}): {read['seconds']:.2f} s, of which "
+            f"import pandas {read['import']:.2f} s (process CPU {read['cpu']:.2f} s), "
+            f"peak RSS {read['peak_mib']:,.0f} MiB"
+        )
     print(
         f"offline audit ({args.policy}): {audit['seconds']:.2f} s, {rate:,.0f} rows/s "
         f"(process CPU {audit['cpu']:.2f} s), peak RSS {audit['peak_mib']:,.0f} MiB"
     )
-    print(f"ratio audit / pandas reader: {audit['seconds'] / read['seconds']:.1f}")
-    if len(reads) > 1:
+    if read is not None:
+        print(f"ratio audit / pandas reader: {audit['seconds'] / read['seconds']:.1f}")
+    if len(done) > 1 and len(done) == len(audits):
         # Each audit ran right after its own read_csv: the pairs' ratios show how much of the
         # ratio is the machine's mood (read_csv's time swings most on a shared machine).
-        pairs = sorted(a["seconds"] / r["seconds"] for r, a in zip(reads, audits, strict=True))
+        pairs = sorted(a["seconds"] / r["seconds"] for r, a in zip(done, audits, strict=True))
 
         def shown(values: list[float]) -> str:
             return ", ".join(f"{value:.2f}" for value in values)
 
         print(
             f"  per run: {shown(pairs)} (median {statistics.median(pairs):.2f}); "
-            f"read_csv {shown([r['seconds'] for r in reads])} s; "
-            f"audit {shown([a['seconds'] for a in audits])} s"
+            f"reader {shown([r['seconds'] for r in done])} s; "
+            f"audit {shown([a['seconds'] for a in audits])} s; "
+            f"audit CPU {shown([a['cpu'] for a in audits])} s"
         )
-    print(
-        f"the reports: {floor['mib']:,.0f} MiB; writing that many bytes alone: "
-        f"{floor['seconds']:.2f} s (of which fsync {floor['fsync']:.2f} s) = "
-        f"{floor['seconds'] / read['seconds']:.1f} x read_csv"
-    )
+    if floor is not None and read is not None:
+        print(
+            f"the reports: {floor['mib']:,.0f} MiB; writing that many bytes alone: "
+            f"{floor['seconds']:.2f} s (of which fsync {floor['fsync']:.2f} s) = "
+            f"{floor['seconds'] / read['seconds']:.1f} x the pandas reader"
+        )
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import pytest
 
 from auditor.engine import evaluate, load_policy
 from auditor.errors import ManifestError
-from auditor.manifests import yfcc100m
+from auditor.manifests import arrow_jsonl, yfcc100m
 from auditor.manifests.hosts import split_other_hosts
 from auditor.manifests.read import read_manifests
 from auditor.pipeline import offline_audit
@@ -69,9 +69,31 @@ def manifests(tmp_path: Path) -> list[Path]:
         "photo_id,owner,license\n"
         + "".join(f"{5020 + i},{1000 + i % 3}@N02,{i % 9}\n" for i in range(40))
     )
+    # JSON Lines are parsed by Arrow block by block (`arrow_jsonl`); blocks Arrow cannot settle
+    # (an id that is a number where the first records have text, a bad line) row by row.
     jsonl = tmp_path / "d.jsonl"
     jsonl.write_text(
-        "".join(f'{{"photo_id": "{6000 + i}", "license": "4"}}\n' for i in range(19)) + "{bad\n"
+        "".join(
+            f'{{"photo_id": "{6000 + i}", "license": {4 if i % 3 else 1}, "meta": {{"x": {i}}}}}\n'
+            if i < 12
+            else f'{{"photo_id": {6000 + i}, "license": "4", "owner": "10{i}@N01"}}\n'
+            for i in range(19)
+        )
+        + "\n{bad\n"
+    )
+    tsv = tmp_path / "g.tsv"
+    tsv.write_text(
+        "photo_id\towner\tlicense\n"
+        + "".join(f"{7000 + i}\t{1000 + i % 3}@N02\t{i % 9}\n" for i in range(10))
+    )
+    records = tmp_path / "h.json"
+    records.write_text(
+        json.dumps(
+            [
+                {"photo_id": 7005 + i, "owner": f"{1000 + i % 2}@N02", "license": i}
+                for i in range(10)
+            ]
+        )
     )
     coco = tmp_path / "e.json"
     coco.write_text(
@@ -98,7 +120,7 @@ def manifests(tmp_path: Path) -> list[Path]:
         row_group_size=10,
     )
     # b twice: its rows interleave with themselves in the reports
-    return [b, a, urls, csv, jsonl, coco, parquet, b]
+    return [b, a, urls, csv, jsonl, coco, parquet, tsv, records, b]
 
 
 @pytest.fixture
@@ -160,6 +182,7 @@ def test_chunks_give_the_same_reports(
     expected = _whole_table(manifests, waivers, tmp_path / "whole")
     # Small Arrow blocks, so a YFCC100M file comes in several chunks.
     monkeypatch.setattr(yfcc100m, "BLOCK_SIZE", 600)
+    monkeypatch.setattr(arrow_jsonl, "BLOCK_SIZE", 150)
     policy = load_policy("commercial-release")
     loaded, problems = load_waivers(waivers, [rule.id for rule in policy.rules])
     done = offline_audit(
@@ -189,6 +212,8 @@ def test_chunks_give_the_same_reports(
         "d.jsonl": 20,
         "e.json": 30,
         "f.parquet": 35,
+        "g.tsv": 10,
+        "h.json": 10,
     }
     assert [f.rows for f in done.files] == [rows[m.name] for m in manifests]
     # urls.txt's example.com row is another host's: counted by host, not audited.

@@ -45,6 +45,9 @@ class Observation:
     first_owner: npt.NDArray[np.int64] | None = None  # the owner code of its first listing
 
 
+_Columns = list[np.ndarray | None]  # a run's columns, each None once let go
+
+
 class _Runs:
     """Sorted (key, location, owner, flagged) runs; lookups search each, merges keep them few."""
 
@@ -88,17 +91,40 @@ class _Runs:
         return out
 
     def add(self, keys: np.ndarray, where: np.ndarray, owner: np.ndarray) -> None:
-        flags = np.zeros(len(keys), dtype=np.uint8)
-        runs = [(keys, where, owner.astype(np.int32), flags)]
+        """Store keys not stored yet (distinct), with their location and owner."""
+        order = np.argsort(keys, kind="stable")
+        run: _Columns = [keys[order], where[order], owner.astype(np.int32)[order]]
+        run.append(np.zeros(len(keys), dtype=np.uint8))
+        del order
         # Merge while the newest run is at least as large as the one before it.
-        while self.runs and len(self.runs[-1][0]) <= sum(len(run[0]) for run in runs):
-            runs.insert(0, self.runs.pop())
-        # Sorted runs back to back: the stable sort (timsort) merges them in a few passes.
-        # One column at a time, so at most one extra column is alive besides the runs.
-        order = np.argsort(np.concatenate([run[0] for run in runs]), kind="stable")
-        merged = tuple(np.concatenate([run[i] for run in runs])[order] for i in range(4))
-        del runs, order
-        self.runs.append((merged[0], merged[1], merged[2], merged[3]))
+        while self.runs and len(self.runs[-1][0]) <= len(_present(run[0])):
+            run = _merge(list(self.runs.pop()), run)
+        self.runs.append((_present(run[0]), _present(run[1]), _present(run[2]), _present(run[3])))
+
+
+def _present(array: np.ndarray | None) -> np.ndarray:
+    assert array is not None
+    return array
+
+
+def _merge(older: _Columns, newer: _Columns) -> _Columns:
+    """Two sorted runs with no key in common as one, column by column: each input column is
+    let go once merged, so the merge needs one column and a byte per key more than the runs
+    (sorting them together needed several columns more: at 20M photos, half a GB)."""
+    older_keys, newer_keys = _present(older[0]), _present(newer[0])
+    n = len(older_keys) + len(newer_keys)
+    from_newer = np.zeros(n, dtype=bool)
+    from_newer[np.searchsorted(older_keys, newer_keys) + np.arange(len(newer_keys))] = True
+    from_older = ~from_newer
+    del older_keys, newer_keys
+    merged: _Columns = []
+    for i in range(len(older)):
+        column = np.empty(n, dtype=_present(older[i]).dtype)
+        column[from_older] = older[i]
+        column[from_newer] = newer[i]
+        older[i] = newer[i] = None
+        merged.append(column)
+    return merged
 
 
 class FirstListings:

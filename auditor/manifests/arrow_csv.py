@@ -16,6 +16,7 @@ a line longer than half of Arrow's block (found by one vectorised scan, `arrow_c
 from __future__ import annotations
 
 import csv
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -36,8 +37,10 @@ from auditor.manifests.tabular import (
     _require_id_column,
     header_and_records,
 )
+from auditor.safe_text import single_line
 
 BLOCK_SIZE = 1 << 20
+_log = logging.getLogger("auditor.manifests")
 _STR = pa.string()
 _QUOTE = ord('"')
 _NEWLINE = ord("\n")
@@ -76,6 +79,18 @@ def arrow_can_split(path: Path) -> bool:
     return True
 
 
+def row_reader_note(path: Path, reason: str) -> None:
+    """Say (on the `auditor.manifests` log, shown by `--verbose`) that a CSV/TSV is read row by
+    row by Python's csv module, and why: much slower than Arrow on a large file."""
+    line = "%s: read row by row by Python's csv module, not Arrow: %s"
+    _log.info(line, single_line(path), reason)
+
+
+def _row_reader(path: Path, reason: str) -> None:
+    row_reader_note(path, reason)
+    return
+
+
 def _header_line(path: Path, line: int) -> bytes | None:
     for number, text in enumerate(iter_lines(path), start=1):
         if number == line:
@@ -93,7 +108,12 @@ def iter_delimited_arrow(
     (header_at, header), records = header_and_records(path, delimiter)
     del records  # (its file is closed as it goes)
     text = _header_line(path, header_at)
-    if text is None or text.count(b'"') % 2 or not arrow_can_split(path):
+    if text is None or text.count(b'"') % 2:
+        row_reader_note(path, "its header spans lines")
+        return None
+    if not arrow_can_split(path):
+        longest = f"{BLOCK_SIZE // 2:,}"
+        row_reader_note(path, f"a quoted value spans lines, or a line is over {longest} bytes")
         return None
     _refuse_duplicate_columns(path, header, header_at)
     located = locate_columns(header, options, path)
@@ -127,6 +147,7 @@ def iter_delimited_arrow(
     except pa.ArrowInvalid as exc:
         stream.close()
         if "skip initial" in str(exc):  # lines before the data longer than a block
+            row_reader_note(path, "the lines before its header are longer than Arrow's block")
             return None
         raise _unreadable(path, exc) from exc
     except BaseException:

@@ -25,7 +25,8 @@ from auditor.errors import ManifestError
 from auditor.inputs import release
 from auditor.jsonstream import JsonProblem
 from auditor.licences import LicenceCatalogue
-from auditor.manifests.arrow_csv import iter_delimited_arrow
+from auditor.manifests.arrow_csv import iter_delimited_arrow, row_reader_note
+from auditor.manifests.arrow_jsonl import iter_jsonl_arrow
 from auditor.manifests.coco import looks_like_coco, read_coco
 from auditor.manifests.columns import ColumnOptions
 from auditor.manifests.content import WHITESPACE, text_delimiter
@@ -45,11 +46,11 @@ from auditor.manifests.source import PARQUET_MAGIC, head_bytes, load_json_docume
 from auditor.manifests.tabular import (
     iter_parquet,
     json_records,
-    needs_row_reader,
     read_delimited,
     read_json_records,
     read_jsonl,
     read_parquet,
+    row_reader_reason,
 )
 from auditor.manifests.urls import read_urls
 from auditor.manifests.yfcc100m import CHUNK_ROWS as YFCC_CHUNK_ROWS
@@ -321,13 +322,21 @@ def iter_manifest(
         if chosen in ("csv", "tsv"):
             comma = ";" if _delimiter(sniff, columns) == ";" else ","
             delimiter = comma if chosen == "csv" else "\t"
+            reason = row_reader_reason(path, columns, delimiter)
+            if reason is not None:
+                row_reader_note(path, reason)
             pieces = (
                 None
-                if needs_row_reader(path, columns, delimiter)
+                if reason is not None
                 else iter_delimited_arrow(path, chosen, columns, delimiter, chunk_rows)
             )
             if pieces is not None:
                 yield from pieces
+                return
+        if chosen == "jsonl" and sniff.container == "jsonl":
+            lines = iter_jsonl_arrow(path, columns, chunk_rows)
+            if lines is not None:
+                yield from lines
                 return
         if chosen != "yfcc100m":
             yield from _in_pieces(lambda: _read(path, chosen, sniff, document, columns), chunk_rows)

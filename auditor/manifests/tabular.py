@@ -11,7 +11,7 @@ import csv
 import itertools
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -263,18 +263,22 @@ def read_delimited(
     return raw
 
 
-def needs_row_reader(path: Path, options: ColumnOptions, delimiter: str) -> bool:
-    """Whether a CSV/TSV must be read by `read_delimited` rather than column-wise by Arrow
-    (`arrow_csv`): when its columns are found by content, it has image names, or its sampled
-    rows change what the header says (a row-id `id` column, counts in the id column). Reads the
-    header and a sample; a pipe is always left to the row reader (it is read once)."""
-    if is_stream(path) or options.positional():
-        return True
+def row_reader_reason(path: Path, options: ColumnOptions, delimiter: str) -> str | None:
+    """Why a CSV/TSV must be read by `read_delimited` rather than column-wise by Arrow
+    (`arrow_csv`), or None: when its columns are found by content, it has image names, or its
+    sampled rows change what the header says (a row-id `id` column, counts in the id column).
+    Reads the header and a sample; a pipe is always left to the row reader (it is read once)."""
+    if is_stream(path):
+        return "it is a stream, read once"
+    if options.positional():
+        return "its columns are given by position, which reading rows settles"
     (_, header), records = header_and_records(path, delimiter)
     try:
         located = locate_columns(header, options, path)
-        if not _has_reference_role(located) or "image_name" in located:
-            return True
+        if not _has_reference_role(located):
+            return "its header names no id or URL column: columns are found by their content"
+        if "image_name" in located:
+            return "it has image file names, parsed row by row"
         sample = [cells for _, cells in itertools.islice(records, SAMPLE_ROWS)]
     finally:
         close = getattr(records, "close", None)
@@ -283,7 +287,9 @@ def needs_row_reader(path: Path, options: ColumnOptions, delimiter: str) -> bool
     probe = RawManifest(path, "csv")
     settled = {role: list(keys) for role, keys in located.items()}
     _finish(probe, settled, header, sample, options)
-    return settled != located or bool(probe.notes)
+    if settled != located or probe.notes:
+        return "its first rows change what the header says (" + "; ".join(probe.notes) + ")"
+    return None
 
 
 def _has_reference_role(located: Mapping[str, Any]) -> bool:
@@ -435,6 +441,34 @@ def _read_records(
     once (the keys are learnt from the first objects, then every record streams through).
     `evidence`: why bare-number image names in these records are Flickr ids, if the document
     says (Karpathy's `"dataset": "flickr30k"`)."""
+    located, records = records_plan(raw, records, options, evidence)
+    _fill(raw, located, record_rows(records))
+    return raw
+
+
+def record_rows(records: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:
+    """`(source_row, record)` pairs as `_fill` takes them: a value that is not an object is a
+    bad row."""
+    return (
+        (
+            n,
+            r
+            if isinstance(r, dict | _BadRow)
+            else _BadRow(f"not a JSON object ({type(r).__name__})"),
+        )
+        for n, r in records
+    )
+
+
+def records_plan(
+    raw: RawManifest,
+    records: Iterator[tuple[int, Any]],
+    options: ColumnOptions,
+    evidence: str | None = None,
+) -> tuple[dict[str, list[Any]], Iterator[tuple[int, Any]]]:
+    """The located columns of JSON records (learnt from the first objects; what they settle
+    goes into `raw`: notes, bare-number names), and the records, nested objects flattened,
+    the first ones included (see `_read_records`)."""
     records = ((n, _flatten(r) if isinstance(r, dict) else r) for n, r in records)
     sample: list[tuple[int, Any]] = []
     for item in records:
@@ -458,43 +492,35 @@ def _read_records(
         located.update(roles_by_content(dicts, header))
     _require_id_column(raw, header, located, [])
     _finish(raw, located, header, dicts, options, evidence)
-    rows = (
-        (
-            n,
-            r
-            if isinstance(r, dict | _BadRow)
-            else _BadRow(f"not a JSON object ({type(r).__name__})"),
-        )
-        for n, r in records
-    )
-    _fill(raw, located, rows)
-    return raw
+    return located, records
 
 
 def read_jsonl(path: Path, options: ColumnOptions) -> RawManifest:
     """Read JSON Lines: one object per line; a line that is not JSON is kept as a bad row."""
     raw = RawManifest(path, "jsonl")
-
-    def records() -> Iterator[tuple[int, Any]]:
-        for number, line in enumerate(iter_lines(path), start=1):
-            if not line.strip():
-                continue
-            try:
-                yield number, loads_line(line)
-            except json.JSONDecodeError as exc:
-                yield number, _BadRow(f"not a JSON object (invalid JSON: {exc.msg})")
-            except JsonProblem as problem:
-                raise ManifestError(
-                    path,
-                    f"{problem.problem}; is this a manifest? ({raise_hint('json_depth')})",
-                    line=number,
-                ) from None
-
-    stream = records()
+    stream = jsonl_records(path, enumerate(iter_lines(path), start=1))
     first = next(stream, None)
     if first is None:
         raise ManifestError(path, "is empty; give a manifest that lists photos")
     return _read_records(raw, _chain([first], stream), options)
+
+
+def jsonl_records(path: Path, lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, Any]]:
+    """`(line number, value)` of JSON Lines `lines` (numbered text), blank ones left out; a line
+    that is not JSON is a bad row, one nested too deeply an error naming it."""
+    for number, line in lines:
+        if not line.strip():
+            continue
+        try:
+            yield number, loads_line(line)
+        except json.JSONDecodeError as exc:
+            yield number, _BadRow(f"not a JSON object (invalid JSON: {exc.msg})")
+        except JsonProblem as problem:
+            raise ManifestError(
+                path,
+                f"{problem.problem}; is this a manifest? ({raise_hint('json_depth')})",
+                line=number,
+            ) from None
 
 
 def records_key(document: Any) -> str | None:

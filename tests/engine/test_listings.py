@@ -68,3 +68,39 @@ def test_chunks_agree_with_the_whole_table(
         )
     assert got == expected
     assert listings.photos == len(seen)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    chunks=st.lists(
+        st.lists(st.integers(1, 400), min_size=1, max_size=30, unique=True), max_size=12
+    )
+)
+def test_runs_merge_keeps_every_key_its_place_and_flags(chunks: list[list[int]]) -> None:
+    # Runs are merged like a binary counter: after any sequence of chunks, each key stored is
+    # found with the location and owner it came with, flags set before a merge survive it.
+    from auditor.engine.listings import _Runs
+
+    runs = _Runs()
+    stored: dict[int, tuple[int, int]] = {}
+    for number, chunk in enumerate(chunks):
+        keys = np.array(chunk, dtype=np.uint64)
+        found = runs.find(keys)[0]
+        new = keys[~found]
+        where = np.arange(len(new), dtype=np.int64) + 1000 * number
+        owner = (new % 7).astype(np.int64)
+        runs.add(new, where, owner)
+        places = zip(where.tolist(), owner.tolist(), strict=True)
+        stored.update(zip(new.tolist(), places, strict=True))
+        runs.flag(keys[:1], 1)
+        for run in runs.runs:
+            assert (np.diff(run[0].astype(np.float64)) > 0).all()  # sorted, no key twice
+    everything = np.array(sorted(stored), dtype=np.uint64)
+    found, where, owner = runs.find(everything)
+    assert found.all() and len(runs) == len(stored)
+    assert list(zip(where.tolist(), owner.tolist(), strict=True)) == [
+        stored[key] for key in everything.tolist()
+    ]
+    flagged = {chunk[0] for chunk in chunks}
+    expected = [key in flagged for key in everything.tolist()]
+    assert [bool(flag) for flag in runs.flagged(everything)] == expected

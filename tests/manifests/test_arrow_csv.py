@@ -7,6 +7,7 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+from cli_run import run_cli
 
 from auditor.manifests import arrow_csv
 from auditor.manifests.arrow_csv import arrow_can_split
@@ -91,3 +92,27 @@ def test_invalid_utf8_names_its_line(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="invalid UTF-8") as error:
         list(iter_manifest(path, chunk_rows=10))
     assert getattr(error.value, "line", None) == 3
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ('photo_id,owner,license,title\n1,a,4,"two\nlines"\n2,b,5,t\n', "a quoted value spans"),
+        ("image,owner,license\n12345_abcdef1234.jpg,a,4\n", "image file names"),
+        ("photo_id,owner,license\n12345,a,4\n", None),  # read by Arrow: nothing said
+    ],
+)
+def test_verbose_names_a_csv_read_row_by_row_and_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, reason: str | None
+) -> None:
+    path = tmp_path / "m.csv"
+    path.write_text(content, encoding="utf-8")
+    base = ["audit", str(path), "--offline", "--output-dir", str(tmp_path / "out")]
+    quiet = run_cli(base, capsys)[2]
+    err = run_cli([*base, "--verbose"], capsys)[2]
+    assert "row by row" not in quiet
+    said = [line for line in err.splitlines() if "row by row by Python's csv module" in line]
+    if reason is None:
+        assert said == []
+    else:
+        assert len(said) == 1 and str(path) in said[0] and reason in said[0], err

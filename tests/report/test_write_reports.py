@@ -270,3 +270,27 @@ def test_owner_lines_are_encoded_as_the_json_encoder_does() -> None:
     assert [encode_item(value) for value in values] == [encode(value) for value in values]
     with pytest.raises(ValueError):
         encode_item({"x": float("nan")})
+
+
+@pytest.mark.parametrize("kernel_copy", [True, False])
+def test_audit_json_rows_written_as_they_come_are_those_of_the_document(
+    tmp_path: Path,
+    photos: pd.DataFrame,
+    findings: pd.DataFrame,
+    run: RunInfo,
+    monkeypatch: pytest.MonkeyPatch,
+    kernel_copy: bool,
+) -> None:
+    # The rows go to a scratch file as batches are added and are copied in after the header
+    # (by the kernel, or by Python where os.copy_file_range is missing): in several batches,
+    # one of them empty, they make the same audit.json as one batch does.
+    document = _document(photos, findings, run)
+    whole = write_reports(tmp_path / "whole", photos, findings, document)[0].read_bytes()
+    if not kernel_copy:
+        monkeypatch.delattr(os, "copy_file_range", raising=False)
+    table = write_module.findings_arrow(findings)
+    batches = [table.slice(0, 2), table.slice(2, 0), table.slice(2, 3), table.slice(5)]
+    out = tmp_path / "batches"
+    paths = write_module.write_report_files(out, document, batches, lambda: "")
+    assert paths[0].read_bytes() == whole
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in paths)
