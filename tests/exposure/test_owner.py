@@ -328,3 +328,41 @@ def test_live_a_realname_flickr_cannot_look_up_is_found_through_the_manifests(
     assert ("path_alias", "anna-shoots") in kinds
     document = json.loads((out / "exposure.json").read_text())
     assert document["owner"]["resolved_by"] == "name in the manifests, then its NSID"
+
+
+def test_live_an_owner_with_no_photo_in_the_manifests_gets_no_letter(
+    tmp_path: Path,
+    flickr_standin: Standin,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """OTHER is on Flickr, but none of their photos is in the manifest: exit 0, the
+    identifiers Flickr gave are named with the manifest's file name, and nothing is written."""
+    w = world()
+    w.owners[OTHER.nsid].realname = "Otto Other"
+    standin = flickr_standin(w)
+    monkeypatch.setenv("FLICKR_API_KEY", VALID_KEY)
+    manifest = tmp_path / "anna.csv"
+    manifest.write_text(f"photo_id,owner\n800000,{ANNA.nsid}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    code, stdout, err = run_cli(
+        ["owner", OTHER.nsid, str(manifest), "--api-url", standin.url,
+         "--state", str(tmp_path / "s.sqlite"), "--rate-limit", "3600000",
+         "--output-dir", str(out), "--grounds", "gdpr"],
+        capsys,
+    )  # fmt: skip
+    assert code == EXIT_OK, err
+    (line,) = [x for x in err.splitlines() if x.startswith("no photo found")]
+    assert f"NSID '{OTHER.nsid}'" in line and "username 'anna-shoots'" in line
+    assert "realname 'Otto Other'" in line and "Flickr listing" in line
+    assert "in anna.csv;" in line and str(tmp_path) not in line
+    assert stdout == "" and not out.exists()
+
+
+def test_use_must_be_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(
+        ["owner", ANNA.nsid, str(coco(tmp_path)), "--use", "training\x1b[2J",
+         "--output-dir", str(tmp_path / "o")],
+        capsys,
+    )  # fmt: skip
+    assert code == EXIT_USAGE and len(err.strip().splitlines()) == 1 and "--use" in err
