@@ -1185,7 +1185,8 @@ def owner(
     for line in exposure_summary_lines(document):
         click.echo(line, err=True)
     cited = ", ".join(grounds) if grounds else "none (add --grounds gdpr,bipa,licence as apply)"
-    click.echo(f"letter: {request.photos} photo(s); grounds cited: {cited}", err=True)
+    in_letter = f"{request.photos} photo" + ("" if request.photos == 1 else "s")
+    click.echo(f"letter: {in_letter}; grounds cited: {cited}", err=True)
     click.echo(f"written: {target}/ ({', '.join(EXPOSURE_FILES)})", err=True)
     return EXIT_OK
 

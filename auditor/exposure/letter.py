@@ -10,7 +10,8 @@ The sender chooses the grounds; the letter states the dataset's use only when th
 the same order (`LetterText.assemble`, repeated in lookup.js), so its letter is this one.
 
 Every value from a manifest or from Flickr is hostile text: it is put on one line (`plain`) and,
-in Markdown, escaped (`md_escape`).
+in Markdown, escaped (`md_escape_prose`: only what could act in a paragraph, so the .md
+reads as plain text too).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from auditor.errors import AuditorError
-from auditor.report.markdown import md_escape
+from auditor.report.markdown import md_escape_prose
 from auditor.report.text import plain
 
 # The legal grounds a sender may cite, in the order the letter gives them.
@@ -352,8 +353,8 @@ _PAGE_URL: Final = re.compile(r"https://www\.flickr\.com/[A-Za-z0-9@%._~/?=&-]+(
 def _markdown(kind: str, text: str) -> str:
     url = _PAGE_URL.match(text) if kind == "item" else None
     if url is None:
-        return md_escape(text)
-    rest = md_escape(text[url.end() :])
+        return md_escape_prose(text)
+    rest = md_escape_prose(text[url.end() :])
     return f"<{url[0]}>" + (f" {rest}" if rest else "")
 
 

@@ -22,6 +22,7 @@ from auditor.engine import Policy
 from auditor.exposure.find import Exposure, page_aliases
 from auditor.exposure.letter import (
     compose,
+    count,
     letter_photos,
     render_markdown,
     render_text,
@@ -96,6 +97,8 @@ def exposure_document(
         datasets.setdefault(str(row["source_file"]), []).append(entry)
         by_licence[licence] += 1
     distinct = set(rows["photo_id"].dropna())
+    featured = rows["relation"] == "featured" if "relation" in rows.columns else None
+    shown_in = set() if featured is None else set(rows.loc[featured, "photo_id"].dropna())
     return {
         "owner": exposure.owners[0].as_dict() if len(exposure.owners) == 1 else None,
         "owners": [o.as_dict() for o in exposure.owners],
@@ -104,6 +107,7 @@ def exposure_document(
         "datasets": [{"manifest": name, "photos": photos} for name, photos in datasets.items()],
         "summary": {
             "photos": len(distinct),
+            "featured_photos": len(shown_in),  # of `photos`, those they are tagged in, not took
             "rows": len(rows),
             "by_dataset": {name: len(photos) for name, photos in datasets.items()},
             "by_licence": dict(sorted(by_licence.items())),
@@ -127,14 +131,22 @@ def summary_lines(document: dict[str, Any]) -> list[str]:
         f"owner: {plain(_who(document))} ({document['mode']}; "
         + "; ".join(plain(o["resolved_by"]) for o in document["owners"])
         + ")",
-        f"{summary['photos']} photo(s) in {len(summary['by_dataset'])} manifest(s)",
+        (
+            f"{count(summary['photos'], 'photo')}{_featured(summary)} in "
+            f"{count(len(summary['by_dataset']), 'manifest')}"
+        ),
     ]
-    lines += [f"  {plain(name)}: {count} row(s)" for name, count in summary["by_dataset"].items()]
+    lines += [f"  {plain(name)}: {count(n, 'row')}" for name, n in summary["by_dataset"].items()]
     if summary["by_licence"]:
         licences = ", ".join(f"{plain(k)} {v}" for k, v in summary["by_licence"].items())
         lines.append(f"licences: {licences}")
     lines += [f"note: {plain(note)}" for note in document["notes"]]
     return lines
+
+
+def _featured(summary: dict[str, Any]) -> str:
+    shown = summary.get("featured_photos", 0)
+    return f" ({shown} of them tagged with this person, taken by others)" if shown else ""
 
 
 def exposure_markdown(document: dict[str, Any]) -> str:
@@ -143,8 +155,8 @@ def exposure_markdown(document: dict[str, Any]) -> str:
         f"# Photos of {md_escape(_who(document))} in these datasets",
         "",
         (
-            f"- Found: **{summary['photos']} photo(s)** ({summary['rows']} manifest row(s)), "
-            f"{document['mode']} lookup."
+            f"- Found: **{count(summary['photos'], 'photo')}**{_featured(summary)} "
+            f"({count(summary['rows'], 'manifest row')}), {document['mode']} lookup."
         ),
     ]
     for owner in document["owners"]:
@@ -275,7 +287,7 @@ def nothing_found_lines(
     lines = [
         (
             f"no photo found: tried {plain('; '.join(dict.fromkeys(tried)))} against the {how} of "
-            f"{rows} row(s) in {plain(', '.join(manifests))}; no letter written"
+            f"{count(rows, 'row')} in {plain(', '.join(manifests))}; no letter written"
         ),
     ]
     lines += [f"note: {plain(note)}" for note in exposure.notes]

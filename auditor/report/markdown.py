@@ -79,6 +79,25 @@ def md_escape(text: object, limit: int | None = None) -> str:
     return _ORDERED_MARK.sub(lambda m: m.group(1) + "\\" + m.group(2), out, count=1)
 
 
+# In a one-line paragraph of prose, fewer characters can do anything: `(`, `)` only make a link
+# after `]`, `!` only an image before `[`, `{`, `}` nothing, `|` a table only with a delimiter
+# row on the next line, `#` a heading only at the start, and `_` between two letters or digits
+# never opens or closes emphasis (CommonMark's flanking rules), so `spike_yun` stays as typed.
+_PROSE_INLINE = re.compile(r"([\\`*\[\]~$])|(?<![^\W_])_|_(?![^\W_])")
+_HEADING_MARK = re.compile(r"^#")
+
+
+def md_escape_prose(text: object) -> str:
+    """`text` as one line of Markdown prose that renders as exactly that text, escaping only
+    what could act in a paragraph of its own (for a letter a person reads as plain text too):
+    `md_escape`'s guarantees, with fewer backslashes."""
+    out = "".join(_ENTITIES.get(char, char) for char in plain(text))
+    out = _PROSE_INLINE.sub(lambda m: "\\" + m.group(0), out)
+    out = _HEADING_MARK.sub(r"\\#", out, count=1)
+    out = _BLOCK_MARK.sub(lambda m: "\\" + m.group(0), out, count=1)
+    return _ORDERED_MARK.sub(lambda m: m.group(1) + "\\" + m.group(2), out, count=1)
+
+
 def _owner_label(owner: Any) -> str:
     return "*(owner unknown)*" if owner is None else md_escape(owner)
 

@@ -207,7 +207,7 @@ def test_owner_writes_the_letter_and_a_valid_request(
         ("1002", "owner", [{"file": "faces.csv", "rows": [3]}]),
     ]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", request["created_at"])
-    assert "letter: 2 photo(s); grounds cited: gdpr, licence" in err
+    assert "letter: 2 photos; grounds cited: gdpr, licence" in err
 
 
 def test_the_default_policy_is_not_the_senders_use_an_explicit_one_is(

@@ -118,7 +118,7 @@ def test_live_by_alias_finds_every_photo_in_yfcc_and_coco(
     assert "I have since deleted or made private on Flickr 1 of the photos I took." in text
     assert "carry a NonCommercial" in text
     assert "<script>" not in (out / "exposure.md").read_text()
-    assert "8 photo(s) in 2 manifest(s)" in err
+    assert "8 photos in 2 manifests" in err
 
 
 def test_a_word_matching_an_alias_and_another_username_reports_both(
@@ -279,7 +279,7 @@ def test_offline_every_name_finds_every_photo_in_real_api_fixtures(
     code, _, err = run_cli(["owner", who, *map(str, files), "--output-dir", str(out)], capsys)
     assert code == EXIT_OK, err
     found_ids = set().union(*found(out).values())
-    assert len(found_ids) == 109 and "109 photo(s) in 2 manifest(s)" in err
+    assert len(found_ids) == 109 and "109 photos in 2 manifests" in err
 
 
 @pytest.mark.realdata

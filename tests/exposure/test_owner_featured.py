@@ -115,6 +115,11 @@ def owner_cli(
     return code, err
 
 
+def document_summary(out: Path) -> dict[str, int]:
+    summary: dict[str, int] = json.loads((out / "exposure.json").read_text())["summary"]
+    return summary
+
+
 def test_featured_finds_exactly_the_public_tagged_photos_and_a_rerun_asks_nothing(
     tmp_path: Path, live: Callable[..., FlickrStandIn], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -122,6 +127,8 @@ def test_featured_finds_exactly_the_public_tagged_photos_and_a_rerun_asks_nothin
     code, err = owner_cli(tmp_path, standin, capsys, "first", "--featured")
     assert code == EXIT_OK, err
     assert relations(tmp_path / "first") == EXPECTED
+    assert "7 photos (5 of them tagged with this person, taken by others) in 2 manifests" in err
+    assert document_summary(tmp_path / "first")["featured_photos"] == 5
     calls = standin.calls()
     assert calls[PHOTOS_OF] == 3  # has_next_page 1, 1, then 0
     pages = [r["page"] for r in standin.requests if r.get("method") == PHOTOS_OF]

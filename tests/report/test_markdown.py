@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from auditor.report import RunInfo, build_audit_document, md_escape, summary_markdown
 from auditor.report import markdown as markdown_module
+from auditor.report.markdown import md_escape_prose
 from auditor.waivers import WaiverProblem
 
 Factory = Callable[[list[dict[str, Any]]], pd.DataFrame]
@@ -70,6 +71,41 @@ def test_md_escape_output_is_one_line_without_raw_markup(text: str) -> None:
     # Every markup character is either escaped by a backslash or part of an entity.
     unescaped = re.sub(r"\\.", "", re.sub(r"&(amp|lt|gt);", "", out))
     assert not (_SPECIAL & set(unescaped)), out
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Jeong Vin, Yoon (spike_yun, 132051449@N06)",
+            "Jeong Vin, Yoon (spike_yun, 132051449@N06)",
+        ),
+        ("Article 12(3) {x} | y!", "Article 12(3) {x} | y!"),
+        ("[x](javascript:alert(1))", "\\[x\\](javascript:alert(1))"),
+        ("_x_ __y__ a_b é_ü", "\\_x\\_ \\_\\_y\\_\\_ a_b é_ü"),
+        ("# no", "\\# no"),
+        ("a # b", "a # b"),
+        ("1. no", "1\\. no"),
+        ("- no", "\\- no"),
+        ("`c` *e* ~s~ $m$ \\", "\\`c\\` \\*e\\* \\~s\\~ \\$m\\$ \\\\"),
+        ("<b>&amp;", "&lt;b&gt;&amp;amp;"),
+    ],
+)
+def test_md_escape_prose(text: str, expected: str) -> None:
+    assert md_escape_prose(text) == expected
+
+
+@given(st.text())
+def test_md_escape_prose_leaves_only_inert_characters_bare(text: str) -> None:
+    out = md_escape_prose(text)
+    assert "\n" not in out and "\r" not in out and "<" not in out and ">" not in out
+    bare = re.sub(r"\\.", "", re.sub(r"&(amp|lt|gt);", "", out))
+    assert not (set("\\`*[]~$") & set(bare)), out
+    assert not bare.startswith("#"), out
+    # A bare `_` only between two letters or digits, where it cannot open or close emphasis.
+    for m in re.finditer(r"(?<!\\)_", out):
+        before, after = out[m.start() - 1 : m.start()], out[m.end() : m.end() + 1]
+        assert before.isalnum() and after.isalnum(), out
 
 
 def _document(
