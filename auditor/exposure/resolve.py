@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
@@ -87,12 +88,23 @@ class Who:
     value: str
 
 
+def _control(char: str) -> bool:
+    # Control characters, line breaks and lone surrogates; private-use and format characters
+    # appear in real usernames ("Steve\uf8ffRich", emoji joined by U+200D).
+    return unicodedata.category(char) in ("Cc", "Zl", "Zp", "Cs")
+
+
 def parse_who(who: str) -> Who:
     """Classify WHO; raise `AuditorError` when it cannot name a Flickr user at all."""
     text = who.strip()
     if is_nsid(text.upper()):
         return Who(who, "nsid", text.upper())
-    if "/" in text or text.lower().startswith(("http", "www.", "flickr.com")):
+    lowered = text.lower()
+    # A URL has a scheme or names Flickr's host; a "/" or a "www." alone does not make one
+    # (real usernames: "Michel Thomas / Craipeau", "www.ownwayphotography.com").
+    if lowered.startswith(("http:", "https:", "flickr.com", "www.flickr.com", "m.flickr.com")) or (
+        "flickr.com/" in lowered
+    ):
         owner, kind = parse_owner(text)
         if owner is None:
             raise AuditorError(
@@ -101,7 +113,7 @@ def parse_who(who: str) -> Who:
                 "https://www.flickr.com/photos/<alias>/"
             )
         return Who(who, "nsid" if kind == "nsid" else "alias", owner)
-    if not text or len(text) > _MAX_WORD or any(not ch.isprintable() for ch in text):
+    if not text or len(text) > _MAX_WORD or any(_control(ch) for ch in text):
         raise AuditorError(
             f"{who!r} cannot be a Flickr username or path alias (empty, too long or holding "
             "control characters); give an NSID, a path alias, a username or a profile URL"

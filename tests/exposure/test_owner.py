@@ -187,9 +187,14 @@ def test_who_forms() -> None:
     assert (alias.kind, alias.value) == ("alias", "anna-shoots")
     assert parse_who("Anna K").kind == "word"
     # Usernames hold commas, apostrophes, colons, ampersands, spaces, any script.
-    for username in ["Jeong Vin, Yoon", "O'Brien & Sons: photos", "a<b", "Ünal Çelik"]:
+    # A "/" or a leading "http" does not make a URL (real usernames: "Michel Thomas / Craipeau").
+    usernames = ["Jeong Vin, Yoon", "O'Brien & Sons: photos", "a<b", "Ünal Çelik",
+                 "Michel Thomas / Craipeau", "AC/DC", "httpster", "www.ownwayphotography.com",
+                 "Steve\uf8ffRich", "I love flickr.com",
+                 "\U0001f469\u200d\U0001f4bb dev"]  # fmt: skip
+    for username in usernames:
         assert (parse_who(username).kind, parse_who(username).value) == ("word", username)
-    for bad in ["", "https://example.org/", "tab\there", "x" * 201]:
+    for bad in ["", "https://example.org/", "flickr.com/groups/x/", "tab\there", "x" * 201]:
         with pytest.raises(AuditorError):
             parse_who(bad)
 
