@@ -8,7 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from auditor.exposure import find_offline, offline_identities, parse_who
 from auditor.manifests.read import read_manifests
