@@ -62,7 +62,7 @@ OTHER_RULE = "a rule of this policy; see the policy's documentation"
 _INLINE = re.compile(r"([\\`*_\[\]{}()|~$!#])")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # What would start a block (heading, list, quote, setext underline) if the text began a line.
-_BLOCK_MARK = re.compile(r"^[-+=]")
+_BLOCK_MARK = re.compile(r"^[-+=#]")
 _ORDERED_MARK = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
 
 
@@ -73,29 +73,31 @@ def md_escape(text: object, limit: int | None = None) -> str:
     spaces could start a code block); with `limit`, longer text is cut and ends with an
     ellipsis (cut before escaping, so no escape is split).
     """
+    return _escape_line(text, _INLINE, limit)
+
+
+def _escape_line(text: object, inline: re.Pattern[str], limit: int | None = None) -> str:
+    """`plain(text, limit)` with `<`, `>`, `&` as entities, every `inline` match escaped, and
+    what would start a block at the line's start escaped."""
     out = "".join(_ENTITIES.get(char, char) for char in plain(text, limit))
-    out = _INLINE.sub(r"\\\1", out)
+    out = inline.sub(lambda m: "\\" + m.group(0), out)
     out = _BLOCK_MARK.sub(lambda m: "\\" + m.group(0), out, count=1)
     return _ORDERED_MARK.sub(lambda m: m.group(1) + "\\" + m.group(2), out, count=1)
 
 
 # In a one-line paragraph of prose, fewer characters can do anything: `(`, `)` only make a link
 # after `]`, `!` only an image before `[`, `{`, `}` nothing, `|` a table only with a delimiter
-# row on the next line, `#` a heading only at the start, and `_` between two letters or digits
-# never opens or closes emphasis (CommonMark's flanking rules), so `spike_yun` stays as typed.
+# row on the next line, `#` a heading only at the start (`_BLOCK_MARK`), and `_` between two
+# letters or digits never opens or closes emphasis (CommonMark's flanking rules), so
+# `spike_yun` stays as typed.
 _PROSE_INLINE = re.compile(r"([\\`*\[\]~$])|(?<![^\W_])_|_(?![^\W_])")
-_HEADING_MARK = re.compile(r"^#")
 
 
 def md_escape_prose(text: object) -> str:
     """`text` as one line of Markdown prose that renders as exactly that text, escaping only
     what could act in a paragraph of its own (for a letter a person reads as plain text too):
     `md_escape`'s guarantees, with fewer backslashes."""
-    out = "".join(_ENTITIES.get(char, char) for char in plain(text))
-    out = _PROSE_INLINE.sub(lambda m: "\\" + m.group(0), out)
-    out = _HEADING_MARK.sub(r"\\#", out, count=1)
-    out = _BLOCK_MARK.sub(lambda m: "\\" + m.group(0), out, count=1)
-    return _ORDERED_MARK.sub(lambda m: m.group(1) + "\\" + m.group(2), out, count=1)
+    return _escape_line(text, _PROSE_INLINE)
 
 
 def _owner_label(owner: Any) -> str:
