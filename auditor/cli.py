@@ -1096,6 +1096,7 @@ def owner(
         write_exposure,
     )
     from auditor.exposure import summary_lines as exposure_summary_lines
+    from auditor.exposure.letter import count
     from auditor.exposure.resolve import KeptUserApi, lookup_failed
     from auditor.flickr import FlickrError, InvalidKey
     from auditor.manifests.read import read_manifests
@@ -1185,8 +1186,7 @@ def owner(
     for line in exposure_summary_lines(document):
         click.echo(line, err=True)
     cited = ", ".join(grounds) if grounds else "none (add --grounds gdpr,bipa,licence as apply)"
-    in_letter = f"{request.photos} photo" + ("" if request.photos == 1 else "s")
-    click.echo(f"letter: {in_letter}; grounds cited: {cited}", err=True)
+    click.echo(f"letter: {count(request.photos, 'photo')}; grounds cited: {cited}", err=True)
     click.echo(f"written: {target}/ ({', '.join(EXPOSURE_FILES)})", err=True)
     return EXIT_OK
 
