@@ -157,7 +157,20 @@ def _numpy(array: pa.Array) -> np.ndarray:
     return result
 
 
-class _Refs:
+class _RefColumns:
+    """Per row of one text column: photo id, owner, owner kind and problem (None until the
+    column's reader fills them in), and whether the row has a value at all."""
+
+    def __init__(self, texts: pa.Array) -> None:
+        n = len(texts)
+        self.photo_id = np.full(n, None, dtype=object)
+        self.owner = np.full(n, None, dtype=object)
+        self.owner_kind = np.full(n, None, dtype=object)
+        self.problem = np.full(n, None, dtype=object)
+        self.present = _numpy(pc.is_valid(texts))
+
+
+class _Refs(_RefColumns):
     """Photo id, owner, owner kind and problem for one column of ids or URLs.
 
     Patterns run cheapest first, each only on the rows the previous ones did not recognise;
@@ -165,14 +178,9 @@ class _Refs:
     """
 
     def __init__(self, texts: pa.Array, names_as_ids: bool = False) -> None:
-        n = len(texts)
+        super().__init__(texts)
         # An id column (named by the user or found by name) may hold image file names.
         self.names_as_ids = names_as_ids
-        self.photo_id = np.full(n, None, dtype=object)
-        self.owner = np.full(n, None, dtype=object)
-        self.owner_kind = np.full(n, None, dtype=object)
-        self.problem = np.full(n, None, dtype=object)
-        self.present = _numpy(pc.is_valid(texts))
         todo = np.flatnonzero(self.present)
         todo = self._bare_ids(texts, todo)
         todo = self._pages(texts, todo)
@@ -242,17 +250,12 @@ class _Refs:
         return ref.photo_id, ref.owner, ref.owner_kind, ref.problem
 
 
-class _NameRefs:
+class _NameRefs(_RefColumns):
     """Photo id, owner and problem for a column of image file names (`image_names`), parsed
     once per distinct value; `numeric`: bare-number names are Flickr ids in this file."""
 
     def __init__(self, texts: pa.Array, numeric: bool) -> None:
-        n = len(texts)
-        self.photo_id = np.full(n, None, dtype=object)
-        self.owner = np.full(n, None, dtype=object)
-        self.owner_kind = np.full(n, None, dtype=object)
-        self.problem = np.full(n, None, dtype=object)
-        self.present = _numpy(pc.is_valid(texts))
+        super().__init__(texts)
         todo = np.flatnonzero(self.present)
         if not len(todo):
             return
@@ -342,7 +345,7 @@ def _isnull(values: np.ndarray) -> np.ndarray:
     return np.asarray(pd.isna(values), dtype=bool)
 
 
-def _photo_ids(refs: Sequence[_Refs | _NameRefs]) -> tuple[np.ndarray, np.ndarray]:
+def _photo_ids(refs: Sequence[_RefColumns]) -> tuple[np.ndarray, np.ndarray]:
     """(photo_id, note) per row: the first field that names a photo wins; others that name a
     different photo, or the absence of any id, are noted."""
     n = len(refs[0].photo_id)
@@ -646,7 +649,7 @@ def _ids_and_owners(
     names = ("photo_ref", "url", "alt_url", "owner_ref", "image_name")
     none = pa.nulls(n, _STR)
     sub = {name: text.get(name, none).take(take) for name in names}
-    refs: list[_Refs | _NameRefs] = [
+    refs: list[_RefColumns] = [
         _Refs(sub["photo_ref"], names_as_ids=True),
         _Refs(sub["url"]),
         _Refs(sub["alt_url"]),
