@@ -68,10 +68,12 @@ class DepthScanner:
     """Tracks how deeply the bytes fed so far are nested; `feed` raises `JsonProblem` naming
     the line where a document goes deeper than `limit`. Invalid JSON is left to the parser."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, *, count_lines: bool = True) -> None:
         self.limit = limit
         self.depth = 0
-        self.lines = 0  # newlines fed so far
+        # Newlines fed so far; with `count_lines` False, what the caller sets (or 0).
+        self.lines = 0
+        self._count_lines = count_lines
         self._in_string = False
         self._escape_next = False  # the chunk before ended in an odd run of backslashes
 
@@ -96,7 +98,7 @@ class DepthScanner:
         if len(backslashes) or self._escape_next:
             is_quote[is_quote] = self._unescaped(where[is_quote], backslashes, len(chunk))
         # A bracket is inside a string when an odd number of quotes come before it.
-        outside = (np.cumsum(is_quote) + self._in_string) % 2 == 0
+        outside = np.logical_xor.accumulate(is_quote) == self._in_string
         chosen = outside & (kinds >= _OPEN_CLASS)
         positions = where[chosen]
         quotes = where[is_quote]
@@ -110,7 +112,8 @@ class DepthScanner:
                 raise JsonProblem(f"JSON nested more than {self.limit} levels deep", line=line)
             self.depth = max(int(depths[-1]), 0)
         self._in_string ^= bool(len(quotes) % 2)
-        self.lines += chunk.count(b"\n")
+        if self._count_lines:
+            self.lines += chunk.count(b"\n")
         return quotes, positions, depths
 
     def _unescaped(self, quotes: np.ndarray, backslashes: np.ndarray, size: int) -> np.ndarray:

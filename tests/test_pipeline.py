@@ -55,6 +55,7 @@ def _yfcc(path: Path, ids: list[int]) -> Path:
 
 
 NC = "http://creativecommons.org/licenses/by-nc/2.0/"
+BY = "http://creativecommons.org/licenses/by/2.0/"
 FARM = "http://farm1.staticflickr.com/1/{}_abc.jpg"
 
 
@@ -132,8 +133,20 @@ def manifests(tmp_path: Path) -> list[Path]:
     wrapped.write_text(
         json.dumps({"dataset": "x", "items": [{"photo_id": str(8100 + i)} for i in range(400)]})
     )
+    big_coco = tmp_path / "k.json"
+    big_coco.write_text(
+        json.dumps(
+            {
+                "licenses": [{"id": 4, "name": "Attribution License", "url": BY}],
+                "images": [
+                    {"id": i, "license": [4, 4, 9][i % 3], "flickr_url": FARM.format(8500 + i)}
+                    for i in range(300)
+                ],
+            }
+        )
+    )
     # b twice: its rows interleave with themselves in the reports
-    return [b, a, urls, csv, jsonl, coco, parquet, tsv, records, array, wrapped, b]
+    return [b, a, urls, csv, jsonl, coco, parquet, tsv, records, array, wrapped, big_coco, b]
 
 
 @pytest.fixture
@@ -240,13 +253,14 @@ def test_chunks_give_the_same_reports(
         "h.json": 10,
         "i.json": 200,
         "j.json": 400,
+        "k.json": 300,
     }
     assert [f.rows for f in done.files] == [rows[m.name] for m in manifests]
     # urls.txt's example.com row is another host's: counted by host, not audited.
     assert done.document["summary"]["rows"] == sum(rows[m.name] for m in manifests) - 1
     assert done.document["summary"]["other_hosts"] == {"example.com": 1}
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("flickr-audit-")]
-    assert 400 < sum(parsed) < 600  # j.json's records, and i.json's up to its null
+    assert 700 < sum(parsed) < 900  # j.json's and k.json's records, i.json's up to its null
 
 
 def test_a_bad_manifest_stops_the_audit_before_any_report(tmp_path: Path) -> None:

@@ -33,6 +33,7 @@ from typing import Any, BinaryIO
 import ijson
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.json as pa_json
 
 from auditor.errors import ManifestError
@@ -40,7 +41,16 @@ from auditor.inputs import DECOMPRESSION_ERRORS, is_stream
 from auditor.jsonstream import DepthScanner, JsonProblem, StreamedList
 from auditor.limits import current
 from auditor.manifests.arrow_jsonl import _Block, _key_type, _piece, _split
+from auditor.manifests.coco import (
+    NO_FLICKR_URL,
+    NO_TABLE,
+    add_images,
+    licence_table,
+    licence_values,
+    looks_like_coco,
+)
 from auditor.manifests.columns import ColumnOptions
+from auditor.manifests.normalise import _as_text
 from auditor.manifests.raw import RawManifest
 from auditor.manifests.source import json_stream
 from auditor.manifests.tabular import (
@@ -114,6 +124,9 @@ def iter_json_arrow(
     sample = [_flatten(record) for record in head if isinstance(record, dict)]
     schema = pa.schema([(name, _key_type(name, sample)) for name in keys])
 
+    def columns_of(table: pa.Table) -> dict[str, pa.Array]:
+        return {target: _text(table, name) for target, name in plan}
+
     def by_records(skip: int) -> RawManifest:
         """The records after the first `skip`, read by the record reader."""
         raw = RawManifest(path, "json")
@@ -124,15 +137,85 @@ def iter_json_arrow(
         _fill(raw, located, record_rows(records))
         return raw
 
-    return _pieces(path, meta, key, plan, schema, chunk_rows, by_records, in_pieces)
+    return _pieces(path, meta, key, _Parse(schema, columns_of), chunk_rows, by_records, in_pieces)
+
+
+def iter_coco_arrow(
+    path: Path, document: Any, chunk_rows: int, in_pieces: ReadInPieces
+) -> Iterator[RawManifest] | None:
+    """`iter_json_arrow` for a COCO annotation file (`coco.read_coco`)."""
+    if is_stream(path) or not looks_like_coco(document):
+        return None
+    images = document["images"]
+    if not isinstance(images, StreamedList) or images.where != "images.item":
+        return None
+    try:
+        licences = licence_table(path, document)
+    except ManifestError:
+        return None  # the record reader says it again
+    meta = RawManifest(path, "coco")
+    if licences is None:
+        meta.notes.append(NO_TABLE)
+    sample = [image for image in images[:] if isinstance(image, dict)]
+    schema = pa.schema([("flickr_url", _STR), ("license", _key_type("license", sample))])
+
+    def by_records(skip: int) -> RawManifest:
+        raw = RawManifest(path, "coco")
+        add_images(raw, licences, enumerate(images.rest(skip), start=skip + 1))
+        return raw
+
+    parse = _Parse(schema, lambda table: _coco_columns(table, licences))
+    return _pieces(path, meta, "images", parse, chunk_rows, by_records, in_pieces)
+
+
+def _text(table: pa.Table, name: str) -> pa.Array:
+    column = table.column(name).combine_chunks()
+    return column if column.type == _STR else column.cast(_STR)
+
+
+def _coco_columns(
+    table: pa.Table, licences: dict[str, dict[str, Any]] | None
+) -> dict[str, pa.Array]:
+    """`coco.add_images` column by column: each licence id looked up once."""
+    url = _text(table, "flickr_url")
+    ids = table.column("license").combine_chunks()
+    whole_numbers = pa.types.is_integer(ids.type)
+    encoded = _text(table, "license").dictionary_encode()
+    fields: dict[str, list[str | None]] = {
+        name: [] for name in ("licence", "licence_alt", "licence_raw", "notes")
+    }
+    for text in encoded.dictionary.to_pylist():
+        values, notes = licence_values(licences, int(text) if whole_numbers else text)
+        for name in ("licence", "licence_alt", "licence_raw"):
+            fields[name].append(_as_text(values.get(name)))
+        fields["notes"].append("; ".join(notes) or None)
+    columns = {
+        name: pa.array(values, _STR).take(encoded.indices) for name, values in fields.items()
+    }
+    no_url = pc.fill_null(pc.equal(url, ""), True)
+    url_note = pc.if_else(no_url, pa.scalar(NO_FLICKR_URL, _STR), pa.scalar(None, _STR))
+    licence_note = columns["notes"]
+    both = pc.binary_join_element_wise(url_note, licence_note, "; ")
+    columns["notes"] = pc.coalesce(both, url_note, licence_note)
+    columns["url"] = url
+    return columns
+
+
+class _Parse:
+    """How a block is parsed: the keys Arrow reads, and the fields they become."""
+
+    def __init__(
+        self, schema: pa.Schema, columns: Callable[[pa.Table], dict[str, pa.Array]]
+    ) -> None:
+        self.schema = schema
+        self.columns = columns
 
 
 def _pieces(
     path: Path,
     meta: RawManifest,
     key: str | None,
-    plan: list[tuple[str, Any]],
-    schema: pa.Schema,
+    parse: _Parse,
     chunk_rows: int,
     by_records: Callable[[int], RawManifest],
     in_pieces: ReadInPieces,
@@ -144,7 +227,7 @@ def _pieces(
     gave_up = False
     stream = json_stream(path, guarded=False)  # (checked here, as it is scanned)
     try:
-        for columns, count in _array_blocks(stream, key, plan, schema):
+        for columns, count in _array_blocks(stream, key, parse):
             pending.append((np.arange(done + 1, done + count + 1, dtype=np.int64), columns))
             done += count
             rows += count
@@ -171,7 +254,7 @@ class _Scanned:
 
     def __init__(self, stream: BinaryIO) -> None:
         self.stream = stream
-        self.scanner = DepthScanner(current().json_depth)
+        self.scanner = DepthScanner(current().json_depth, count_lines=False)
         self.utf8 = codecs.getincrementaldecoder("utf-8")()
         self.data = b""
         self.quotes = np.zeros(0, dtype=np.int64)
@@ -247,7 +330,7 @@ class _Around:
 
 
 def _array_blocks(
-    stream: BinaryIO, key: str | None, plan: list[tuple[str, Any]], schema: pa.Schema
+    stream: BinaryIO, key: str | None, parse: _Parse
 ) -> Iterator[tuple[dict[str, pa.Array], int]]:
     """(located columns, rows) of each block of the records' array; `_GiveUp` at the first
     thing Arrow cannot settle."""
@@ -286,7 +369,7 @@ def _array_blocks(
         arrays = (kinds == _BRACKET) & (scanned.depths == depth + 1)
         if (arrays | np.isin(kinds, _SUSPECT))[scanned.marks < cut].any():
             raise _GiveUp  # an array among the records, or NaN, Infinity, a byte-order mark
-        yield _parsed(scanned, level[is_separator], int((~is_separator).sum()), cut, plan, schema)
+        yield _parsed(scanned, level[is_separator], int((~is_separator).sum()), cut, parse)
         if end is not None:
             around.send(scanned.drop(len(scanned.data))[end + 1 :])
             while chunk := scanned.read():
@@ -344,11 +427,10 @@ def _parsed(
     separators: np.ndarray,
     objects: int,
     cut: int,
-    plan: list[tuple[str, Any]],
-    schema: pa.Schema,
+    parse: _Parse,
 ) -> tuple[dict[str, pa.Array], int]:
-    """The located columns (as text) of the `objects` elements before `cut` (`separators`:
-    the marks of the commas between them, and maybe of the one at `cut`), and their count."""
+    """The fields (as text) of the `objects` elements before `cut` (`separators`: the marks
+    of the commas between them, and maybe of the one at `cut`), and their count."""
     block = np.frombuffer(scanned.data, dtype=np.uint8)[:cut].copy()
     commas = scanned.marks[separators]
     block[commas[commas < cut]] = _NEWLINE
@@ -359,7 +441,7 @@ def _parsed(
             pa.py_buffer(data),
             read_options=pa_json.ReadOptions(use_threads=False, block_size=len(data) + 1),
             parse_options=pa_json.ParseOptions(
-                explicit_schema=schema,
+                explicit_schema=parse.schema,
                 unexpected_field_behavior="ignore",
                 newlines_in_values=False,
             ),
@@ -368,11 +450,7 @@ def _parsed(
         raise _GiveUp from None
     if table.num_rows != objects:
         raise _GiveUp  # a value that is not an object (null) among them
-    columns: dict[str, pa.Array] = {}
-    for target, name in plan:
-        column = table.column(name).combine_chunks()
-        columns[target] = column if column.type == _STR else column.cast(_STR)
-    return columns, objects
+    return parse.columns(table), objects
 
 
 def _refuse_long_numbers(data: bytes, quotes: np.ndarray) -> None:

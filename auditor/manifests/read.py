@@ -26,7 +26,7 @@ from auditor.inputs import release
 from auditor.jsonstream import JsonProblem
 from auditor.licences import LicenceCatalogue
 from auditor.manifests.arrow_csv import iter_delimited_arrow, row_reader_note
-from auditor.manifests.arrow_json import iter_json_arrow
+from auditor.manifests.arrow_json import iter_coco_arrow, iter_json_arrow
 from auditor.manifests.arrow_jsonl import iter_jsonl_arrow
 from auditor.manifests.coco import looks_like_coco, read_coco
 from auditor.manifests.columns import ColumnOptions
@@ -339,8 +339,12 @@ def iter_manifest(
             if lines is not None:
                 yield from lines
                 return
-        if chosen == "json" and sniff.container == "json":
-            records = iter_json_arrow(path, document, columns, chunk_rows, _in_pieces)
+        if sniff.container == "json" and chosen in ("json", "coco"):
+            records = (
+                iter_json_arrow(path, document, columns, chunk_rows, _in_pieces)
+                if chosen == "json"
+                else iter_coco_arrow(path, document, chunk_rows, _in_pieces)
+            )
             if records is not None:
                 yield from records
                 return

@@ -213,3 +213,91 @@ def test_other_documents_are_left_to_the_record_reader(tmp_path: Path, document:
     chosen = source.load_json_document(path)
     pieces = arrow_json.iter_json_arrow(path, chosen, ColumnOptions(), 10, lambda r, n: iter([]))
     assert pieces is None
+
+
+# -- COCO ------------------------------------------------------------------------------------
+
+LICENCES = [
+    {"url": "http://creativecommons.org/licenses/by-nc-sa/2.0/", "id": 1, "name": "BY-NC-SA"},
+    {"url": "http://creativecommons.org/licenses/by/2.0/", "id": 4, "name": "Attribution"},
+]
+
+
+def _image(n: int) -> dict[str, Any]:
+    image: dict[str, Any] = {
+        "license": [1, 4, 7][n % 3],  # 7: not in the table
+        "file_name": f"{n:012d}.jpg",
+        "coco_url": f"http://images.cocodataset.org/train2017/{n:012d}.jpg",
+        "height": 480,
+        "flickr_url": f"http://farm1.staticflickr.com/1/{6985418911 + n}_da26cf2c9e_z.jpg",
+        "id": n,
+    }
+    if n % 17 == 5:
+        del image["flickr_url"]
+    if n % 19 == 3:
+        image["flickr_url"] = ""
+    if n % 23 == 2:
+        image["license"] = None
+    return image
+
+
+IMAGES = [_image(n) for n in range(300)]
+ANNOTATIONS = [
+    {"id": n, "image_id": n, "segmentation": [[1.5, 2, 3]], "bbox": [1, 2]} for n in range(50)
+]
+
+
+def _coco(images: str, licences: object = LICENCES, after: str = "") -> str:
+    head = '{"info": {"year": 2017}, ' + (
+        f'"licenses": {json.dumps(licences)}, ' if licences is not None else ""
+    )
+    return (
+        head + '"images": ' + images + ', "annotations": ' + json.dumps(ANNOTATIONS) + after + "}"
+    )
+
+
+def _with_image(element: str) -> str:
+    return json.dumps(IMAGES[:200])[:-1] + ", " + element + ", " + json.dumps(IMAGES[200:])[1:]
+
+
+COCO_CASES = [
+    ("coco", _coco(json.dumps(IMAGES)), "arrow"),
+    ("coco-pretty", json.dumps(json.loads(_coco(json.dumps(IMAGES))), indent=1), "arrow"),
+    ("no-table", _coco(json.dumps(IMAGES), None), "arrow"),
+    (
+        "text-ids",
+        _coco(
+            json.dumps(IMAGES)
+            .replace('"license": 7', '"license": "7"')
+            .replace('"license": 1,', '"license": "1",')
+            .replace('"license": 4,', '"license": "4",')
+        ),
+        "arrow",
+    ),
+    ("empty-id", _coco(_with_image('{"license": "", "flickr_url": "u"}')), "partly"),
+    ("float-id", _coco(_with_image('{"license": 1.0, "flickr_url": "u"}')), "partly"),
+    ("not-an-object", _coco(_with_image("null")), "partly"),
+    ("numeric-url", _coco(_with_image('{"license": 1, "flickr_url": 5}')), "partly"),
+    ("images-twice", _coco(json.dumps(IMAGES), after=', "images": [{"license": 1}]'), "partly"),
+    ("nan", _coco(_with_image('{"license": 1, "height": NaN}')), "error"),
+    ("truncated", _coco(json.dumps(IMAGES))[:-300], "error"),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "how"), COCO_CASES, ids=[c[0] for c in COCO_CASES])
+@pytest.mark.parametrize("block_size", [90, 1 << 20])
+def test_coco_pieces_are_the_rows_of_the_coco_reader(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    content: str,
+    how: str,
+    block_size: int,
+) -> None:
+    test_arrow_pieces_are_the_rows_of_the_record_reader(
+        tmp_path, monkeypatch, name, content, how, block_size
+    )
+    if how != "error":
+        assert {piece.format for piece in iter_manifest(_write(tmp_path, name, content))} == {
+            "coco"
+        }
