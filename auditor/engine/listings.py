@@ -73,7 +73,9 @@ class _Runs:
         return found, where, owner
 
     def flag(self, keys: np.ndarray, bit: int) -> None:
-        """Set `bit` of the stored `keys`' flags (distinct; keys not stored are ignored)."""
+        """Set `bit` of the stored `keys`' flags (keys not stored are ignored). A key may come
+        more than once: each of its places is set to the same value, so no `np.unique` (a
+        hash of every key, a third of judging a chunk) is needed first."""
         for run_keys, _, _, run_flags in self.runs:
             at = np.searchsorted(run_keys, keys)
             inside = at < len(run_keys)
@@ -240,9 +242,9 @@ class FirstListings:
         numeric = observed.numeric[rows]
         at = rows[numeric]
         if len(at):
-            self._runs.flag(np.unique(observed.keys[at]), _PHOTO)
+            self._runs.flag(observed.keys[at], _PHOTO)
             first = observed.owners[at] == observed.first_owner[at]
-            self._runs.flag(np.unique(observed.keys[at[first]]), _FIRST_PAIR)
+            self._runs.flag(observed.keys[at[first]], _FIRST_PAIR)
             elsewhere = at[~first]
         else:
             elsewhere = at
