@@ -70,12 +70,14 @@ PREFIX_BYTES = 64 << 20  # how far into an object its list of records is looked 
 _STR = pa.string()
 _COMMA, _COLON, _NEWLINE = ord(","), ord(":"), ord("\n")
 _BRACE, _BRACKET, _END = ord("{"), ord("["), ord("]")
-_CLOSING = np.array([ord("]"), ord("}")], dtype=np.uint8)
+_CLOSING = np.zeros(256, dtype=bool)  # by byte
+_CLOSING[[ord("]"), ord("}")]] = True
 _BLANK = b" \t\r\n"
 # Outside strings, these bytes start what yajl refuses and Arrow may take: NaN, Infinity, a
 # byte-order mark.
-_SUSPECT = np.frombuffer(b"NI\xef", dtype=np.uint8)
-_MARKS = (_COMMA, _COLON, *_SUSPECT.tolist())
+_SUSPECT = np.zeros(256, dtype=bool)  # by byte
+_SUSPECT[list(b"NI\xef")] = True
+_MARKS = (_COMMA, _COLON, *b"NI\xef")
 _DIGITS_AS_ZERO = bytes(ord("0") if chr(b).isdigit() and b < 128 else ord("x") for b in range(256))
 _LONG_NUMBER = b"0" * 19  # yajl's integers stop at 64 bits (19 digits may already be too many)
 _LONG_NUMBERS = re.compile(b"0{19,}")
@@ -340,7 +342,7 @@ def _array_blocks(
     around.send(scanned.drop(start + 1) + b"]")  # the document with the array left empty
     while True:
         kinds = scanned.kinds()
-        ends = np.flatnonzero(np.isin(kinds, _CLOSING) & (scanned.depths == depth - 1))
+        ends = np.flatnonzero(_CLOSING[kinds] & (scanned.depths == depth - 1))
         end = int(scanned.marks[ends[0]]) if len(ends) else None
         opens = (kinds == _BRACE) & (scanned.depths == depth + 1)
         separators = (kinds == _COMMA) & (scanned.depths == depth)
@@ -367,7 +369,7 @@ def _array_blocks(
         if is_separator[-1] == (end is not None):
             raise _GiveUp  # a comma before the `]`
         arrays = (kinds == _BRACKET) & (scanned.depths == depth + 1)
-        if (arrays | np.isin(kinds, _SUSPECT))[scanned.marks < cut].any():
+        if (arrays | _SUSPECT[kinds])[scanned.marks < cut].any():
             raise _GiveUp  # an array among the records, or NaN, Infinity, a byte-order mark
         yield _parsed(scanned, level[is_separator], int((~is_separator).sum()), cut, parse)
         if end is not None:
@@ -431,10 +433,9 @@ def _parsed(
 ) -> tuple[dict[str, pa.Array], int]:
     """The fields (as text) of the `objects` elements before `cut` (`separators`: the marks
     of the commas between them, and maybe of the one at `cut`), and their count."""
-    block = np.frombuffer(scanned.data, dtype=np.uint8)[:cut].copy()
+    data = bytearray(memoryview(scanned.data)[:cut])
     commas = scanned.marks[separators]
-    block[commas[commas < cut]] = _NEWLINE
-    data = block.tobytes()
+    np.frombuffer(data, dtype=np.uint8)[commas[commas < cut]] = _NEWLINE
     _refuse_long_numbers(data, scanned.quotes[scanned.quotes < cut])
     try:
         table = pa_json.read_json(
@@ -446,14 +447,14 @@ def _parsed(
                 newlines_in_values=False,
             ),
         )
-    except pa.ArrowInvalid:
+    except pa.ArrowException:  # (invalid JSON, or more than an Arrow array holds)
         raise _GiveUp from None
     if table.num_rows != objects:
         raise _GiveUp  # a value that is not an object (null) among them
     return parse.columns(table), objects
 
 
-def _refuse_long_numbers(data: bytes, quotes: np.ndarray) -> None:
+def _refuse_long_numbers(data: bytes | bytearray, quotes: np.ndarray) -> None:
     """`_GiveUp` when a 19-digit number stands outside the strings of `data` (which starts
     outside a string; `quotes`: its unescaped quotes)."""
     digits = data.translate(_DIGITS_AS_ZERO)
