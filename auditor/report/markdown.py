@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -275,14 +277,21 @@ class WorstOwnersFindings:
         picked = pc.fill_null(pc.is_in(owner, value_set=self._wanted), False)
         if self._null:
             picked = pc.or_(picked, pc.is_null(owner))
+        chosen = findings.filter(picked)
+        if chosen.num_rows == 0:
+            return
+        owners = chosen.column("owner").to_numpy(zero_copy_only=False)
+        order = _listing_order(chosen)
         rank = {name: i for i, name in enumerate(SEVERITIES)}
-        for finding in findings.filter(picked).to_pylist():
-            mine = self.listed[finding["owner"]]
-            self.total[finding["owner"]] += 1
-            mine.append(finding)
-            if len(mine) > 2 * DETAIL_FINDINGS:
-                self._trim(mine, rank)
-        for mine in self.listed.values():
+        for name in pd.unique(owners):
+            key = None if pd.isna(name) else name
+            rows = np.flatnonzero(pd.isna(owners) if key is None else owners == key)
+            self.total[key] += len(rows)
+            # Only the first DETAIL_FINDINGS of the batch can be listed: no row else becomes
+            # a Python dict (an owner-less COCO or LAION manifest has all its findings here).
+            first = rows[np.argsort(order[rows], kind="stable")[:DETAIL_FINDINGS]]
+            mine = self.listed[key]
+            mine.extend(chosen.take(pa.array(first)).to_pylist())
             self._trim(mine, rank)
 
     @staticmethod
@@ -290,6 +299,23 @@ class WorstOwnersFindings:
         # Stable: among equals the earlier finding stays first, as in the findings table.
         mine.sort(key=lambda f: (bool(f["waived"]), rank.get(f["severity"], 99), str(f["rule"])))
         del mine[DETAIL_FINDINGS:]
+
+
+def _listing_order(findings: pa.Table) -> npt.NDArray[np.int64]:
+    """Per finding, a number that orders findings as `WorstOwnersFindings._trim` does: not
+    waived first, then by severity, then by rule id (equal numbers: the same place)."""
+    waived = pc.fill_null(findings.column("waived"), False).to_numpy(zero_copy_only=False)
+    severities = pa.array(SEVERITIES, pa.string())
+    severity = pc.index_in(findings.column("severity").cast(pa.string()), value_set=severities)
+    severity_rank = pc.fill_null(severity, 99).to_numpy(zero_copy_only=False).astype(np.int64)
+    rules = findings.column("rule").cast(pa.string())
+    names = sorted(str(name) for name in pc.unique(rules).to_pylist())
+    rule_rank = pc.index_in(rules, value_set=pa.array(names, pa.string()))
+    rule_number = pc.fill_null(rule_rank, 0).to_numpy(zero_copy_only=False).astype(np.int64)
+    order: npt.NDArray[np.int64] = (waived.astype(np.int64) * 100 + severity_rank) * (
+        len(names) + 1
+    ) + rule_number
+    return order
 
 
 def _details(worst: WorstOwnersFindings) -> list[str]:

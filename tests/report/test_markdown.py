@@ -9,12 +9,14 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from auditor.findings import FINDING_COLUMNS, SEVERITIES
 from auditor.report import RunInfo, build_audit_document, md_escape, summary_markdown
 from auditor.report import markdown as markdown_module
-from auditor.report.markdown import md_escape_prose
+from auditor.report.encode import findings_arrow
+from auditor.report.markdown import DETAIL_FINDINGS, WorstOwnersFindings, md_escape_prose
 from auditor.waivers import WaiverProblem
 
 Factory = Callable[[list[dict[str, Any]]], pd.DataFrame]
@@ -232,3 +234,45 @@ def test_unknown_rules_and_waiver_problems(
     assert "## Waiver problems\n\n- line 3: expired on 2025-01-01; renew it\n- &lt;b&gt;\n" in (
         text
     )
+
+
+FINDING_ROWS = st.lists(
+    st.tuples(
+        st.sampled_from(["1@N01", "2@N01", "3@N01", None]),  # owner
+        st.sampled_from(["non-commercial", "duplicate", "all-rights-reserved", "zz"]),  # rule
+        st.sampled_from(["error", "warning", "note", "odd"]),  # severity
+        st.booleans(),  # waived
+    ),
+    min_size=40,  # more than DETAIL_FINDINGS for some owners: which are listed matters
+    max_size=150,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(FINDING_ROWS, st.lists(st.integers(1, 40), max_size=8))
+def test_worst_owners_findings_are_the_first_listed_in_order(
+    rows: list[tuple[str | None, str, str, bool]], cuts: list[int]
+) -> None:
+    # The worst owners' findings summary.md lists: for each, its first DETAIL_FINDINGS in the
+    # order not waived, severity, rule id, then as they came; found batch by batch.
+    records = [
+        {**dict.fromkeys(FINDING_COLUMNS), "photo_id": str(i), "owner": owner, "rule": rule}
+        | {"severity": severity, "waived": waived, "source_row": i}
+        for i, (owner, rule, severity, waived) in enumerate(rows)
+    ]
+    owners = [{"owner": o, "error": 1, "warning": 0, "note": 0} for o in ("2@N01", None, "1@N01")]
+    worst = WorstOwnersFindings({"owners": owners})  # type: ignore[typeddict-item]
+    table = findings_arrow(pd.DataFrame(records, columns=list(FINDING_COLUMNS)))
+    start = 0
+    for cut in [*cuts, len(records)]:
+        worst.add(table.slice(start, cut))
+        start += cut
+        if start >= len(records):
+            break
+    rank = {name: i for i, name in enumerate(SEVERITIES)}
+    for owner in ("2@N01", None, "1@N01"):
+        mine = [r for r in table.to_pylist() if r["owner"] == owner]
+        expected = sorted(mine, key=lambda f: (f["waived"], rank.get(f["severity"], 99), f["rule"]))
+        assert worst.listed[owner] == expected[:DETAIL_FINDINGS]
+        assert worst.total[owner] == len(mine)
+    assert "3@N01" not in worst.listed
