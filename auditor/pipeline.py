@@ -283,6 +283,7 @@ def offline_audit(
     progress: Callable[[int, int, int], None] | None = None,
     skip_bad_shards: bool = False,
     opt_outs: OptOutBook | None = None,
+    listings: FirstListings | None = None,
 ) -> OfflineAudit:
     """Audit `manifests` against `policy` on the licences they record, and write the four
     reports into `out_dir`.
@@ -292,13 +293,13 @@ def offline_audit(
     called after each chunk (bytes estimated within a file read in pieces). With
     `skip_bad_shards`, a manifest that cannot be read is left out (listed in `skipped`) instead
     of stopping the audit. `opt_outs` are joined onto every chunk, and counted in audit.json's
-    `summary.opt_outs`. Raises
+    `summary.opt_outs`. `listings` (closed at the end) defaults to a new `FirstListings`. Raises
     `ManifestError` for a manifest that cannot be used at all (before any report is written)
     and `AuditorError` when the reports cannot be written.
     """
     catalogue = catalogue or load_catalogue()
     judge = LicenceJudge(catalogue)
-    listings = FirstListings()
+    listings = listings or FirstListings()
     tally = AuditTally()
     book = WaiverBook(waivers, today or started_at.date())
     waiving = any(not waiver.expired(book.today) for waiver in waivers)
@@ -383,4 +384,5 @@ def offline_audit(
         if writer is not None:
             writer.close()
         spool.close()
+        listings.close()
     return OfflineAudit(document=document, files=files, paths=paths, skipped=bad or [])
