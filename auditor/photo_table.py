@@ -13,6 +13,7 @@ are findings, not noise.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -65,7 +66,7 @@ def _arrow_table(columns: dict[str, Any]) -> pa.Table:
 
 
 def build_photo_table(
-    raws: list[RawManifest],
+    raws: Iterable[RawManifest],
     catalogue: LicenceCatalogue | None = None,
     judge: LicenceJudge | None = None,
 ) -> pd.DataFrame:

@@ -50,7 +50,7 @@ from auditor.manifests.found import PhotosFound
 from auditor.manifests.hosts import split_other_hosts
 from auditor.manifests.normalise import LicenceJudge
 from auditor.manifests.raw import RawManifest
-from auditor.manifests.read import iter_manifest
+from auditor.manifests.read import FileTally, iter_manifest
 from auditor.optouts import OptOutBook
 from auditor.photo_table import FileReport, build_photo_table
 from auditor.report.document import AuditDocument, RunInfo, tally_document
@@ -89,16 +89,11 @@ def _chunks(
     pending: list[RawManifest] = []
     rows = 0
     for path in manifests:
-        read, kind = 0, ""
-        skipped: Counter[str] = Counter()
-        notes: list[str] = []
+        tally = FileTally()
         mine = len(pending)  # where this manifest's pieces start in `pending`
         try:
             for piece in iter_manifest(path, fmt, columns, chunk_rows=chunk_rows):
-                read += piece.rows
-                skipped.update(piece.skipped)
-                notes.extend(piece.notes)
-                kind = piece.format
+                tally.add(piece)
                 pending.append(piece)
                 rows += piece.rows
                 if rows >= chunk_rows:
@@ -111,7 +106,7 @@ def _chunks(
             rows -= sum(piece.rows for piece in pending[mine:])
             del pending[mine:]
             continue
-        files.append(FileReport(str(Path(path)), kind, read, dict(skipped), tuple(notes)))
+        files.append(tally.report(path))
     if pending:
         yield pending
 

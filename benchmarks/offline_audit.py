@@ -5,7 +5,9 @@ Writes an N-row YFCC100M-format manifest (owners drawn from a pool, as in the re
 then, each in a fresh process:
 - `pandas.read_csv(engine="pyarrow")` alone on the file (the yardstick),
 - `flickr-audit audit FILE --policy commercial-training --offline`,
-and prints wall time, rows/s, peak RSS and the ratio of the two times. Both are timed whole,
+- the readers alone: the manifest read in the audit's chunks into photo tables (URL -> photo
+  id, owner, licence), nothing judged or written,
+and prints wall time, rows/s, peak RSS and the ratios to the pandas reader. Both are timed whole,
 imports included (the audit imports pandas as the reader does; the reader's share of that is
 printed beside it), with the load average before each run. Last, the reports' size
 and the time it takes just to write that many bytes (copied and flushed, nothing encoded): most
@@ -48,6 +50,8 @@ import sys
 import tempfile
 from datetime import date
 from pathlib import Path
+
+from auditor.pipeline import CHUNK_ROWS
 
 LICENCES = [  # (name, URL, weight): roughly YFCC100M's mix of CC licences
     ("Attribution-NonCommercial-ShareAlike License", "by-nc-sa", 0.32),
@@ -176,6 +180,29 @@ print(json.dumps({"seconds": time.perf_counter() - start, "exit": code,
 """
 
 
+# The readers alone: the manifest read in the audit's chunks and normalised into photo tables
+# (URL -> id, owner, licence), as the offline audit does before judging; nothing judged or
+# written. Against the pandas reader this is the readers' own ratio, without the reports.
+READ_PHOTOS = """
+import resource, sys, time, json
+start = time.perf_counter()
+from auditor.cli import _prefer_jemalloc
+import os
+_prefer_jemalloc(os.environ)
+from auditor.licences import load_catalogue
+from auditor.manifests.normalise import LicenceJudge
+from auditor.manifests.read import iter_manifest
+from auditor.photo_table import build_photo_table
+judge = LicenceJudge(load_catalogue())
+rows = 0
+for piece in iter_manifest(sys.argv[1], chunk_rows=int(sys.argv[2])):
+    rows += len(build_photo_table([piece], judge=judge))
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"seconds": time.perf_counter() - start, "rows": rows,
+                  "cpu": usage.ru_utime + usage.ru_stime, "peak_mib": usage.ru_maxrss / 1024}))
+"""
+
+
 # The cost of the reports' volume alone: their bytes copied (from the page cache) into new
 # files and flushed to disk, as the audit must write them. No encoding, no judging.
 WRITE_FLOOR = """
@@ -287,7 +314,7 @@ def main() -> None:
             f"format {args.format}"
         )
         size = manifest.stat().st_size / 2**20
-        reads, audits = [], []
+        reads, audits, readers = [], [], []
         command = ["audit", str(manifest), "--policy", args.policy, "--offline"]
         command += ["--output-dir", str(Path(tmp) / "reports")]
         cap = str(int(args.reader_memory_gib * 2**30))
@@ -296,9 +323,12 @@ def main() -> None:
             reads.append(try_child(YARDSTICK, [str(manifest), args.format, cap]))
             print(f"audit: {load()}", flush=True)
             audits.append(run_child(AUDIT, command))
+            print(f"readers alone: {load()}", flush=True)
+            readers.append(run_child(READ_PHOTOS, [str(manifest), str(CHUNK_ROWS)]))
         done = [figures for figures in reads if figures is not None]
         read = min(done, key=lambda figures: figures["seconds"]) if done else None
         audit = min(audits, key=lambda figures: figures["seconds"])
+        alone = min(readers, key=lambda figures: figures["seconds"])
         floors = [
             run_child(WRITE_FLOOR, [str(Path(tmp) / "reports"), str(Path(tmp) / f"copy{i}")])
             for i in range(0 if args.no_floor else max(args.repeat, 1))
@@ -323,6 +353,12 @@ def main() -> None:
     )
     if read is not None:
         print(f"ratio audit / pandas reader: {audit['seconds'] / read['seconds']:.1f}")
+    print(
+        f"readers alone (read in the audit's chunks into photo tables, nothing judged or "
+        f"written): {alone['seconds']:.2f} s (process CPU {alone['cpu']:.2f} s), peak RSS "
+        f"{alone['peak_mib']:,.0f} MiB"
+        + (f"; ratio to the pandas reader {alone['seconds'] / read['seconds']:.1f}" if read else "")
+    )
     if len(done) > 1 and len(done) == len(audits):
         # Each audit ran right after its own read_csv: the pairs' ratios show how much of the
         # ratio is the machine's mood (read_csv's time swings most on a shared machine).

@@ -244,7 +244,8 @@ class DiskRuns:
         return found, where, owner
 
     def flag(self, keys: np.ndarray, bit: int) -> None:
-        """Set `bit` of the flags of distinct `keys`, all on disk (written once enough wait)."""
+        """Set `bit` of the flags of `keys`, all on disk (a key may come more than once): written
+        once enough wait."""
         if not len(keys):
             return
         self._late.append((keys, bit))

@@ -81,7 +81,9 @@ class _Runs:
         return found, where, owner
 
     def flag(self, keys: np.ndarray, bit: int) -> None:
-        """Set `bit` of the stored `keys`' flags (distinct; keys not stored are ignored)."""
+        """Set `bit` of the stored `keys`' flags (keys not stored are ignored). A key may come
+        more than once: each of its places is set to the same value, so no `np.unique` (a
+        hash of every key, a third of judging a chunk) is needed first."""
         for run_keys, _, _, run_flags in self.runs:
             at = np.searchsorted(run_keys, keys)
             inside = at < len(run_keys)
@@ -108,12 +110,6 @@ class _Runs:
         while self.runs and len(self.runs[-1][0]) <= len(_present(run[0])):
             run = _merge(list(self.runs.pop()), run)
         self.runs.append((_present(run[0]), _present(run[1]), _present(run[2]), _present(run[3])))
-
-
-def _distinct(keys: np.ndarray) -> np.ndarray:
-    """`keys` sorted, each once: `np.unique` (hashing, in numpy 2.4) takes several times as long."""
-    ordered = np.sort(keys)
-    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
 
 
 def _present(array: np.ndarray | None) -> np.ndarray:
@@ -317,9 +313,9 @@ class FirstListings:
                     self._flagged_pairs.add((text, int(owner)))
 
     def _flag_keys(self, keys: np.ndarray, on_disk: np.ndarray, bit: int) -> None:
-        self._runs.flag(_distinct(keys[~on_disk]), bit)
+        self._runs.flag(keys[~on_disk], bit)
         if self._disk is not None:
-            self._disk.flag(_distinct(keys[on_disk]), bit)
+            self._disk.flag(keys[on_disk], bit)
 
     def flagged(self, owners: int) -> tuple[int, npt.NDArray[np.int64]]:
         """(distinct photo ids flagged, per owner code below `owners` its flagged (owner,

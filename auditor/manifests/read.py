@@ -406,22 +406,6 @@ def _in_pieces(read: Callable[[], RawManifest], rows: int) -> Iterator[RawManife
         thread.join()
 
 
-def file_report(pieces: Sequence[RawManifest]) -> FileReport:
-    """What was read from one manifest, from the pieces it was read in."""
-    skipped: Counter[str] = Counter()
-    notes: list[str] = []
-    for piece in pieces:
-        skipped.update(piece.skipped)
-        notes.extend(piece.notes)
-    return FileReport(
-        path=str(pieces[0].path),
-        format=pieces[0].format,
-        rows=sum(piece.rows for piece in pieces),
-        skipped=dict(skipped),
-        notes=tuple(notes),
-    )
-
-
 @dataclass(frozen=True)
 class ManifestTable:
     """The photo table read from one or more manifests, and what was read from each file."""
@@ -441,13 +425,56 @@ def read_manifests(
 ) -> ManifestTable:
     """Read manifests (auto-detected, or all as `fmt`) into one photo table.
 
+    Each file is read by the readers the chunked pipeline uses (`iter_manifest`: Arrow for
+    CSV, TSV, JSON Lines and Parquet), piece by piece, each piece normalised as it comes, so
+    the table is the concatenation of what the pipeline's chunks hold, and a piece's raw rows
+    are let go once normalised.
+
     Raises `ManifestError` for a file that cannot be used at all, or in which no Flickr photo
     is found (`found.PhotosFound`); bad rows inside a good file are kept with a note.
     """
-    raws = [read_manifest(path, fmt, columns) for path in paths]
-    photos = build_photo_table(raws, catalogue)
-    files = [file_report([raw]) for raw in raws]
+    files: list[FileReport] = []
+    photos = build_photo_table(iter_manifests(paths, fmt, columns, files), catalogue)
     found = PhotosFound()
     found.observe(photos)
     found.check(files)
     return ManifestTable(photos=photos, files=files)
+
+
+def iter_manifests(
+    paths: Sequence[str | Path],
+    fmt: str | None,
+    columns: ColumnOptions | None,
+    files: list[FileReport],
+    chunk_rows: int = YFCC_CHUNK_ROWS,
+) -> Iterator[RawManifest]:
+    """The pieces of each manifest in turn (`iter_manifest`); `files` gets each file's report
+    once the file has been read."""
+    for path in paths:
+        tally = FileTally()
+        for piece in iter_manifest(path, fmt, columns, chunk_rows=chunk_rows):
+            tally.add(piece)
+            yield piece
+        files.append(tally.report(path))
+
+
+class FileTally:
+    """What the pieces of one manifest add up to (its `FileReport`), kept without their
+    rows."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.format = ""
+        self.skipped: Counter[str] = Counter()
+        self.notes: list[str] = []
+
+    def add(self, piece: RawManifest) -> None:
+        self.rows += piece.rows
+        self.format = piece.format
+        self.skipped.update(piece.skipped)
+        self.notes.extend(piece.notes)
+
+    def report(self, path: str | Path) -> FileReport:
+        return FileReport(
+            str(Path(path)), self.format, self.rows, dict(self.skipped), tuple(self.notes)
+        )
