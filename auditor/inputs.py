@@ -228,7 +228,8 @@ class Guard(io.RawIOBase):
         self._counted = counted
         self._limits = limits
         self._check_lines = lines
-        self._depth = DepthScanner(limits.json_depth) if json else None
+        # (it is told the lines read before each piece)
+        self._depth = DepthScanner(limits.json_depth, count_lines=False) if json else None
         self._utf8 = codecs.getincrementaldecoder("utf-8")() if json else None
         self._max_bytes = max_bytes
         self._max_field = max_field

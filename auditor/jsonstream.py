@@ -18,6 +18,7 @@ Three pieces, each usable on its own:
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -32,11 +33,26 @@ SKELETON_ITEMS = 100  # entries of an array or object kept by a skeleton
 FEED_BYTES = 1 << 20
 PULL_BYTES = 1 << 16  # what ijson's pull API reads at a time (an error's line is this close)
 
-_OPEN = (ord("["), ord("{"))
-_CLOSE = (ord("]"), ord("}"))
-_QUOTE = ord('"')
 _DELIMITERS = (b",", b"[", b"{", b":", b" ", b"\n", b"\t", b"\r")
-_BACKSLASH = ord("\\")
+_NONE = np.zeros(0, dtype=np.int64)
+# Byte classes for `DepthScanner`: what each class adds to the depth is `_STEPS[class]`.
+_QUOTE_CLASS, _BACKSLASH_CLASS, _OPEN_CLASS, _MARK_CLASS, _CLOSE_CLASS = 1, 2, 3, 4, 5
+_STEPS = np.array([0, 0, 0, 1, 0, -1], dtype=np.int64)
+
+
+@functools.cache
+def _classes(marks: tuple[int, ...]) -> bytes:
+    """The `bytes.translate` table of the byte classes, `marks` (bytes) being marks."""
+    table = bytearray(256)
+    table[ord('"')] = _QUOTE_CLASS
+    table[ord("\\")] = _BACKSLASH_CLASS
+    for byte in b"[{":
+        table[byte] = _OPEN_CLASS
+    for byte in b"]}":
+        table[byte] = _CLOSE_CLASS
+    for byte in marks:
+        table[byte] = _MARK_CLASS
+    return bytes(table)
 
 
 class JsonProblem(Exception):
@@ -52,53 +68,63 @@ class DepthScanner:
     """Tracks how deeply the bytes fed so far are nested; `feed` raises `JsonProblem` naming
     the line where a document goes deeper than `limit`. Invalid JSON is left to the parser."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, *, count_lines: bool = True) -> None:
         self.limit = limit
         self.depth = 0
-        self.lines = 0  # newlines fed so far
+        # Newlines fed so far; with `count_lines` False, what the caller sets (or 0).
+        self.lines = 0
+        self._count_lines = count_lines
         self._in_string = False
         self._escape_next = False  # the chunk before ended in an odd run of backslashes
 
     def feed(self, chunk: bytes) -> None:
+        self.structure(chunk)
+
+    def structure(
+        self, chunk: bytes, marks: tuple[int, ...] = ()
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Feed `chunk`; return the positions in it of its unescaped quotes, and of its brackets
+        and `marks` bytes (`,` `:`) outside strings with the depth after each (a mark's is the
+        depth it is at)."""
         if not chunk:
-            return
-        data = np.frombuffer(chunk, dtype=np.uint8)
-        quotes = np.flatnonzero(data == _QUOTE)
-        backslashes = np.flatnonzero(data == _BACKSLASH)
+            return _NONE, _NONE, _NONE
+        # Each byte as its class (`bytes.translate` runs at memory speed), then only the
+        # bytes of a class are looked at.
+        classes = np.frombuffer(chunk.translate(_classes(marks)), dtype=np.uint8)
+        where = np.flatnonzero(classes != 0)
+        kinds = classes[where]
+        is_quote = kinds == _QUOTE_CLASS
+        backslashes = where[kinds == _BACKSLASH_CLASS]
         if len(backslashes) or self._escape_next:
-            quotes = self._unescaped(quotes, backslashes, len(data))
-        brackets = np.flatnonzero((data == _OPEN[0]) | (data == _OPEN[1]))
-        closing = np.flatnonzero((data == _CLOSE[0]) | (data == _CLOSE[1]))
-        if len(brackets) or len(closing):
-            positions = np.concatenate([brackets, closing])
-            steps = np.concatenate(
-                [np.ones(len(brackets), np.int64), -np.ones(len(closing), np.int64)]
-            )
-            order = np.argsort(positions, kind="stable")
-            positions, steps = positions[order], steps[order]
-            # A bracket is inside a string when an odd number of quotes come before it.
-            before = np.searchsorted(quotes, positions) + int(self._in_string)
-            outside = before % 2 == 0
-            positions, steps = positions[outside], steps[outside]
-            if len(steps):
-                depths = self.depth + np.cumsum(steps)
-                deepest = int(depths.max())
-                if deepest > self.limit:
-                    at = int(positions[int(np.argmax(depths > self.limit))])
-                    line = self.lines + chunk.count(b"\n", 0, at) + 1
-                    raise JsonProblem(f"JSON nested more than {self.limit} levels deep", line=line)
-                self.depth = max(int(depths[-1]), 0)
+            is_quote[is_quote] = self._unescaped(where[is_quote], backslashes, len(chunk))
+        # A bracket is inside a string when an odd number of quotes come before it.
+        outside = np.logical_xor.accumulate(is_quote) == self._in_string
+        chosen = outside & (kinds >= _OPEN_CLASS)
+        positions = where[chosen]
+        quotes = where[is_quote]
+        depths = _NONE
+        if len(positions):
+            depths = self.depth + np.cumsum(_STEPS[kinds[chosen]])
+            deepest = int(depths.max())
+            if deepest > self.limit:
+                at = int(positions[int(np.argmax(depths > self.limit))])
+                line = self.lines + chunk.count(b"\n", 0, at) + 1
+                raise JsonProblem(f"JSON nested more than {self.limit} levels deep", line=line)
+            self.depth = max(int(depths[-1]), 0)
         self._in_string ^= bool(len(quotes) % 2)
-        self.lines += chunk.count(b"\n")
+        if self._count_lines:
+            self.lines += chunk.count(b"\n")
+        return quotes, positions, depths
 
     def _unescaped(self, quotes: np.ndarray, backslashes: np.ndarray, size: int) -> np.ndarray:
-        """The quotes not escaped by a backslash, and whether the next chunk starts escaped."""
+        """Which quotes are not escaped by a backslash; and whether the next chunk starts
+        escaped."""
         runs = backslashes
         if self._escape_next:  # as if one more backslash stood just before this chunk
             runs = np.concatenate([np.array([-1], np.int64), backslashes])
         self._escape_next = False
         if not len(runs):
-            return quotes
+            return np.ones(len(quotes), dtype=bool)
         breaks = np.flatnonzero(np.diff(runs) != 1)
         starts = runs[np.concatenate([[0], breaks + 1])]
         ends = runs[np.concatenate([breaks, [len(runs) - 1]])] + 1  # the byte after each run
@@ -106,13 +132,14 @@ class DepthScanner:
         if len(escaped) and escaped[-1] >= size:
             self._escape_next = True
             escaped = escaped[:-1]
-        if not len(escaped):
-            return quotes
-        return quotes[~np.isin(quotes, escaped)]
+        return ~np.isin(quotes, escaped)
 
 
 def _problem(error: Exception, line: int | None) -> JsonProblem:
     """ijson's error as one line: yajl's first line says what, the rest draws where."""
+    if isinstance(error, UnicodeDecodeError):
+        # yajl hands a lone escaped surrogate (`\udc00`) on as bytes that are not UTF-8.
+        return JsonProblem("invalid JSON (a \\u escape of half a surrogate pair)", line)
     text = error.args[0] if error.args else str(error)
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
@@ -155,7 +182,7 @@ def stream_values(
         try:
             for value in read(stream, target.prefix, use_float=True, buf_size=PULL_BYTES):
                 yield 0, value
-        except ijson.JSONError as error:
+        except (ijson.JSONError, UnicodeDecodeError) as error:
             raise problem(error) from None
         return
     found: list[Any] = [ijson.sendable_list() for _ in targets]
@@ -175,7 +202,7 @@ def stream_values(
                     del values[:]
         for coroutine in coroutines:
             coroutine.close()
-    except ijson.JSONError as error:
+    except (ijson.JSONError, UnicodeDecodeError) as error:
         raise problem(error) from None
     for index, values in enumerate(found):  # (what closing the parsers found)
         yield from ((index, value) for value in values)
@@ -377,6 +404,8 @@ def skeleton(head: bytes, complete: bool, opener: Opener) -> Any:
                 stack.append(_Open(prefix, event == "start_array"))
             else:
                 put(value)
+    except UnicodeDecodeError as error:
+        raise _problem(error, None) from None
     except ijson.IncompleteJSONError as error:
         if complete or "premature EOF" not in str(error):
             line = head.count(b"\n") + 1 if "premature EOF" in str(error) else None

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+import random
 from typing import Any
 
 import pytest
 
 from auditor.jsonstream import (
+    DepthScanner,
     JsonProblem,
     Reopen,
     StreamedDict,
@@ -83,3 +85,46 @@ def test_loads_bounded() -> None:
     assert loads_bounded("[[[1]]]", 3) == [[[1]]]
     with pytest.raises(JsonProblem, match="nested more than 3"):
         loads_bounded("[[[[1]]]]", 3)
+
+
+def _structure_by_hand(text: bytes, marks: bytes) -> tuple[list[int], list[tuple[int, int]]]:
+    """Unescaped quotes, and brackets and marks outside strings with the depth after each,
+    found byte by byte."""
+    quotes: list[int] = []
+    found: list[tuple[int, int]] = []
+    depth, in_string, escaped = 0, False, False
+    for at, byte in enumerate(text):
+        if escaped:
+            escaped = False
+        elif byte == ord("\\"):
+            escaped = True
+        elif byte == ord('"'):
+            quotes.append(at)
+            in_string = not in_string
+        elif not in_string and byte in b"[{]}" + marks:
+            depth += 1 if byte in b"[{" else -1 if byte in b"]}" else 0
+            found.append((at, depth))
+    return quotes, found
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_structure_finds_what_a_byte_by_byte_scan_finds(seed: int) -> None:
+    rng = random.Random(seed)
+    document = [
+        {"a": "".join(rng.choice('x"\\{[:,]}') for _ in range(rng.randrange(9))), "b": [n, {}]}
+        for n in range(200)
+    ]
+    text = json.dumps(document, indent=rng.choice([None, 1])).encode()
+    quotes, found = _structure_by_hand(text, b",:")
+    scanner = DepthScanner(10)
+    got_quotes: list[int] = []
+    got: list[tuple[int, int]] = []
+    offset = 0
+    while offset < len(text):  # fed in pieces cut anywhere
+        size = rng.randrange(1, 40)
+        chunk = text[offset : offset + size]
+        at_quotes, positions, depths = scanner.structure(chunk, (ord(","), ord(":")))
+        got_quotes += (at_quotes + offset).tolist()
+        got += list(zip((positions + offset).tolist(), depths.tolist(), strict=True))
+        offset += size
+    assert got_quotes == quotes and got == found

@@ -6,6 +6,7 @@ import json
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -15,7 +16,7 @@ from auditor.engine import disk_runs, evaluate, load_policy
 from auditor.engine import listings as listings_module
 from auditor.engine.listings import FirstListings
 from auditor.errors import ManifestError
-from auditor.manifests import arrow_jsonl, yfcc100m
+from auditor.manifests import arrow_json, arrow_jsonl, source, yfcc100m
 from auditor.manifests.hosts import split_other_hosts
 from auditor.manifests.read import read_manifests
 from auditor.pipeline import offline_audit
@@ -56,6 +57,7 @@ def _yfcc(path: Path, ids: list[int]) -> Path:
 
 
 NC = "http://creativecommons.org/licenses/by-nc/2.0/"
+BY = "http://creativecommons.org/licenses/by/2.0/"
 FARM = "http://farm1.staticflickr.com/1/{}_abc.jpg"
 
 
@@ -121,8 +123,32 @@ def manifests(tmp_path: Path) -> list[Path]:
         parquet,
         row_group_size=10,
     )
+    # Large JSON documents (`WHOLE_JSON_BYTES` made small) are cut into blocks Arrow parses
+    # (`arrow_json`); from a record Arrow cannot settle (here a null), the record reader reads.
+    array = tmp_path / "i.json"
+    entries: list[object] = [
+        {"photo_id": 8000 + i, "owner": f"{1000 + i % 3}@N02", "license": i % 9} for i in range(200)
+    ]
+    entries[170] = None
+    array.write_text(json.dumps(entries))
+    wrapped = tmp_path / "j.json"
+    wrapped.write_text(
+        json.dumps({"dataset": "x", "items": [{"photo_id": str(8100 + i)} for i in range(400)]})
+    )
+    big_coco = tmp_path / "k.json"
+    big_coco.write_text(
+        json.dumps(
+            {
+                "licenses": [{"id": 4, "name": "Attribution License", "url": BY}],
+                "images": [
+                    {"id": i, "license": [4, 4, 9][i % 3], "flickr_url": FARM.format(8500 + i)}
+                    for i in range(300)
+                ],
+            }
+        )
+    )
     # b twice: its rows interleave with themselves in the reports
-    return [b, a, urls, csv, jsonl, coco, parquet, tsv, records, b]
+    return [b, a, urls, csv, jsonl, coco, parquet, tsv, records, array, wrapped, big_coco, b]
 
 
 @pytest.fixture
@@ -191,10 +217,21 @@ def test_chunks_give_the_same_reports(
 ) -> None:
     if in_order:  # named in sorted order, once each: findings.csv is written as chunks come
         manifests = sorted(set(manifests))
+    monkeypatch.setattr(source, "WHOLE_JSON_BYTES", 8000)
     expected = _whole_table(manifests, waivers, tmp_path / "whole")
     # Small Arrow blocks, so a YFCC100M file comes in several chunks.
     monkeypatch.setattr(yfcc100m, "BLOCK_SIZE", 600)
     monkeypatch.setattr(arrow_jsonl, "BLOCK_SIZE", 150)
+    monkeypatch.setattr(arrow_json, "BLOCK_SIZE", 150)
+    parsed: list[int] = []
+    arrow_parsed = arrow_json._parsed
+
+    def counted(*args: Any) -> Any:
+        columns, count = arrow_parsed(*args)
+        parsed.append(count)
+        return columns, count
+
+    monkeypatch.setattr(arrow_json, "_parsed", counted)
     policy = load_policy("commercial-release")
     loaded, problems = load_waivers(waivers, [rule.id for rule in policy.rules])
     done = offline_audit(
@@ -227,12 +264,16 @@ def test_chunks_give_the_same_reports(
         "f.parquet": 35,
         "g.tsv": 10,
         "h.json": 10,
+        "i.json": 200,
+        "j.json": 400,
+        "k.json": 300,
     }
     assert [f.rows for f in done.files] == [rows[m.name] for m in manifests]
     # urls.txt's example.com row is another host's: counted by host, not audited.
     assert done.document["summary"]["rows"] == sum(rows[m.name] for m in manifests) - 1
     assert done.document["summary"]["other_hosts"] == {"example.com": 1}
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("flickr-audit-")]
+    assert 700 < sum(parsed) < 900  # j.json's and k.json's records, i.json's up to its null
 
 
 def test_a_bad_manifest_stops_the_audit_before_any_report(

@@ -272,6 +272,9 @@ def _piece(meta: RawManifest, blocks: list[_Block], first: bool) -> RawManifest:
         piece.notes = list(meta.notes)
     columns: dict[str, Any] = {"source_row": source_rows}
     for name in RAW_FIELDS[1:]:
+        if not any(name in part for _, part in blocks):  # (most fields: one array of nulls)
+            columns[name] = pa.nulls(len(source_rows), _STR)
+            continue
         parts = [part.get(name, pa.nulls(len(rows), _STR)) for rows, part in blocks if len(rows)]
         columns[name] = pa.concat_arrays(parts) if parts else pa.nulls(len(source_rows), _STR)
     piece.columns = columns

@@ -8,6 +8,7 @@ COCO-format files have no table; their ids are then read as Flickr's, and the su
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ def looks_like_coco(document: Any) -> bool:
     return first is not None and bool({"flickr_url", "coco_url", "license"} & first.keys())
 
 
-def _licence_table(path: Path, document: dict[str, Any]) -> dict[str, dict[str, Any]] | None:
+def licence_table(path: Path, document: dict[str, Any]) -> dict[str, dict[str, Any]] | None:
     table = document.get("licenses")
     if table is None:
         return None
@@ -48,30 +49,50 @@ def read_coco(path: Path, document: Any) -> RawManifest:
     if not looks_like_coco(document):
         raise ManifestError(path, "is not a COCO annotation file (no `images` list)")
     raw = RawManifest(path, "coco")
-    table = _licence_table(path, document)
+    table = licence_table(path, document)
     if table is None:
-        raw.notes.append("no `licenses` table: licence ids read as Flickr's (COCO's 1-8 match)")
-    for number, image in enumerate(document["images"], start=1):
+        raw.notes.append(NO_TABLE)
+    add_images(raw, table, enumerate(document["images"], start=1))
+    return raw
+
+
+NO_TABLE = "no `licenses` table: licence ids read as Flickr's (COCO's 1-8 match)"
+NO_FLICKR_URL = "no flickr_url (coco_url is COCO's copy, not the Flickr photo)"
+
+
+def add_images(
+    raw: RawManifest,
+    table: dict[str, dict[str, Any]] | None,
+    images: Iterable[tuple[int, Any]],
+) -> None:
+    """Add the `(number, image record)` rows, their licence ids looked up in `table`."""
+    for number, image in images:
         if not isinstance(image, dict):
             raw.add(number, notes="image record is not an object")
             continue
-        licence_id = image.get("license")
         values: dict[str, object] = {"url": image.get("flickr_url")}
-        notes: list[str] = []
-        if not image.get("flickr_url"):
-            notes.append("no flickr_url (coco_url is COCO's copy, not the Flickr photo)")
-        if licence_id is None or licence_id == "":
-            pass
-        elif table is None:
-            values["licence"] = licence_id
-            values["licence_raw"] = f"{licence_id}"
-        elif str(licence_id) in table:
-            entry = table[str(licence_id)]
-            values["licence"] = entry.get("url")
-            values["licence_alt"] = entry.get("name")
-            values["licence_raw"] = f"{licence_id}: {entry.get('name')} <{entry.get('url')}>"
-        else:
-            values["licence_raw"] = f"{licence_id}"
-            notes.append(f"licence id {licence_id} is not in the file's `licenses` table")
+        notes = [] if image.get("flickr_url") else [NO_FLICKR_URL]
+        licence, note = licence_values(table, image.get("license"))
+        values.update(licence)
+        notes.extend(note)
         raw.add(number, notes="; ".join(notes) or None, **values)
-    return raw
+
+
+def licence_values(
+    table: dict[str, dict[str, Any]] | None, licence_id: Any
+) -> tuple[dict[str, object], list[str]]:
+    """The licence fields of an image whose `license` is `licence_id`, and a note if any."""
+    if licence_id is None or licence_id == "":
+        return {}, []
+    if table is None:
+        return {"licence": licence_id, "licence_raw": f"{licence_id}"}, []
+    if str(licence_id) in table:
+        entry = table[str(licence_id)]
+        return {
+            "licence": entry.get("url"),
+            "licence_alt": entry.get("name"),
+            "licence_raw": f"{licence_id}: {entry.get('name')} <{entry.get('url')}>",
+        }, []
+    return {"licence_raw": f"{licence_id}"}, [
+        f"licence id {licence_id} is not in the file's `licenses` table"
+    ]

@@ -26,6 +26,7 @@ from auditor.inputs import release
 from auditor.jsonstream import JsonProblem
 from auditor.licences import LicenceCatalogue
 from auditor.manifests.arrow_csv import iter_delimited_arrow, row_reader_note
+from auditor.manifests.arrow_json import iter_coco_arrow, iter_json_arrow
 from auditor.manifests.arrow_jsonl import iter_jsonl_arrow
 from auditor.manifests.coco import looks_like_coco, read_coco
 from auditor.manifests.columns import ColumnOptions
@@ -337,6 +338,15 @@ def iter_manifest(
             lines = iter_jsonl_arrow(path, columns, chunk_rows)
             if lines is not None:
                 yield from lines
+                return
+        if sniff.container == "json" and chosen in ("json", "coco"):
+            records = (
+                iter_json_arrow(path, document, columns, chunk_rows, _in_pieces)
+                if chosen == "json"
+                else iter_coco_arrow(path, document, chunk_rows, _in_pieces)
+            )
+            if records is not None:
+                yield from records
                 return
         if chosen != "yfcc100m":
             yield from _in_pieces(lambda: _read(path, chosen, sniff, document, columns), chunk_rows)

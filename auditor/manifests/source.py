@@ -140,8 +140,10 @@ def load_json(path: Path) -> Any:
     return _parse_whole(path, read_text(path))
 
 
-def _json_stream(path: Path) -> io.BufferedReader:
-    stream = open_binary(path, json=True)
+def json_stream(path: Path, *, guarded: bool = True) -> io.BufferedReader:
+    """A JSON document's bytes, without its byte-order mark; `guarded`: its nesting depth and
+    UTF-8 checked as it is read (else the reader checks them)."""
+    stream = open_binary(path, json=guarded)
     if stream.peek(3)[:3] == _BOM:
         stream.read(3)
     return stream
@@ -151,7 +153,8 @@ def load_json_document(path: Path) -> Any:
     """A JSON manifest: parsed whole when small; else its skeleton (`auditor.jsonstream`), whose
     large arrays and objects stream their entries from the file when iterated, so a document of
     any size is read in bounded memory. The nesting depth is checked before parsing."""
-    head = head_bytes(path, WHOLE_JSON_BYTES + 1, json=True)
+    # (a byte-order mark is read, then left out of the head)
+    head = head_bytes(path, WHOLE_JSON_BYTES + 1 + len(_BOM), json=True)
     if len(head) <= WHOLE_JSON_BYTES:
         try:
             text = head.decode("utf-8")
@@ -166,7 +169,7 @@ def load_json_document(path: Path) -> Any:
         return ManifestError(path, f"{problem.problem}; fix or re-export it", line=problem.line)
 
     try:
-        return skeleton(head[:SKELETON_BYTES], False, Reopen(lambda: _json_stream(path), fail))
+        return skeleton(head[:SKELETON_BYTES], False, Reopen(lambda: json_stream(path), fail))
     except JsonProblem as problem:
         raise fail(problem) from None
 
