@@ -4,8 +4,9 @@
 benchmarks and the tests call. It chooses the path:
 
 - **streaming** (`auditor.pipeline.offline_audit`): offline, and nothing asked for that needs the
-  whole tables (formats beyond the record, a baseline, cleaned manifests, credits). The
-  manifests are read in chunks, so memory stays bounded however large they are;
+  whole tables (html, sarif, junit or github formats, a baseline, cleaned manifests, credits;
+  csv and parquet are written in pieces). The manifests are read in chunks, so memory stays
+  bounded however large they are;
 - **whole tables** otherwise: `read_manifests`, then (live) `fetch.fetch_status` and
   `fetch.with_live_status`, `engine.evaluate`, `waivers.apply_waivers`, `report.baseline`,
   `report.build_audit_document`, `report.write_reports` and each chosen format's writer.
@@ -42,6 +43,7 @@ from auditor.report.baseline import apply_baseline, counted, load_baseline
 from auditor.report.document import AuditDocument, RunInfo, build_audit_document
 from auditor.report.formats import (
     DEFAULT_FORMATS,
+    STREAMED_FORMATS,
     AuditTables,
     Written,
     chosen,
@@ -363,7 +365,8 @@ def run_audit(
     if options.skip_bad_shards and not streams(options):
         raise AuditorError(
             "--skip-bad-shards applies to the streaming offline audit and to --engine dask, not "
-            "to a live audit, --format beyond json/md, --baseline, --clean-manifest or --credits"
+            "to a live audit, --format html/sarif/junit/github, --baseline, --clean-manifest or "
+            "--credits"
         )
     known = load_baseline(options.baseline) if options.baseline is not None else None
     opt_outs = load_book(options.opt_outs)
@@ -396,6 +399,7 @@ def run_audit(
                 progress=progress.rows,
                 skip_bad_shards=options.skip_bad_shards,
                 opt_outs=opt_outs,
+                formats=[name for name in formats if name in STREAMED_FORMATS],
             )
             skipped = done.skipped
             document, files = done.document, done.files

@@ -787,8 +787,8 @@ def audit(
     visibility and tags are fetched from Flickr (rate-limited, resumable, stored in --state);
     without one, or with --offline, photos are judged on the licences the manifests record. Exit
     codes: 0 no finding at or above --fail-on, 1 there are, 2 unusable input or configuration.
-    An offline audit streams its manifests in chunks, except when asked for formats beyond json
-    and md, --baseline, --clean-manifest or --credits, which read them whole.
+    An offline audit streams its manifests in chunks, except when asked for the html, sarif,
+    junit or github formats, --baseline, --clean-manifest or --credits, which read them whole.
     """
     from auditor.audit import AuditOptions, AuditProgress, run_audit
     from auditor.report.text import summary_lines

@@ -57,6 +57,7 @@ from auditor.report.document import AuditDocument, RunInfo, tally_document
 from auditor.report.encode import findings_arrow
 from auditor.report.markdown import WorstOwnersFindings, render_summary
 from auditor.report.spool import FindingSpool
+from auditor.report.streamed import StreamedFormats
 from auditor.report.tally import AuditTally
 from auditor.report.write import ReportWriter
 from auditor.waivers import Waiver, WaiverBook, WaiverProblem
@@ -72,6 +73,7 @@ class OfflineAudit:
     files: list[FileReport]  # one per manifest, in the order given
     paths: list[Path]  # the reports written
     skipped: list[str] = field(default_factory=list)  # manifests left out, with their problem
+    extra: list[Path] = field(default_factory=list)  # the `formats` written (report.streamed)
 
 
 def _chunks(
@@ -233,6 +235,7 @@ def judge_chunk(
     *,
     listings: FirstListings | None = None,
     opt_outs: OptOutBook | None = None,
+    on_annotated: Callable[[pd.DataFrame], None] | None = None,
 ) -> pa.Table:
     """Judge one chunk of the photo table and count it: evaluate the policy, apply the waivers
     (`book`, None when no live waiver), add the rows and findings to `tally`; the findings as
@@ -244,11 +247,14 @@ def judge_chunk(
     finding not waived flagged; once every chunk is in, `tally.set_photos_with_errors(
     *listings.flagged(tally.codes))` counts the usable photos (photos, not rows: a photo listed
     in several chunks is one). `opt_outs` (the `--opt-outs` lists) are joined onto the chunk
-    first, for the `opt-out` rule."""
+    first, for the `opt-out` rule. `on_annotated` gets the chunk's photo table as annotated
+    for the policy (`engine.annotate`), for the formats written per photo row."""
     if opt_outs is not None:
         photos = opt_outs.join(photos)
     tally.add_photos(photos, owners, listed.new_photo, listed.new_pair)
-    findings, rows = evaluate_rows(photos, policy, catalogue=catalogue, listed=listed)
+    findings, rows = evaluate_rows(
+        photos, policy, catalogue=catalogue, listed=listed, on_annotated=on_annotated
+    )
     if book is not None:
         findings = book.apply(findings)
     tally.add_findings(findings, owners[rows])
@@ -279,6 +285,7 @@ def offline_audit(
     skip_bad_shards: bool = False,
     opt_outs: OptOutBook | None = None,
     listings: FirstListings | None = None,
+    formats: Sequence[str] = (),
 ) -> OfflineAudit:
     """Audit `manifests` against `policy` on the licences they record, and write the four
     reports into `out_dir`.
@@ -288,7 +295,9 @@ def offline_audit(
     called after each chunk (bytes estimated within a file read in pieces). With
     `skip_bad_shards`, a manifest that cannot be read is left out (listed in `skipped`) instead
     of stopping the audit. `opt_outs` are joined onto every chunk, and counted in audit.json's
-    `summary.opt_outs`. `listings` (closed at the end) defaults to a new `FirstListings`. Raises
+    `summary.opt_outs`. `formats` beyond the record that are written in pieces
+    (`report.formats.STREAMED_FORMATS`: csv, parquet) are written into `out_dir` too.
+    `listings` (closed at the end) defaults to a new `FirstListings`. Raises
     `ManifestError` for a manifest that cannot be used at all (before any report is written)
     and `AuditorError` when the reports cannot be written.
     """
@@ -309,6 +318,9 @@ def offline_audit(
     names = [str(Path(path)) for path in manifests]
     in_order = names == sorted(set(names))
     writer: ReportWriter | None = ReportWriter(out_dir) if in_order else None
+    streamed = StreamedFormats(out_dir, formats) if formats else None
+    on_annotated = streamed.add_photos if streamed is not None and streamed.wants_photos else None
+    extra: list[Path] = []
     try:
         bad: list[str] | None = [] if skip_bad_shards else None
         chunks = _chunks(manifests, fmt, columns, chunk_rows or CHUNK_ROWS, files, bad)
@@ -330,6 +342,7 @@ def offline_audit(
                 book if waiving else None,
                 listings=listings,
                 opt_outs=opt_outs,
+                on_annotated=on_annotated,
             )
             if writer is not None:
                 writer.add(table)
@@ -367,6 +380,8 @@ def offline_audit(
         def batches() -> Iterator[pa.Table]:
             for batch in spool.batches():
                 worst.add(batch)
+                if streamed is not None:
+                    streamed.add_findings(batch)
                 yield batch
 
         paths = writer.finish(
@@ -375,9 +390,13 @@ def offline_audit(
             lambda: render_summary(document, tally.rule_rows(), worst),
             owners=tally.owner_arrow(),
         )
+        if streamed is not None:
+            extra = streamed.finish()
     finally:
         if writer is not None:
             writer.close()
+        if streamed is not None:
+            streamed.close()
         spool.close()
         listings.close()
-    return OfflineAudit(document=document, files=files, paths=paths, skipped=bad or [])
+    return OfflineAudit(document, files, paths, skipped=bad or [], extra=extra)

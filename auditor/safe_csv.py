@@ -18,6 +18,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# How every CSV this tool writes through Arrow is laid out: every text value quoted, numbers and
+# empty cells bare (one setting, so files written in pieces match those written whole).
+CSV_WRITE_OPTIONS = pa_csv.WriteOptions(quoting_style="needed")
 _FORMULA_START = r"^[=+\-@\t\r]"
 
 
@@ -91,7 +94,7 @@ def write_csv(frame: pd.DataFrame, target: str | Path | IO[str]) -> None:
         safe.to_csv(target, index=False, lineterminator="\n")
         return
     table = pa.Table.from_pandas(safe, preserve_index=False)
-    options = pa_csv.WriteOptions(quoting_style="needed")
+    options = CSV_WRITE_OPTIONS
     if isinstance(target, str | Path):
         pa_csv.write_csv(table, str(target), write_options=options)
         return

@@ -14,12 +14,14 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 import auditor.report.html
 from auditor.audit import AuditOptions, AuditProgress, run_audit, streams
 from auditor.errors import AuditorError
 from auditor.outputs import STAGING_PREFIX
+from auditor.report.formats import RECORD_FILES
 from auditor.resources import example_manifest
 
 ALL_FORMATS = ("json", "csv", "md", "html", "sarif", "junit", "parquet")
@@ -85,8 +87,34 @@ def test_the_path_is_chosen_by_what_is_asked() -> None:
     assert streams(AuditOptions())
     assert streams(AuditOptions(formats=("json", "md")))
     assert not streams(AuditOptions(formats=("html",)))
+    assert not streams(AuditOptions(formats=("csv", "sarif")))
     assert not streams(AuditOptions(baseline=Path("audit.json")))
     assert not streams(AuditOptions(credits=Path("credits.md")))
+    # One row per photo row or per finding: written in pieces as the chunks come.
+    assert streams(AuditOptions(formats=("json", "csv", "parquet")))
+
+
+def test_csv_and_parquet_streamed_are_the_files_of_the_whole_tables(tmp_path: Path) -> None:
+    streamed_dir, whole_dir = tmp_path / "s", tmp_path / "w"
+    formats = ("csv", "parquet")
+    streamed = run_audit(
+        [], "commercial-training", AuditOptions(out_dir=streamed_dir, formats=formats)
+    )
+    assert streamed.tables is None  # the chunked path
+    # html needs the whole tables; csv and parquet then come from their whole-table writers.
+    options = AuditOptions(out_dir=whole_dir, formats=(*formats, "html"))
+    whole = run_audit([], "commercial-training", options)
+    assert whole.tables is not None
+    extra = {"photos.csv", "findings.parquet", "photos.parquet"}
+    assert {p.name for p in streamed.written} == {*RECORD_FILES, *extra}
+    assert {p.name for p in streamed_dir.iterdir()} == {*RECORD_FILES, *extra}
+    photos_csv = (streamed_dir / "photos.csv").read_bytes()
+    assert photos_csv == (whole_dir / "photos.csv").read_bytes()
+    for name in ("findings.parquet", "photos.parquet"):
+        got, want = pq.read_table(streamed_dir / name), pq.read_table(whole_dir / name)
+        assert got.schema == want.schema
+        assert got.num_rows > 0
+        assert got.to_pandas().equals(want.to_pandas())
 
 
 def _digests(folder: Path) -> dict[str, str]:

@@ -12,15 +12,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from auditor.engine import disk_runs, evaluate, load_policy
+from auditor.engine import annotate, disk_runs, evaluate, load_policy
 from auditor.engine import listings as listings_module
 from auditor.engine.listings import FirstListings
 from auditor.errors import ManifestError
+from auditor.licences import load_catalogue
 from auditor.manifests import arrow_json, arrow_jsonl, source, yfcc100m
 from auditor.manifests.hosts import split_other_hosts
 from auditor.manifests.read import read_manifests
 from auditor.pipeline import offline_audit
 from auditor.report import RunInfo, build_audit_document, write_reports
+from auditor.report.formats import AuditTables, write_files
 from auditor.report.spool import FindingSpool
 from auditor.waivers import apply_waivers, load_waivers
 
@@ -169,7 +171,11 @@ def waivers(tmp_path: Path) -> Path:
     return path
 
 
-def _whole_table(manifests: list[Path], waivers: Path, out: Path) -> list[Path]:
+def _whole_table(
+    manifests: list[Path], waivers: Path, out: Path, formats: tuple[str, ...] = ()
+) -> list[Path]:
+    """The four reports of the whole-table path, then the `formats` beyond them its writers
+    write (photos.csv, findings.parquet, photos.parquet)."""
     policy = load_policy("commercial-release")
     loaded, problems = load_waivers(waivers, [rule.id for rule in policy.rules])
     photos, other_hosts = split_other_hosts(read_manifests(manifests).photos)
@@ -184,7 +190,20 @@ def _whole_table(manifests: list[Path], waivers: Path, out: Path) -> list[Path]:
         include_findings=False,
         other_hosts=other_hosts,
     )
-    return write_reports(out, photos, findings, document)
+    paths = write_reports(out, photos, findings, document)
+    if formats:
+        catalogue = load_catalogue()
+        annotated = annotate(photos, catalogue, licence_basis=policy.licence_basis)
+        tables = AuditTables(document, findings, annotated, policy, catalogue, tuple(manifests))
+        paths += [path for written in write_files(tables, formats, out) for path in written.paths]
+    return paths
+
+
+def _same_parquet(got: Path, want: Path) -> None:
+    """The same rows, columns and types (the chunked file has a row group per chunk)."""
+    got_table, want_table = pq.read_table(got), pq.read_table(want)
+    assert got_table.schema == want_table.schema, got.name
+    assert got_table.to_pandas().equals(want_table.to_pandas()), got.name
 
 
 def _same_run_times(text: str) -> str:
@@ -218,7 +237,8 @@ def test_chunks_give_the_same_reports(
     if in_order:  # named in sorted order, once each: findings.csv is written as chunks come
         manifests = sorted(set(manifests))
     monkeypatch.setattr(source, "WHOLE_JSON_BYTES", 8000)
-    expected = _whole_table(manifests, waivers, tmp_path / "whole")
+    formats = ("csv", "parquet")  # written in pieces as chunks come (`report.streamed`)
+    expected = _whole_table(manifests, waivers, tmp_path / "whole", formats)
     # Small Arrow blocks, so a YFCC100M file comes in several chunks.
     monkeypatch.setattr(yfcc100m, "BLOCK_SIZE", 600)
     monkeypatch.setattr(arrow_jsonl, "BLOCK_SIZE", 150)
@@ -246,8 +266,15 @@ def test_chunks_give_the_same_reports(
         chunk_rows=chunk_rows,
         spool=FindingSpool(memory_bytes=memory_bytes, directory=tmp_path),
         listings=None if memory_keys is None else FirstListings(memory_keys, tmp_path),
+        formats=formats,
     )
-    for want, got in zip(expected, done.paths, strict=True):
+    got_paths = sorted([*done.paths, *done.extra], key=lambda path: path.name)
+    want_paths = sorted(expected, key=lambda path: path.name)
+    assert [path.name for path in got_paths] == [path.name for path in want_paths]
+    for want, got in zip(want_paths, got_paths, strict=True):
+        if got.suffix == ".parquet":
+            _same_parquet(got, want)
+            continue
         assert _same_run_times(got.read_text("utf-8")) == _same_run_times(
             want.read_text("utf-8")
         ), got.name

@@ -13,6 +13,8 @@ rule) that fired, ordered by source file, source row, then rule order.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -215,12 +217,17 @@ def evaluate_rows(
     live: bool = False,
     catalogue: LicenceCatalogue | None = None,
     listed: Observation | None = None,
+    on_annotated: Callable[[pd.DataFrame], None] | None = None,
 ) -> tuple[pd.DataFrame, npt.NDArray[np.intp]]:
-    """`evaluate`, and for each finding the position in `photos` of the row it is about."""
+    """`evaluate`, and for each finding the position in `photos` of the row it is about.
+    `on_annotated`, when given, gets the photo table annotated as `annotate` gives it (what a
+    chunked audit writes photos.csv and photos.parquet from, without annotating twice)."""
     catalogue = catalogue or load_catalogue()
     table, repeated, wanted = _annotate(
         photos, catalogue, policy.licence_basis, policy.opt_out_tags, listed
     )
+    if on_annotated is not None:
+        on_annotated(table)
     context = EvalContext(table, policy.use.as_dict(), catalogue, opt_out_tags=policy.opt_out_tags)
     context.seed_repeated("photo_id", repeated)
     context.seed_tag_matches("tags", wanted, table["opt_out_tag"])

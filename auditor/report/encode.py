@@ -22,13 +22,13 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from auditor.findings import BOOL_COLUMNS, FINDING_COLUMNS, finding_columns
-from auditor.safe_csv import defuse_array
+from auditor.safe_csv import CSV_WRITE_OPTIONS, defuse_array
 
 _TEXT = pa.large_string()
 # A string needs json.dumps only when JSON requires escapes in it: quote, backslash, control.
 _NEEDS_ESCAPE = r'["\\\x00-\x1f]'
 TEXT_COLUMNS = tuple(name for name in FINDING_COLUMNS if name not in ("source_row", "waived"))
-CSV_OPTIONS = pa_csv.WriteOptions(quoting_style="needed")
+CSV_OPTIONS = CSV_WRITE_OPTIONS
 FINDINGS_SCHEMA = pa.schema(
     [
         (name, pa.bool_() if name == "waived" else pa.int64() if name == "source_row" else _TEXT)

@@ -7,8 +7,10 @@ files, lines for stdout (`github`'s workflow annotations) and the Markdown for t
 Writers are imported only when their format is chosen: this module stays light, so the CLI
 can list the formats without loading pandas.
 
-Formats beyond the record need the whole findings and photo tables in memory, so an offline
-audit asked for them reads its manifests whole instead of in chunks (`needs_whole_tables`).
+Formats beyond the record that hold one row per photo row or per finding (csv, parquet) are
+also written in pieces by the chunked offline audit (`report.streamed`); the others (html, sarif,
+junit, github) need the whole findings and photo tables in memory, so an offline audit asked for
+them reads its manifests whole instead of in chunks (`needs_whole_tables`).
 """
 
 from __future__ import annotations
@@ -128,6 +130,9 @@ REGISTRY: dict[str, ReportFormat] = {
 }
 FORMATS: tuple[str, ...] = tuple(REGISTRY)
 DEFAULT_FORMATS: tuple[str, ...] = ("json",)
+# Formats beyond the record that the chunked offline audit writes as its chunks come
+# (`report.streamed`): one row per photo row or per finding, nothing that needs the whole audit.
+STREAMED_FORMATS: frozenset[str] = frozenset({"csv", "parquet"})
 # Formats whose files are always written (the audit's record): asking for them changes nothing.
 RECORD_FORMATS: frozenset[str] = frozenset(name for name, f in REGISTRY.items() if f.record)
 RECORD_FILES: tuple[str, ...] = ("audit.json", "findings.csv", "owners.csv", "summary.md")
@@ -177,8 +182,9 @@ def chosen(formats: Sequence[str]) -> list[ReportFormat]:
 
 
 def needs_whole_tables(formats: Sequence[str]) -> bool:
-    """Whether these formats need the whole tables (the streaming offline audit has neither)."""
-    return any(not entry.record for entry in chosen(formats))
+    """Whether these formats need the whole tables (the streaming offline audit has neither):
+    those beyond the record that are not written in pieces (`STREAMED_FORMATS`)."""
+    return any(not entry.record and entry.name not in STREAMED_FORMATS for entry in chosen(formats))
 
 
 def write_files(tables: AuditTables, formats: Sequence[str], out_dir: Path) -> list[Written]:

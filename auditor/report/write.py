@@ -56,7 +56,7 @@ _INDENT = "    "  # before each item of a top-level list in audit.json
 _OWNER_SEPARATOR = ",\n" + _INDENT
 
 
-class _ReportFiles:
+class ReportFiles:
     """Temporary files beside the targets (`auditor.outputs`), renamed over them only by
     `commit`."""
 
@@ -290,7 +290,7 @@ class ReportWriter:
 
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = Path(out_dir)
-        self._files = _ReportFiles(self.out_dir)
+        self._files = ReportFiles(self.out_dir)
         self._created = not self.out_dir.exists()
         self._csv_steps = _Behind()
         self._json_steps = _Behind()
@@ -419,7 +419,7 @@ def write_summary_reports(
     written first; then `commit()` puts the dataset in place, and the three replace the
     earlier reports. A findings.csv of an earlier run is removed: it would not be this run's.
     Their paths, and the dataset's."""
-    files = _ReportFiles(Path(out_dir))
+    files = ReportFiles(Path(out_dir))
     head, tail = _json_parts(document, owner_json_lines(owners), findings=False)
     try:
         with files.open("audit.json") as handle:
