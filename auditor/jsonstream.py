@@ -223,6 +223,9 @@ class Reopen:
 
     open: Callable[[], BinaryIO]
     fail: Callable[[JsonProblem], Exception]
+    # What reading the stream may raise (a truncated gzip...), and the caller's error for it.
+    read_errors: tuple[type[Exception], ...] = ()
+    unreadable: Callable[[Exception], Exception] | None = None
 
 
 Opener = Reopen
@@ -304,6 +307,10 @@ def _rest(opener: Opener, target: Target, skip: int) -> Iterator[Any]:
                     yield value
         except JsonProblem as problem:
             raise opener.fail(problem) from None
+        except opener.read_errors as error:
+            if opener.unreadable is None:
+                raise
+            raise opener.unreadable(error) from None
 
 
 def _streamed_list(head: list[Any], opener: Opener, prefix: Prefix) -> StreamedList:

@@ -168,8 +168,12 @@ def load_json_document(path: Path) -> Any:
     def fail(problem: JsonProblem) -> ManifestError:
         return ManifestError(path, f"{problem.problem}; fix or re-export it", line=problem.line)
 
+    def unreadable(error: Exception) -> ManifestError:
+        return ManifestError(path, f"cannot be read to the end ({error}); is it truncated?")
+
+    opener = Reopen(lambda: json_stream(path), fail, DECOMPRESSION_ERRORS, unreadable)
     try:
-        return skeleton(head[:SKELETON_BYTES], False, Reopen(lambda: json_stream(path), fail))
+        return skeleton(head[:SKELETON_BYTES], False, opener)
     except JsonProblem as problem:
         raise fail(problem) from None
 

@@ -301,3 +301,28 @@ def test_coco_pieces_are_the_rows_of_the_coco_reader(
         assert {piece.format for piece in iter_manifest(_write(tmp_path, name, content))} == {
             "coco"
         }
+
+
+def test_truncated_gzip_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cut inside the records: an error naming the file, not an EOFError (once taken for an
+    interrupt by the command line)."""
+    import gzip
+
+    monkeypatch.setattr(arrow_json, "BLOCK_SIZE", 7000)
+    data = gzip.compress(json.dumps([_record(n) for n in range(4000)]).encode())
+    path = tmp_path / "cut.json.gz"
+    path.write_bytes(data[: len(data) * 4 // 5])
+    with pytest.raises(
+        ManifestError, match=r"cannot be read to the end .*; is it truncated"
+    ) as one:
+        read_manifest(path)
+    with pytest.raises(ManifestError) as other:
+        list(iter_manifest(path, chunk_rows=40))
+    assert str(other.value) == str(one.value)
+
+
+def test_stopping_early_closes_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(arrow_json, "BLOCK_SIZE", 1000)
+    pieces = iter_manifest(_write(tmp_path, "plain", ARRAY), chunk_rows=40)
+    assert next(pieces).rows == 40
+    pieces.close()  # (a file left open would be a ResourceWarning, an error here)
