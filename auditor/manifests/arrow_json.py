@@ -107,9 +107,10 @@ def iter_json_arrow(
         return None  # (ijson's prefixes join keys with dots)
     if items.where != ("item" if key is None else f"{key}.item"):
         return None
-    head = items[:]  # the records the skeleton holds (a slice does not stream)
-    if sum(isinstance(record, dict) for record in head) < _RECORD_SAMPLE:
-        return None
+    try:
+        head = _first_records(items)
+    except ManifestError:
+        return None  # the record reader says it again
     meta = RawManifest(path, "json")
     if key is not None:
         meta.notes.append(f"records read from the document's {key!r} list")
@@ -140,6 +141,28 @@ def iter_json_arrow(
         return raw
 
     return _pieces(path, meta, key, _Parse(schema, columns_of), chunk_rows, by_records, in_pieces)
+
+
+def _first_records(items: StreamedList) -> list[Any]:
+    """The records the record reader learns its columns from (up to the `_RECORD_SAMPLE`th
+    object): the skeleton's, read on from the file when it holds fewer (records of more than
+    10 KiB)."""
+    head: list[Any] = items[:]  # (a slice does not stream)
+    if sum(isinstance(record, dict) for record in head) >= _RECORD_SAMPLE:
+        return head
+    records = iter(items)
+    head, objects = [], 0
+    try:
+        for record in records:
+            head.append(record)
+            objects += isinstance(record, dict)
+            if objects >= _RECORD_SAMPLE:
+                break
+    finally:
+        close = getattr(records, "close", None)
+        if close is not None:
+            close()  # the file, at once
+    return head
 
 
 def iter_coco_arrow(
