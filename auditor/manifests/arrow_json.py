@@ -4,11 +4,12 @@ by Arrow's JSON parser, block by block (issue 18).
 The record reader (`tabular.read_json_records` over `auditor.jsonstream`) builds each record
 as a Python dict through ijson, then copies its fields into columns: exact, but slow. This gives
 the same rows column by column. The columns are learnt as the record reader learns them
-(`tabular.records_plan`), from the first records, which the document's skeleton holds. Then the
-bytes of the records' array are cut out of the file between elements, found by a vectorised
-scan of the structure (`DepthScanner.structure`), and each block of whole elements, their
-separating commas made newlines, is parsed by Arrow as JSON Lines with a schema of just the
-located keys (as `arrow_jsonl` does).
+(`tabular.records_plan`), from the first records (the skeleton's, or read again from the file
+when it holds fewer than 100). Then the bytes of the records' array are cut out of the file
+between elements, found by a vectorised scan of the structure (`DepthScanner.structure`), and
+each block of whole elements, their separating commas made newlines, is parsed by Arrow as JSON
+Lines with a schema of just the located keys (as `arrow_jsonl` does). COCO files' `images` are
+read so too, their licence ids looked up once each (`iter_coco_arrow`, `coco.licence_values`).
 
 Arrow and yajl (the record reader's parser) disagree at the edges: Arrow takes NaN and Infinity,
 integers past 64 bits in the fields it skips, a value other than an object (null becomes a row)
@@ -17,8 +18,10 @@ objects with one comma between each two, no NaN, Inf, 19-digit number or byte-or
 outside its strings, and Arrow makes as many rows of it as it has objects. The document around
 the array is checked by yajl with the array left out (which also finds a second array of
 records under the same key). At the first thing that fails, the record reader takes over from
-the next record, reading the document again (`StreamedList.rest`): bad records keep their notes,
-a broken document its error message (and its line), an unreadable one its error.
+the first record not yet read, reading the document again (`StreamedList.rest`): bad records
+keep their notes, a broken document its error message (and its line), an unreadable one its
+error. The reader checks what it reads as the guard of a JSON stream would (nesting depth,
+UTF-8); the record reader reads through the guard, which says what failed.
 """
 
 from __future__ import annotations
