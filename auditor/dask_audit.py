@@ -365,6 +365,7 @@ def judge_partition(
                     )
     finally:
         findings.close()
+        listings.close()
     source.unlink(missing_ok=True)
     matched = OptOutMatches() if opt_outs is None else opt_outs.matches
     return PartitionJudged(tally, book.used, findings.rows, matched)

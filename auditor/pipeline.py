@@ -284,6 +284,7 @@ def offline_audit(
     progress: Callable[[int, int, int], None] | None = None,
     skip_bad_shards: bool = False,
     opt_outs: OptOutBook | None = None,
+    listings: FirstListings | None = None,
     formats: Sequence[str] = (),
 ) -> OfflineAudit:
     """Audit `manifests` against `policy` on the licences they record, and write the four
@@ -295,13 +296,14 @@ def offline_audit(
     `skip_bad_shards`, a manifest that cannot be read is left out (listed in `skipped`) instead
     of stopping the audit. `opt_outs` are joined onto every chunk, and counted in audit.json's
     `summary.opt_outs`. `formats` beyond the record that are written in pieces
-    (`report.formats.STREAMED_FORMATS`: csv, parquet) are written into `out_dir` too. Raises
+    (`report.formats.STREAMED_FORMATS`: csv, parquet) are written into `out_dir` too.
+    `listings` (closed at the end) defaults to a new `FirstListings`. Raises
     `ManifestError` for a manifest that cannot be used at all (before any report is written)
     and `AuditorError` when the reports cannot be written.
     """
     catalogue = catalogue or load_catalogue()
     judge = LicenceJudge(catalogue)
-    listings = FirstListings()
+    listings = listings or FirstListings()
     tally = AuditTally()
     book = WaiverBook(waivers, today or started_at.date())
     waiving = any(not waiver.expired(book.today) for waiver in waivers)
@@ -396,4 +398,5 @@ def offline_audit(
         if streamed is not None:
             streamed.close()
         spool.close()
+        listings.close()
     return OfflineAudit(document, files, paths, skipped=bad or [], extra=extra)

@@ -12,7 +12,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from auditor.engine import annotate, evaluate, load_policy
+from auditor.engine import annotate, disk_runs, evaluate, load_policy
+from auditor.engine import listings as listings_module
+from auditor.engine.listings import FirstListings
 from auditor.errors import ManifestError
 from auditor.licences import load_catalogue
 from auditor.manifests import arrow_json, arrow_jsonl, source, yfcc100m
@@ -210,8 +212,17 @@ def _same_run_times(text: str) -> str:
 
 
 @pytest.mark.parametrize(
-    ("chunk_rows", "memory_bytes", "in_order"),
-    [(None, None, False), (7, 0, False), (25, 4000, False), (7, 0, True), (25, None, True)],
+    ("chunk_rows", "memory_bytes", "in_order", "memory_keys"),
+    [
+        (None, None, False, None),
+        (7, 0, False, None),
+        (25, 4000, False, None),
+        (7, 0, True, None),
+        (25, None, True, None),
+        # Photo ids past the first 5 or 20 go to disk (`engine.disk_runs`).
+        (7, 0, False, 5),
+        (25, None, True, 20),
+    ],
 )
 def test_chunks_give_the_same_reports(
     tmp_path: Path,
@@ -221,6 +232,7 @@ def test_chunks_give_the_same_reports(
     chunk_rows: int | None,
     memory_bytes: int | None,
     in_order: bool,
+    memory_keys: int | None,
 ) -> None:
     if in_order:  # named in sorted order, once each: findings.csv is written as chunks come
         manifests = sorted(set(manifests))
@@ -253,6 +265,7 @@ def test_chunks_give_the_same_reports(
         today=TODAY,
         chunk_rows=chunk_rows,
         spool=FindingSpool(memory_bytes=memory_bytes, directory=tmp_path),
+        listings=None if memory_keys is None else FirstListings(memory_keys, tmp_path),
         formats=formats,
     )
     got_paths = sorted([*done.paths, *done.extra], key=lambda path: path.name)
@@ -290,8 +303,19 @@ def test_chunks_give_the_same_reports(
     assert 700 < sum(parsed) < 900  # j.json's and k.json's records, i.json's up to its null
 
 
-def test_a_bad_manifest_stops_the_audit_before_any_report(tmp_path: Path) -> None:
-    good = _yfcc(tmp_path / "good.tsv", [1, 2, 3])
+def test_a_bad_manifest_stops_the_audit_before_any_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    good = _yfcc(tmp_path / "good.tsv", list(range(1, 12)))
+    written: list[Path] = []  # the duplicate index's directories on disk
+
+    class Recorded(disk_runs.DiskRuns):
+        def __init__(self, directory: Path | None = None) -> None:
+            super().__init__(directory)
+            written.append(self.directory)
+
+    monkeypatch.setattr(listings_module, "DiskRuns", Recorded)
+    monkeypatch.setattr(yfcc100m, "BLOCK_SIZE", 600)  # the file in several chunks
     with pytest.raises(ManifestError):
         offline_audit(
             [good, tmp_path / "missing.tsv"],
@@ -300,5 +324,7 @@ def test_a_bad_manifest_stops_the_audit_before_any_report(tmp_path: Path) -> Non
             started_at=STARTED,
             tool_version="0.1.0",
             chunk_rows=2,
+            listings=FirstListings(memory_keys=3, directory=tmp_path),
         )
     assert not (tmp_path / "out").exists()
+    assert written and not [path for path in written if path.exists()]

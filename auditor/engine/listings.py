@@ -7,14 +7,17 @@ remembers, for every photo id seen so far, where it was first listed and under w
 (the per-owner summary counts distinct (owner, photo) pairs).
 
 Ids of up to 19 digits (every Flickr id so far) are kept as unsigned 64-bit keys in sorted
-numpy runs: 20 bytes per distinct photo, merged like a binary counter so each lookup
-searches a few runs and each id is re-sorted a logarithmic number of times. Any other id text
-goes to a dict.
+numpy runs: 21 bytes per distinct photo, merged like a binary counter so each lookup
+searches a few runs and each id is re-sorted a logarithmic number of times. Past
+`MEMORY_KEYS` keys the runs in memory are merged and written to disk (`disk_runs`), so memory
+stays flat however many photos an audit has; only chunks' candidate repeats are looked up there.
+Any other id text goes to a dict.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -23,10 +26,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from auditor.arrow_text import decimal_strings
+from auditor.engine.disk_runs import DiskRuns
 
 _ROW_BITS = 40  # a location is (file number << 40) | source row
 _PHOTO = 1  # flag bit: the photo id has an error finding not waived
 _FIRST_PAIR = 2  # flag bit: so has the (first owner, photo id) pair
+# Keys kept in memory before they go to disk: 44 MB, and an audit of fewer photos (most of
+# them) never writes any.
+MEMORY_KEYS = 1 << 21
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,7 @@ class Observation:
     ids: pa.Array | None = None
     owners: npt.NDArray[np.int64] | None = None  # each row's owner code
     first_owner: npt.NDArray[np.int64] | None = None  # the owner code of its first listing
+    on_disk: npt.NDArray[np.bool_] | None = None  # its first listing is in a run on disk
 
 
 _Columns = list[np.ndarray | None]  # a run's columns, each None once let go
@@ -130,9 +138,16 @@ def _merge(older: _Columns, newer: _Columns) -> _Columns:
 
 
 class FirstListings:
-    """The first listing (file, row, owner) of every photo id seen in an audit so far."""
+    """The first listing (file, row, owner) of every photo id seen in an audit so far.
 
-    def __init__(self) -> None:
+    Past `memory_keys` distinct ids, runs go to files in a temporary directory (made in
+    `directory`, by default the system's), removed by `close`.
+    """
+
+    def __init__(self, memory_keys: int = MEMORY_KEYS, directory: Path | None = None) -> None:
+        self._memory_keys = memory_keys
+        self._directory = directory
+        self._disk: DiskRuns | None = None
         self._runs = _Runs()
         self._others: dict[str, tuple[int, int]] = {}  # ids that are not uint64 keys
         self._extra_pairs: set[tuple[str, int]] = set()  # (id, owner) pairs beyond the first
@@ -142,10 +157,29 @@ class FirstListings:
         self._files: list[str] = []
         self._file_numbers: dict[str, int] = {}
 
+    def close(self) -> None:
+        """Remove the runs written to disk, if any."""
+        if self._disk is not None:
+            self._disk.close()
+            self._disk = None
+
     @property
     def photos(self) -> int:
         """Distinct photo ids seen."""
-        return len(self._runs) + len(self._others)
+        on_disk = len(self._disk) if self._disk is not None else 0
+        return len(self._runs) + on_disk + len(self._others)
+
+    def _spill(self) -> None:
+        """Write the runs in memory to disk as one, once they hold `memory_keys` keys."""
+        if len(self._runs) < self._memory_keys or not self._runs.runs:
+            return
+        runs = self._runs.runs
+        merged: _Columns = list(runs.pop())
+        while runs:
+            merged = _merge(list(runs.pop()), merged)
+        if self._disk is None:
+            self._disk = DiskRuns(self._directory)
+        self._disk.add([_present(column) for column in merged])
 
     def _locations(self, files: pd.Series, rows: np.ndarray) -> np.ndarray:
         codes, names = pd.factorize(files.astype("str").fillna(""))
@@ -171,6 +205,8 @@ class FirstListings:
         `owners` are integer owner codes (the same code for the same owner in every chunk),
         `files` and `rows` each row's `source_file` and `source_row`.
         """
+        # Before the lookups: keys stay where `flag` will look for them, in memory or on disk.
+        self._spill()
         n = len(photo_ids)
         ids = pa.array(photo_ids.astype("str"), pa.string())
         if isinstance(ids, pa.ChunkedArray):
@@ -188,6 +224,7 @@ class FirstListings:
         new_photo = np.zeros(n, dtype=bool)
         first_at = np.zeros(n, dtype=np.int64)
         first_owner = np.zeros(n, dtype=np.int64)
+        on_disk = np.zeros(n, dtype=bool)
         at = np.flatnonzero(numeric_np)
         if len(at):
             codes, distinct = pd.factorize(keys[at])
@@ -196,6 +233,14 @@ class FirstListings:
             rises = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)
             first_row = at[rises]
             found, where, owner = self._runs.find(distinct)
+            in_file = np.zeros(len(distinct), dtype=bool)
+            if self._disk is not None:
+                rest = np.flatnonzero(~found)
+                hit, hit_where, hit_owner = self._disk.find(distinct[rest])
+                in_file[rest[hit]] = True
+                found |= in_file
+                where[rest[hit]] = hit_where[hit]
+                owner[rest[hit]] = hit_owner[hit]
             where = np.where(found, where, located[first_row])
             owner = np.where(found, owner, owners[first_row])
             self._runs.add(distinct[~found], where[~found], owner[~found])
@@ -205,6 +250,7 @@ class FirstListings:
             repeated[at] = ~new_photo[at]
             first_at[at] = where[codes]
             first_owner[at] = owner[codes]
+            on_disk[at] = in_file[codes]
         others = np.flatnonzero(~numeric_np & ids.is_valid().to_numpy(zero_copy_only=False))
         texts = ids.to_pylist() if len(others) else []
         for i in others.tolist():
@@ -230,6 +276,7 @@ class FirstListings:
             ids=ids,
             owners=owners,
             first_owner=first_owner,
+            on_disk=on_disk,
         )
 
     def flag(self, observed: Observation, rows: npt.NDArray[np.intp]) -> None:
@@ -242,9 +289,13 @@ class FirstListings:
         numeric = observed.numeric[rows]
         at = rows[numeric]
         if len(at):
-            self._runs.flag(observed.keys[at], _PHOTO)
+            keys = observed.keys[at]
+            on_disk = np.zeros(len(at), dtype=bool)
+            if observed.on_disk is not None:
+                on_disk = observed.on_disk[at]
             first = observed.owners[at] == observed.first_owner[at]
-            self._runs.flag(observed.keys[at[first]], _FIRST_PAIR)
+            self._flag_keys(keys, on_disk, _PHOTO)
+            self._flag_keys(keys[first], on_disk[first], _FIRST_PAIR)
             elsewhere = at[~first]
         else:
             elsewhere = at
@@ -261,11 +312,19 @@ class FirstListings:
                         self._flagged_others.add(text)
                     self._flagged_pairs.add((text, int(owner)))
 
+    def _flag_keys(self, keys: np.ndarray, on_disk: np.ndarray, bit: int) -> None:
+        self._runs.flag(keys[~on_disk], bit)
+        if self._disk is not None:
+            self._disk.flag(keys[on_disk], bit)
+
     def flagged(self, owners: int) -> tuple[int, npt.NDArray[np.int64]]:
         """(distinct photo ids flagged, per owner code below `owners` its flagged (owner,
         photo id) pairs)."""
         total = len(self._flagged_others)
         per_owner = np.zeros(owners, dtype=np.int64)
+        if self._disk is not None:
+            total, per_owner = self._disk.flagged(owners, _PHOTO, _FIRST_PAIR)
+            total += len(self._flagged_others)
         for _, _, run_owner, run_flags in self._runs.runs:
             total += int(np.count_nonzero(run_flags & _PHOTO))
             pair = (run_flags & _FIRST_PAIR).astype(bool)

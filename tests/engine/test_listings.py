@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -104,3 +107,83 @@ def test_runs_merge_keeps_every_key_its_place_and_flags(chunks: list[list[int]])
     flagged = {chunk[0] for chunk in chunks}
     expected = [key in flagged for key in everything.tolist()]
     assert [bool(flag) for flag in runs.flagged(everything)] == expected
+
+
+def _observe_all(
+    listings: FirstListings, chunks: list[list[tuple[str | None, int, bool]]]
+) -> tuple[list[tuple[object, ...]], tuple[int, list[int]]]:
+    """Each chunk observed, then its rows marked True flagged: what every row got, and the
+    flagged counts over 4 owners."""
+    got: list[tuple[object, ...]] = []
+    line = 0
+    for chunk in chunks:
+        photo = pd.Series([row[0] for row in chunk], dtype="str")
+        owner = np.array([row[1] for row in chunk], dtype=np.intp)
+        lines = np.arange(line, line + len(chunk), dtype=np.int64)
+        line += len(chunk)
+        seen = listings.observe(photo, owner, pd.Series(["m.csv"] * len(chunk), dtype="str"), lines)
+        at = seen.first_listed_at.astype(object).where(seen.first_listed_at.notna())
+        got += zip(
+            seen.repeated.tolist(),
+            [None if pd.isna(v) else v for v in at],
+            seen.new_photo.tolist(),
+            seen.new_pair.tolist(),
+            strict=True,
+        )
+        listings.flag(seen, np.flatnonzero([row[2] for row in chunk]))
+    total, per_owner = listings.flagged(4)
+    return got, (total, per_owner.tolist())
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    chunks=st.lists(
+        st.lists(st.tuples(ids, st.integers(0, 3), st.booleans()), min_size=1, max_size=25),
+        min_size=1,
+        max_size=10,
+    ),
+    memory_keys=st.integers(1, 12),
+)
+def test_runs_on_disk_find_and_flag_what_memory_does(
+    chunks: list[list[tuple[str | None, int, bool]]], memory_keys: int
+) -> None:
+    # Past `memory_keys` keys the runs go to disk: repeats of keys in runs written long ago
+    # (merged since), flags on them, ids that are not uint64 keys: all as in memory.
+    from unittest import mock
+
+    from auditor.engine import disk_runs
+
+    small = {"STRIDE": 2, "BLOCK_KEYS": 3, "BATCH_KEYS": 2, "LATE_FLAGS": 3}
+    with mock.patch.multiple(disk_runs, **small):
+        expected = _observe_all(FirstListings(), chunks)
+        with contextlib.closing(FirstListings(memory_keys=memory_keys)) as listings:
+            assert _observe_all(listings, chunks) == expected
+            photos = {row[0] for chunk in chunks for row in chunk if row[0] is not None}
+            assert listings.photos == len(photos)
+    # The expected counts, from the rows themselves.
+    flagged = {(row[0], row[1]) for chunk in chunks for row in chunk if row[0] and row[2]}
+    assert expected[1] == (
+        len({photo for photo, _ in flagged}),
+        [sum(owner == o for _, owner in flagged) for o in range(4)],
+    )
+
+
+def test_files_on_disk_are_removed_at_the_end_and_on_error(tmp_path: Path) -> None:
+    chunk = pd.Series([str(i) for i in range(50)], dtype="str")
+    rows = np.arange(50, dtype=np.int64)
+    files = pd.Series(["m.csv"] * 50, dtype="str")
+    with (
+        pytest.raises(RuntimeError),
+        contextlib.closing(FirstListings(memory_keys=10, directory=tmp_path)) as listings,
+    ):
+        for start in range(0, 50, 10):
+            listings.observe(chunk[start : start + 10], rows[:10] % 3, files[:10], rows[:10])
+        assert [path.name[:22] for path in tmp_path.iterdir()] == ["flickr-audit-listings-"]
+        assert listings.photos == 50
+        raise RuntimeError
+    assert not list(tmp_path.iterdir())
+    listings = FirstListings(memory_keys=10, directory=tmp_path)
+    for start in range(0, 50, 10):
+        listings.observe(chunk[start : start + 10], rows[:10] % 3, files[:10], rows[:10])
+    listings.close()
+    assert not list(tmp_path.iterdir())
