@@ -305,12 +305,11 @@ def main() -> None:
             write_yfcc(manifest, args.rows, args.owners)
         elif args.manifest is None:
             write_ordinary(manifest, args.format, args.rows, args.owners)
-        elif args.format == "yfcc100m":  # rows as the file has them
-            with manifest.open("rb") as handle:
-                args.rows = sum(1 for _ in handle)
+        given = args.manifest is not None  # its rows are counted by the readers alone
         print(
             f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-            f"{platform.python_version()}, date {date.today().isoformat()}, rows {args.rows:,}, "
+            f"{platform.python_version()}, date {date.today().isoformat()}, "
+            f"rows {'as the file has them' if given else format(args.rows, ',')}, "
             f"format {args.format}"
         )
         size = manifest.stat().st_size / 2**20
@@ -334,8 +333,9 @@ def main() -> None:
             for i in range(0 if args.no_floor else max(args.repeat, 1))
         ]
         floor = min(floors, key=lambda figures: figures["seconds"]) if floors else None
-    rate = args.rows / audit["seconds"]
-    print(f"manifest: {size:,.0f} MiB; {load()}")
+    rows = int(alone["rows"]) if given else args.rows
+    rate = rows / audit["seconds"]
+    print(f"manifest: {size:,.0f} MiB, {rows:,} rows; {load()}")
     if read is None:
         print(
             f"pandas reader ({READERS[args.format]}): could not run within "
