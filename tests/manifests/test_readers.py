@@ -1311,3 +1311,30 @@ def test_url_list_header_word_only_on_the_first_line(write: Write) -> None:
         ("123", 1, None),
         (None, 2, "no Flickr photo id: not a Flickr photo id or URL"),
     ]
+
+
+@pytest.mark.parametrize(("group_rows", "chunk_rows"), [(7, 5), (7, 20), (50, 16), (1, 3)])
+def test_parquet_in_pieces_across_row_groups_keeps_every_record_number(
+    tmp_path: Path, group_rows: int, chunk_rows: int
+) -> None:
+    # Row groups are read in spans of at least `chunk_rows` rows, each by its own reader.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from auditor.manifests.read import iter_manifest
+    from auditor.manifests.tabular import _row_group_spans
+
+    path = tmp_path / "groups.parquet"
+    ids = [str(10_000 + i) for i in range(50)]
+    pq.write_table(
+        pa.table({"photo_id": ids, "license": [4] * 50}), path, row_group_size=group_rows
+    )
+    pieces = list(iter_manifest(path, chunk_rows=chunk_rows))
+    rows = [int(row) for piece in pieces for row in piece.columns["source_row"]]
+    photo_ids = [str(value) for piece in pieces for value in piece.columns["photo_ref"]]
+    assert rows == list(range(1, 51))
+    assert photo_ids == ids
+    assert all(piece.rows <= chunk_rows for piece in pieces)
+    spans = _row_group_spans(pq.ParquetFile(path).metadata, chunk_rows)
+    assert [group for span in spans for group in span] == list(range(math.ceil(50 / group_rows)))
+    assert all(len(span) * group_rows >= chunk_rows for span in spans[:-1])
