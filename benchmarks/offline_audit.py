@@ -63,6 +63,12 @@ LICENCES = [  # (name, URL, weight): roughly YFCC100M's mix of CC licences
 ]
 
 
+# Upload times (epoch seconds) spread over YFCC100M's years, 2004-2014, however many rows: past
+# about 7M rows, `1_100_000_000 + i * 97` ran into the future, and an implausible date is a row
+# with a note, which the real dataset does not have.
+UPLOADED, UPLOAD_SPAN = 1_080_000_000, 330_000_000
+
+
 def write_yfcc(path: Path, rows: int, owners: int = 50_000) -> None:
     rng = random.Random(1)
     pool = [f"{rng.randrange(10**7, 2 * 10**8)}@N0{rng.randrange(1, 9)}" for _ in range(owners)]
@@ -76,7 +82,7 @@ def write_yfcc(path: Path, rows: int, owners: int = 50_000) -> None:
             k = rng.choices(range(len(LICENCES)), weights)[0]
             fields = [
                 str(photo_id), nsid, "nick", "2005-03-01 12:39:28.0",
-                str(1_100_000_000 + i * 97), "Canon", "Title+here", "A+description",
+                str(UPLOADED + i * 97 % UPLOAD_SPAN), "Canon", "Title+here", "A+description",
                 "tag1,tag2", "", "-122.28", "47.62", "15",
                 f"http://www.flickr.com/photos/{nsid}/{photo_id}/",
                 f"http://farm1.staticflickr.com/8/{photo_id}_65c9d45e09.jpg",

@@ -530,7 +530,8 @@ def _dates(texts: pa.Array, label: str) -> tuple[pa.Array, pa.Array | None]:
     if slow.any():
         rows = np.flatnonzero(slow)
         values = texts.take(pa.array(rows)).to_pylist()
-        results = [normalise_date(value) for value in values]
+        once = {value: normalise_date(value) for value in dict.fromkeys(values)}
+        results = [once[value] for value in values]
         iso_np = iso.to_numpy(zero_copy_only=False).copy()
         iso_np[rows] = [r[0] for r in results]
         notes[rows] = [f"{label}: {r[1]}" if r[1] else None for r in results]
