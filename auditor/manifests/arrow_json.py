@@ -37,13 +37,19 @@ import ijson
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.json as pa_json
 
 from auditor.errors import ManifestError
 from auditor.inputs import DECOMPRESSION_ERRORS, is_stream
 from auditor.jsonstream import DepthScanner, JsonProblem, StreamedList
 from auditor.limits import current
-from auditor.manifests.arrow_jsonl import _Block, _key_type, _piece, _split
+from auditor.manifests.arrow_jsonl import (
+    _Block,
+    _key_type,
+    _piece,
+    _split,
+    column_text,
+    read_json_block,
+)
 from auditor.manifests.coco import (
     NO_FLICKR_URL,
     NO_TABLE,
@@ -131,7 +137,7 @@ def iter_json_arrow(
     schema = pa.schema([(name, _key_type(name, sample)) for name in keys])
 
     def columns_of(table: pa.Table) -> dict[str, pa.Array]:
-        return {target: _text(table, name) for target, name in plan}
+        return {target: column_text(table, name) for target, name in plan}
 
     def by_records(skip: int) -> RawManifest:
         """The records after the first `skip`, read by the record reader."""
@@ -196,19 +202,14 @@ def iter_coco_arrow(
     return _pieces(path, meta, "images", parse, chunk_rows, by_records, in_pieces)
 
 
-def _text(table: pa.Table, name: str) -> pa.Array:
-    column = table.column(name).combine_chunks()
-    return column if column.type == _STR else column.cast(_STR)
-
-
 def _coco_columns(
     table: pa.Table, licences: dict[str, dict[str, Any]] | None
 ) -> dict[str, pa.Array]:
     """`coco.add_images` column by column: each licence id looked up once."""
-    url = _text(table, "flickr_url")
+    url = column_text(table, "flickr_url")
     ids = table.column("license").combine_chunks()
     whole_numbers = pa.types.is_integer(ids.type)
-    encoded = _text(table, "license").dictionary_encode()
+    encoded = column_text(table, "license").dictionary_encode()
     fields: dict[str, list[str | None]] = {
         name: [] for name in ("licence", "licence_alt", "licence_raw", "notes")
     }
@@ -464,15 +465,7 @@ def _parsed(
     np.frombuffer(data, dtype=np.uint8)[commas[commas < cut]] = _NEWLINE
     _refuse_long_numbers(data, scanned.quotes[scanned.quotes < cut])
     try:
-        table = pa_json.read_json(
-            pa.py_buffer(data),
-            read_options=pa_json.ReadOptions(use_threads=False, block_size=len(data) + 1),
-            parse_options=pa_json.ParseOptions(
-                explicit_schema=parse.schema,
-                unexpected_field_behavior="ignore",
-                newlines_in_values=False,
-            ),
-        )
+        table = read_json_block(data, parse.schema)
     except pa.ArrowException:  # (invalid JSON, or more than an Arrow array holds)
         raise _GiveUp from None
     if table.num_rows != objects:

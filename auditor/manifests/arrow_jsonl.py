@@ -175,11 +175,27 @@ def _block(
     table = None if deep else _parsed(block, schema)
     if table is None or table.num_rows != len(source_rows):
         return _row_by_row(path, block, number, located, plan)
-    columns: dict[str, pa.Array] = {}
-    for target, key in plan:
-        column = table.column(key).combine_chunks()
-        columns[target] = column if column.type == _STR else column.cast(_STR)
-    return source_rows, columns
+    return source_rows, {target: column_text(table, key) for target, key in plan}
+
+
+def column_text(table: pa.Table, name: str) -> pa.Array:
+    """Column `name` of a parsed block, as one text array."""
+    column = table.column(name).combine_chunks()
+    return column if column.type == _STR else column.cast(_STR)
+
+
+def read_json_block(data: bytes | bytearray, schema: pa.Schema) -> pa.Table:
+    """One block of newline-separated JSON objects parsed by Arrow, the `schema`'s keys only
+    (others ignored); raises `pa.ArrowException` when Arrow cannot parse it."""
+    return pa_json.read_json(
+        pa.py_buffer(data),
+        read_options=pa_json.ReadOptions(use_threads=False, block_size=len(data) + 1),
+        parse_options=pa_json.ParseOptions(
+            explicit_schema=schema,
+            unexpected_field_behavior="ignore",
+            newlines_in_values=False,
+        ),
+    )
 
 
 def _filled_lines(
@@ -200,15 +216,7 @@ def _parsed(block: bytes, schema: pa.Schema) -> pa.Table | None:
     """The block's objects, the schema's keys only; None when Arrow cannot settle it."""
     try:
         block.decode("utf-8")  # (Arrow does not check what it skips)
-        return pa_json.read_json(
-            pa.py_buffer(block),
-            read_options=pa_json.ReadOptions(use_threads=False, block_size=len(block) + 1),
-            parse_options=pa_json.ParseOptions(
-                explicit_schema=schema,
-                unexpected_field_behavior="ignore",
-                newlines_in_values=False,
-            ),
-        )
+        return read_json_block(block, schema)
     except (UnicodeDecodeError, pa.ArrowInvalid):
         return None
 
