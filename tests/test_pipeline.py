@@ -6,11 +6,11 @@ import json
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from raw_pieces import count_arrow_json_records
 
 from auditor.engine import annotate, disk_runs, evaluate, load_policy
 from auditor.engine import listings as listings_module
@@ -243,15 +243,7 @@ def test_chunks_give_the_same_reports(
     monkeypatch.setattr(yfcc100m, "BLOCK_SIZE", 600)
     monkeypatch.setattr(arrow_jsonl, "BLOCK_SIZE", 150)
     monkeypatch.setattr(arrow_json, "BLOCK_SIZE", 150)
-    parsed: list[int] = []
-    arrow_parsed = arrow_json._parsed
-
-    def counted(*args: Any) -> Any:
-        columns, count = arrow_parsed(*args)
-        parsed.append(count)
-        return columns, count
-
-    monkeypatch.setattr(arrow_json, "_parsed", counted)
+    parsed = count_arrow_json_records(monkeypatch)
     policy = load_policy("commercial-release")
     loaded, problems = load_waivers(waivers, [rule.id for rule in policy.rules])
     done = offline_audit(

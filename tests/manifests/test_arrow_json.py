@@ -8,12 +8,11 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+from raw_pieces import count_arrow_json_records, piece_rows, piece_texts
 
 from auditor.errors import ManifestError
 from auditor.manifests import arrow_json, source
 from auditor.manifests.columns import ColumnOptions
-from auditor.manifests.normalise import text_column
-from auditor.manifests.raw import RawManifest
 from auditor.manifests.read import iter_manifest, read_manifest
 
 
@@ -108,17 +107,6 @@ def _streamed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(source, "WHOLE_JSON_BYTES", 24 * 1024)
 
 
-def _text(pieces: list[RawManifest], name: str) -> list[Any]:
-    out: list[Any] = []
-    for piece in pieces:
-        out.extend(text_column(piece.columns[name]).to_pylist())
-    return out
-
-
-def _rows(pieces: list[RawManifest]) -> list[int]:
-    return [int(row) for piece in pieces for row in piece.columns["source_row"]]
-
-
 def _write(tmp_path: Path, name: str, content: str) -> Path:
     path = tmp_path / f"{name}.json"
     path.write_bytes(content.encode("utf-8", "surrogatepass"))
@@ -137,15 +125,7 @@ def test_arrow_pieces_are_the_rows_of_the_record_reader(
 ) -> None:
     monkeypatch.setattr(arrow_json, "BLOCK_SIZE", block_size)
     path = _write(tmp_path, name, content)
-    parsed: list[int] = []
-    arrow_parsed = arrow_json._parsed
-
-    def counted(*args: Any) -> Any:
-        columns, count = arrow_parsed(*args)
-        parsed.append(count)
-        return columns, count
-
-    monkeypatch.setattr(arrow_json, "_parsed", counted)
+    parsed = count_arrow_json_records(monkeypatch)
     if how == "error":
         with pytest.raises(ManifestError) as by_records:
             read_manifest(path)
@@ -156,10 +136,10 @@ def test_arrow_pieces_are_the_rows_of_the_record_reader(
         return
     whole = read_manifest(path)  # the record reader
     pieces = list(iter_manifest(path, chunk_rows=40))
-    assert _rows(pieces) == _rows([whole])
+    assert piece_rows(pieces) == piece_rows([whole])
     for field in whole.columns:
         if field != "source_row":
-            assert _text(pieces, field) == _text([whole], field), field
+            assert piece_texts(pieces, field) == piece_texts([whole], field), field
     assert [note for piece in pieces for note in piece.notes] == whole.notes
     assert {piece.numeric_names for piece in pieces} == {whole.numeric_names}
     by_arrow = [isinstance(piece.columns["photo_ref"], pa.Array) for piece in pieces if piece.rows]
@@ -181,8 +161,8 @@ def test_reads_cut_anywhere_give_the_same_rows(
         monkeypatch.setattr(arrow_json, "BLOCK_SIZE", block_size)
         pieces = list(iter_manifest(path, chunk_rows=1000))
         assert all(isinstance(piece.columns["photo_ref"], pa.Array) for piece in pieces)
-        assert _text(pieces, "title") == _text([whole], "title"), block_size
-        assert _rows(pieces) == _rows([whole])
+        assert piece_texts(pieces, "title") == piece_texts([whole], "title"), block_size
+        assert piece_rows(pieces) == piece_rows([whole])
 
 
 def test_plain_documents_are_cut_into_blocks(

@@ -7,12 +7,11 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+from raw_pieces import piece_rows, piece_texts
 
 from auditor.errors import ManifestError
 from auditor.manifests import arrow_jsonl
 from auditor.manifests.columns import ColumnOptions
-from auditor.manifests.normalise import text_column
-from auditor.manifests.raw import RawManifest
 from auditor.manifests.read import iter_manifest, read_manifest
 
 ROW = '{{"photo_id": "{0}", "owner": "1{0}@N01", "license": {1}, "title": "t{0}"}}\n'
@@ -59,18 +58,6 @@ CASES = [
 ]
 
 
-def _text(pieces: list[RawManifest], name: str) -> list[Any]:
-    """A field's values as normalising sees them (`text_column`), whatever their raw type."""
-    out: list[Any] = []
-    for piece in pieces:
-        out.extend(text_column(piece.columns[name]).to_pylist())
-    return out
-
-
-def _rows(pieces: list[RawManifest]) -> list[int]:
-    return [int(row) for piece in pieces for row in piece.columns["source_row"]]
-
-
 @pytest.mark.parametrize(("name", "content"), CASES, ids=[c[0] for c in CASES])
 @pytest.mark.parametrize("block_size", [64, 1 << 20])
 @pytest.mark.parametrize("chunk_rows", [1, 5, 1000])
@@ -90,10 +77,10 @@ def test_arrow_pieces_are_the_rows_of_the_row_reader(
     # Read by this module (Arrow arrays), but for a licence located in nested objects.
     arrow = name != "nested.jsonl"
     assert all(isinstance(piece.columns["photo_ref"], pa.Array) for piece in pieces) is arrow
-    assert _rows(pieces) == _rows([whole])
+    assert piece_rows(pieces) == piece_rows([whole])
     for field in whole.columns:
         if field != "source_row":
-            assert _text(pieces, field) == _text([whole], field), field
+            assert piece_texts(pieces, field) == piece_texts([whole], field), field
     assert [note for piece in pieces for note in piece.notes] == whole.notes
     assert {piece.numeric_names for piece in pieces} == {whole.numeric_names}
     assert sum(piece.rows for piece in pieces) == whole.rows
@@ -154,6 +141,6 @@ def test_nested_located_keys_are_left_to_the_row_reader(tmp_path: Path) -> None:
     )
     assert arrow_jsonl.iter_jsonl_arrow(path, ColumnOptions(), 10) is None
     whole = read_manifest(path)
-    assert _text(list(iter_manifest(path, chunk_rows=2)), "photo_ref") == _text(
+    assert piece_texts(list(iter_manifest(path, chunk_rows=2)), "photo_ref") == piece_texts(
         [whole], "photo_ref"
     )
