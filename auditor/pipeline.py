@@ -98,6 +98,7 @@ def _chunks(
                 tally.add(piece)
                 pending.append(piece)
                 rows += piece.rows
+                del piece  # else held while the next piece is read
                 if rows >= chunk_rows:
                     yield pending
                     pending, rows, mine = [], 0, -1
@@ -121,8 +122,11 @@ def _photo_tables(
     try:
         for raws in chunks:
             table = build_photo_table(raws, judge=judge)
+            del raws
             found.observe(table)
             yield split_other_hosts(table)
+            # Resumed: this chunk is the consumer's, not to be held while the next is built.
+            del table
     finally:
         close = getattr(chunks, "close", None)
         if close is not None:
@@ -179,10 +183,19 @@ def _size(path: Path) -> int:
 
 def _read_ahead(items: Iterator[_Item]) -> Iterator[_Item]:
     """`items`, produced one ahead by a thread: Arrow parses the next chunk of a manifest (it
-    releases the GIL) while this one is judged, so the two cores both work. An exception in
-    the thread is raised here; stopping early stops the thread."""
+    releases the GIL) while this one is judged, so the two cores both work. The thread starts
+    on an item only once the one before has been taken: one chunk waiting, not one waiting and
+    another made while it waits (a chunk's tables are a tenth of the audit's memory). An
+    exception in the thread is raised here; stopping early stops the thread."""
     queue: Queue[tuple[bool, Any]] = Queue(maxsize=1)
+    taken = threading.Semaphore(1)  # the item before the next one has been taken
     stop = threading.Event()
+
+    def wait_turn() -> bool:
+        while not stop.is_set():
+            if taken.acquire(timeout=0.1):
+                return True
+        return False
 
     def put(entry: tuple[bool, Any]) -> bool:
         while not stop.is_set():
@@ -195,10 +208,16 @@ def _read_ahead(items: Iterator[_Item]) -> Iterator[_Item]:
 
     def work() -> None:
         try:
-            for item in items:
+            iterator = iter(items)
+            while wait_turn():
+                try:
+                    item = next(iterator)
+                except StopIteration:
+                    put((False, None))
+                    return
                 if not put((True, item)):
                     return
-            put((False, None))
+                del item  # the consumer's now
         except BaseException as error:  # handed to the consumer, which raises it
             put((False, error))
         finally:
@@ -212,7 +231,9 @@ def _read_ahead(items: Iterator[_Item]) -> Iterator[_Item]:
         while True:
             more, item = queue.get()
             if more:
+                taken.release()
                 yield item
+                del item
             elif item is None:
                 return
             else:
@@ -354,6 +375,8 @@ def offline_audit(
                 whole = len(files) > 0 and files[-1].path == source
                 where = reach.at(source, int(photos["source_row"].iloc[-1]), whole)
                 progress(rows_done, where, reach.total)
+            # Let go of this chunk before waiting for the next (the writers hold `table`).
+            del photos, hosts, owners, listed, table
         tally.set_photos_with_errors(*listings.flagged(tally.codes))
         found.check(files)  # a manifest that names no photo is an error, not a pass
         run = RunInfo(

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+import time
+import weakref
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -19,8 +23,9 @@ from auditor.errors import ManifestError
 from auditor.licences import load_catalogue
 from auditor.manifests import arrow_json, arrow_jsonl, source, yfcc100m
 from auditor.manifests.hosts import split_other_hosts
+from auditor.manifests.raw import RawManifest
 from auditor.manifests.read import read_manifests
-from auditor.pipeline import offline_audit
+from auditor.pipeline import _read_ahead, offline_audit
 from auditor.report import RunInfo, build_audit_document, write_reports
 from auditor.report.formats import AuditTables, write_files
 from auditor.report.spool import FindingSpool
@@ -320,3 +325,57 @@ def test_a_bad_manifest_stops_the_audit_before_any_report(
         )
     assert not (tmp_path / "out").exists()
     assert written and not [path for path in written if path.exists()]
+
+
+class _Item:
+    """Something a weak reference can watch."""
+
+
+def test_the_read_ahead_makes_the_next_item_once_this_one_is_taken() -> None:
+    made: list[weakref.ref[_Item]] = []
+    alive: list[int] = []  # when each item is started, how many earlier items are alive
+
+    def items() -> Iterator[_Item]:
+        for _ in range(6):
+            alive.append(sum(ref() is not None for ref in made))
+            item = _Item()
+            made.append(weakref.ref(item))
+            yield item
+            del item
+
+    for item in _read_ahead(items()):
+        del item
+        time.sleep(0.05)  # a slow consumer: the thread would run ahead if it could
+    assert len(alive) == 6
+    # The one the consumer holds, not also one waiting in the queue.
+    assert max(alive) == 1
+
+
+def test_no_chunk_is_held_while_the_next_is_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chunk's raw columns are let go once its photo table is built: the readers' frames do
+    not hold them while the next chunk is parsed."""
+    manifest = _yfcc(tmp_path / "a.tsv", list(range(1, 60)))
+    emitted: list[weakref.ref[RawManifest]] = []
+    held: list[int] = []  # at each chunk parsed, the earlier chunks still alive
+    emit = yfcc100m._emit
+
+    def watched(*args: Any, **kwargs: Any) -> tuple[RawManifest, int]:
+        held.append(sum(ref() is not None for ref in emitted))
+        chunk, end = emit(*args, **kwargs)
+        emitted.append(weakref.ref(chunk))
+        return chunk, end
+
+    monkeypatch.setattr(yfcc100m, "_emit", watched)
+    monkeypatch.setattr(yfcc100m, "BLOCK_SIZE", 600)
+    offline_audit(
+        [manifest],
+        load_policy("commercial-training"),
+        tmp_path / "out",
+        started_at=STARTED,
+        tool_version="0.1.0",
+        chunk_rows=7,
+    )
+    assert len(held) > 3
+    assert max(held) == 0

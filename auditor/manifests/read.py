@@ -351,12 +351,13 @@ def iter_manifest(
         if chosen != "yfcc100m":
             yield from _in_pieces(lambda: _read(path, chosen, sniff, document, columns), chunk_rows)
             return
-        empty = True
-        for chunk in iter_yfcc100m(path, chunk_rows=chunk_rows):
-            empty = False
-            yield chunk
-        if empty:
+        chunks = iter_yfcc100m(path, chunk_rows=chunk_rows)
+        first = next(chunks, None)
+        if first is None:
             raise ManifestError(path, "is empty; give a manifest that lists photos")
+        yield first
+        del first  # (`yield from` holds no chunk while the next is parsed)
+        yield from chunks
     finally:
         release(path)
 

@@ -278,6 +278,7 @@ def iter_yfcc100m(
                 chunk, next_line = _emit(path, pending, include, next_line, skipped, bad)
                 pending, pending_rows = [], 0
                 yield chunk
+                del chunk  # the consumer's: not held while the next chunk is parsed
         if pending or bad:
             yield _emit(path, pending, include, next_line, skipped, bad, final=True)[0]
     finally:
