@@ -26,7 +26,7 @@ from auditor.report.encode import FINDINGS_SCHEMA
 
 # Findings kept in memory before runs go to disk. Small: the disk's copy is read back once, at
 # the end (for summary.md; audit.json's rows are encoded as chunks come), and every byte held
-# here counts in the audit's peak memory.
+# here counts in the audit's peak memory. Past it, the runs held go to disk too.
 MEMORY_BYTES = 64 << 20
 
 
@@ -64,11 +64,22 @@ class FindingSpool:
             return
         table = table.cast(FINDINGS_SCHEMA)
         run = _Run(_key(table, 0), _key(table, table.num_rows - 1), table, range(0))
-        if self._held + table.nbytes > self._memory_bytes:
-            self._to_disk(run)
-        else:
-            self._held += table.nbytes
         self._runs.append(run)
+        if self._writer is None and self._held + table.nbytes <= self._memory_bytes:
+            self._held += table.nbytes
+            return
+        # An audit whose findings outgrow the budget keeps none in memory: the first chunks'
+        # would otherwise stay to the end, a chunk's worth (50 MB at 200k YFCC100M rows) of
+        # its peak memory.
+        for kept in self._runs:
+            if kept.table is not None:
+                self._to_disk(kept)
+        self._held = 0
+
+    @property
+    def held_bytes(self) -> int:
+        """Bytes of findings kept in memory."""
+        return self._held
 
     def _to_disk(self, run: _Run) -> None:
         assert run.table is not None
