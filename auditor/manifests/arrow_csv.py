@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+from auditor.arrow_text import may_be_blank
 from auditor.errors import ManifestError
 from auditor.inputs import is_stream
 from auditor.manifests.columns import ColumnOptions, locate_columns
@@ -200,6 +201,26 @@ def _unreadable(path: Path, exc: pa.ArrowInvalid) -> ManifestError:
     return ManifestError(path, f"cannot be read as CSV ({' '.join(str(exc).split())})")
 
 
+def _blank_rows(columns: list[pa.Array], count: int) -> np.ndarray:
+    """Rows whose every field is empty or white space (the row reader drops them). Trimming
+    every value costs more than reading the file; only rows whose every field may be blank by
+    its first byte (`may_be_blank`) are trimmed."""
+    maybe = np.full(count, bool(columns))
+    for array in columns:
+        maybe &= may_be_blank(array)
+        if not maybe.any():
+            return maybe
+    rows = np.flatnonzero(maybe)
+    take = pa.array(rows)
+    blank = np.ones(len(rows), dtype=bool)
+    for array in columns:
+        trimmed = pc.utf8_trim_whitespace(array.take(take))
+        blank &= pc.equal(trimmed, "").to_numpy(zero_copy_only=False)
+    result = np.zeros(count, dtype=bool)
+    result[rows[blank]] = True
+    return result
+
+
 def _piece(
     path: Path,
     fmt: str,
@@ -226,12 +247,7 @@ def _piece(
     keep = np.ones(count, dtype=bool)
     if table is not None:
         columns = {name: table.column(name).combine_chunks() for name in table.column_names}
-        blank = None
-        for array in columns.values():
-            empty = pc.equal(pc.utf8_trim_whitespace(array), "")
-            blank = empty if blank is None else pc.and_(blank, empty)
-        if blank is not None and pc.any(blank).as_py():
-            keep = ~blank.to_numpy(zero_copy_only=False)
+        keep = ~_blank_rows(list(columns.values()), count)
     extra: list[tuple[int, list[str]]] = []
     for number, text in mine:  # parsed as the row reader parses them; blank ones dropped
         cells = next(csv.reader([text], delimiter=delimiter, strict=False), [])

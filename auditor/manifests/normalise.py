@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from auditor.arrow_text import decimal_strings
+from auditor.arrow_text import MAYBE_SPACE, decimal_strings, string_buffers
 from auditor.licences import UNKNOWN, LicenceCatalogue
 from auditor.manifests.content import is_url
 from auditor.manifests.dates import normalise_date
@@ -89,22 +89,13 @@ def text_column(values: Any) -> pa.Array:
     return pc.if_else(pa.array(blank), _NULL_STR, array) if blank.any() else array
 
 
-# Bytes that may start or end a value utf8_trim_whitespace would change: ASCII controls and
-# space, DEL, and any byte of a multi-byte character (some are Unicode spaces).
-_MAYBE_SPACE = np.zeros(256, dtype=bool)
-_MAYBE_SPACE[: ord(" ") + 1] = True
-_MAYBE_SPACE[0x7F:] = True
-
-
 def _scan(array: pa.Array) -> tuple[bool, np.ndarray]:
     """`(maybe_space, blank)` for a string array, read from its buffers: whether some value
     may start or end with white space, and where the value is `""` or `\\N`."""
     n = len(array)
     if n == 0:
         return False, np.zeros(0, dtype=bool)
-    _, offsets_buffer, data = array.buffers()[:3]
-    width = np.int32 if array.type == _STR else np.int64
-    offsets = np.frombuffer(offsets_buffer, dtype=width)[array.offset : array.offset + n + 1]
+    offsets, values = string_buffers(array)
     starts, lengths = offsets[:-1], np.diff(offsets)
     valid = (
         np.ones(n, dtype=bool)
@@ -120,8 +111,7 @@ def _scan(array: pa.Array) -> tuple[bool, np.ndarray]:
             return False, blank
         first = starts[filled]
         last = first + lengths[filled] - 1
-    values = np.frombuffer(data, dtype=np.uint8)
-    maybe_space = bool(_MAYBE_SPACE[values[first]].any() or _MAYBE_SPACE[values[last]].any())
+    maybe_space = bool(MAYBE_SPACE[values[first]].any() or MAYBE_SPACE[values[last]].any())
     pairs = np.flatnonzero(filled & (lengths == 2))
     if len(pairs):
         at = starts[pairs]

@@ -31,6 +31,12 @@ CASES = [
     ("bom.csv", "\ufeffphoto_id,license\n1,4\n2,5\n", True),
     ("header-only.csv", "photo_id,owner\n", True),
     ("spaces.csv", "photo_id,owner\n 1 , a \n\t2\t,b\n", True),
+    # blank rows found by their first bytes, then trimmed: Unicode spaces, and near misses
+    (
+        "unicode-blank.csv",
+        "owner,photo_id\na,1\n\u00a0,\u3000\n \t, \n\u00a0x,2\né, \nc,3\n\u2003,\n",
+        True,
+    ),
     ("quote-inside.csv", 'photo_id,title\n1,ab"c\n2,d\n', False),
     ("newline-in-field.csv", 'photo_id,title\n1,"a\nb"\n2,c\n', False),
 ]
