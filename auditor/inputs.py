@@ -33,6 +33,7 @@ import numpy as np
 from auditor.errors import ManifestError
 from auditor.jsonstream import DepthScanner, JsonProblem
 from auditor.limits import InputLimits, current, raise_hint, shown_bytes
+from auditor.newlines import count_newlines
 
 COMPRESSION_MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x1f\x8b", "gzip"),
@@ -301,7 +302,7 @@ class Guard(io.RawIOBase):
         if self._check_lines:
             self._check_line_lengths(data)
         else:
-            self.lines += data.count(b"\n")
+            self.lines += count_newlines(data)
 
     def _check_line_lengths(self, data: bytes) -> None:
         limit = self._limits.line_bytes
@@ -320,7 +321,7 @@ class Guard(io.RawIOBase):
             over = np.flatnonzero(gaps > limit)
             if len(over):
                 raise self._too_long(self.lines + int(over[0]) + 2)
-        self.lines += data.count(b"\n")
+        self.lines += count_newlines(data)
         self._run = len(data) - last - 1
         if self._run > limit:
             raise self._too_long(self.lines + 1)
