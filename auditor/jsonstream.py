@@ -79,11 +79,11 @@ class DepthScanner:
         self._in_string = False
         self._escape_next = False  # the chunk before ended in an odd run of backslashes
 
-    def feed(self, chunk: bytes) -> None:
+    def feed(self, chunk: bytes | bytearray) -> None:
         self.structure(chunk)
 
     def structure(
-        self, chunk: bytes, marks: tuple[int, ...] = ()
+        self, chunk: bytes | bytearray, marks: tuple[int, ...] = ()
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Feed `chunk`; return the positions in it of its unescaped quotes, and of its brackets
         and `marks` bytes (`,` `:`) outside strings with the depth after each (a mark's is the

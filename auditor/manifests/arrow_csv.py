@@ -55,8 +55,10 @@ def arrow_can_split(path: Path) -> bool:
     odd = False  # the lines so far end inside quotes
     run = 0  # bytes since the last newline
     longest = BLOCK_SIZE // 2
+    buffer = bytearray(BLOCK_SIZE)  # one block read into again and again: no page faults
     with open_binary(path, lines=True) as stream:
-        while block := stream.read(BLOCK_SIZE):
+        while size := stream.readinto(buffer):
+            block = buffer if size == len(buffer) else buffer[:size]
             first = block.find(b"\n")
             if first < 0:
                 run += len(block)
@@ -81,7 +83,7 @@ def arrow_can_split(path: Path) -> bool:
     return True
 
 
-def _newlines_within(block: bytes, first: int, longest: int) -> bool:
+def _newlines_within(block: bytes | bytearray, first: int, longest: int) -> bool:
     """Whether no two consecutive newlines of `block`, from the one at `first`, are more
     than `longest` bytes apart. Steps from each newline to the last one within reach (a few
     `rfind`s per block, not one step per line); none within reach is a gap too long."""
