@@ -259,9 +259,10 @@ def judge_chunk(
         findings = book.apply(findings)
     tally.add_findings(findings, owners[rows])
     if listings is not None:
-        erring = findings["severity"].to_numpy() == "error"
+        # Compared in Arrow: `to_numpy()` would make a Python string of every finding's.
+        erring = (findings["severity"] == "error").to_numpy(dtype=bool)
         if book is not None:
-            erring &= ~findings["waived"].to_numpy(dtype=bool)
+            erring = erring & ~findings["waived"].to_numpy(dtype=bool)
         listings.flag(listed, rows[erring])
     return findings_arrow(findings)
 

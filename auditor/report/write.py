@@ -44,6 +44,7 @@ from auditor.report.encode import (
     write_lines,
 )
 from auditor.report.markdown import summary_markdown
+from auditor.report.steps import StepsBehind
 from auditor.safe_csv import defuse_array
 
 REPORT_FILES: tuple[str, ...] = ("audit.json", "findings.csv", "owners.csv", "summary.md")
@@ -92,30 +93,6 @@ class ReportFiles:
             with contextlib.suppress(OSError):
                 temp.unlink()
         self.temps.clear()
-
-
-class _Behind:
-    """Steps run in order by one thread, at most `depth` of them waiting; an error in a step
-    is raised by a later `then` or by `wait`."""
-
-    def __init__(self, depth: int = 2) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="flickr-audit-writer")
-        self._pending: deque[Future[None]] = deque()
-        self._depth = depth
-
-    def then(self, step: Callable[..., None], *args: Any) -> None:
-        self._pending.append(self._pool.submit(step, *args))
-        while len(self._pending) > self._depth:
-            self._pending.popleft().result()
-
-    def wait(self) -> None:
-        """Wait for every step; raise the first error."""
-        while self._pending:
-            self._pending.popleft().result()
-
-    def shutdown(self) -> None:
-        self._pending.clear()
-        self._pool.shutdown(wait=True)
 
 
 def _written(handle: IO[bytes], step: Callable[..., None], *args: Any) -> None:
@@ -271,7 +248,7 @@ class ReportWriter:
         self.out_dir = Path(out_dir)
         self._files = ReportFiles(self.out_dir)
         self._created = not self.out_dir.exists()
-        self._csv_steps = _Behind()
+        self._csv_steps = StepsBehind()
         try:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             self._csv_handle = self._files.create("findings.csv")
