@@ -454,7 +454,8 @@ def _licences(
     combination = np.zeros(len(code), dtype=np.int64)
     columns = [_codes(column) for column in (code, version, value, alt)]
     for codes, values in columns:
-        combination = combination * len(values) + codes
+        if len(values) > 1:  # (a column with no value adds nothing: its code is always 0)
+            combination = combination * len(values) + codes
     indices, distinct = pd.factorize(combination)
     judged = []
     for key in distinct.tolist():
@@ -474,6 +475,8 @@ def _licences(
     notes = per_row([j[1] for j in judged])
     # The recorded values as one display string are needed only where the reader gave none.
     built = per_row([j[2] for j in judged], needed=raw.null_count > 0)
+    if raw.null_count == len(raw):  # none given (most formats): coalesce would copy `built`
+        return slugs, notes, built
     return slugs, notes, pc.coalesce(raw, built) if raw.null_count else raw
 
 
