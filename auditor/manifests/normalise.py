@@ -599,7 +599,7 @@ def _canonical_rows(text: dict[str, pa.Array]) -> tuple[np.ndarray, pa.Array]:
             if url.null_count < n
             else pa.nulls(n, _STR)
         )
-        static_id = pc.coalesce(url_static, alt_static)
+        static_id = _coalesce(url_static, alt_static)
         static_ok = pc.and_(
             pc.and_(pc.is_null(ref), pc.is_valid(static_id)),
             pc.and_(
@@ -608,7 +608,9 @@ def _canonical_rows(text: dict[str, pa.Array]) -> tuple[np.ndarray, pa.Array]:
             ),
         )
         static_ok = pc.fill_null(pc.and_(static_ok, owner_ok), False)
-        if pc.any(static_ok).as_py():
+        if pc.all(static_ok).as_py():  # (the usual manifest of image URLs: no copy)
+            photo_id, ok = static_id, static_ok
+        elif pc.any(static_ok).as_py():
             photo_id = pc.if_else(static_ok, static_id, ref)
             ok = pc.or_(ok, static_ok)
     names = text.get("image_name")
@@ -616,6 +618,11 @@ def _canonical_rows(text: dict[str, pa.Array]) -> tuple[np.ndarray, pa.Array]:
         ok = pc.and_(ok, pc.is_null(names))
     result: np.ndarray = ok.to_numpy(zero_copy_only=False)
     return result, photo_id
+
+
+def _coalesce(*arrays: pa.Array) -> pa.Array:
+    """`pc.coalesce`, without copying the first array when it has no null (usually so)."""
+    return arrays[0] if arrays[0].null_count == 0 else pc.coalesce(*arrays)
 
 
 def _page(owner: pa.Array, photo: pa.Array, scheme: str) -> pa.Array:
@@ -696,7 +703,7 @@ def normalise(raw: RawManifest, judge: LicenceJudge) -> dict[str, Any]:
 
     ref_text = text["photo_ref"]
     ref_is_url = pc.fill_null(pc.match_substring(ref_text, "/"), False)
-    url = pc.coalesce(text["url"], pc.if_else(ref_is_url, ref_text, _NULL_STR), text["alt_url"])
+    url = _coalesce(text["url"], pc.if_else(ref_is_url, ref_text, _NULL_STR), text["alt_url"])
 
     slug, licence_note, licence_raw = _licences(
         judge,
