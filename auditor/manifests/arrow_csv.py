@@ -55,20 +55,23 @@ def arrow_can_split(path: Path) -> bool:
     odd = False  # the lines so far end inside quotes
     run = 0  # bytes since the last newline
     longest = BLOCK_SIZE // 2
+    buffer = bytearray(BLOCK_SIZE)  # one block read into again and again: no page faults
     with open_binary(path, lines=True) as stream:
-        while block := stream.read(BLOCK_SIZE):
-            data = np.frombuffer(block, dtype=np.uint8)
-            ends = np.flatnonzero(data == _NEWLINE)
-            if not len(ends):
+        while size := stream.readinto(buffer):
+            block = buffer if size == len(buffer) else buffer[:size]
+            first = block.find(b"\n")
+            if first < 0:
                 run += len(block)
             else:
-                if run + int(ends[0]) > longest or (np.diff(ends) > longest).any():
+                if run + first > longest or not _newlines_within(block, first, longest):
                     return False
-                run = len(block) - int(ends[-1]) - 1
+                run = len(block) - block.rfind(b"\n") - 1
             if run > longest:
                 return False
             if b'"' not in block:
                 continue
+            data = np.frombuffer(block, dtype=np.uint8)
+            ends = np.flatnonzero(data == _NEWLINE)
             quotes = np.cumsum(data == _QUOTE)
             if len(ends):
                 per_line = np.diff(quotes[ends], prepend=0) + (1 if odd else 0)
@@ -77,6 +80,18 @@ def arrow_can_split(path: Path) -> bool:
                 odd = bool((int(quotes[-1]) - int(quotes[ends[-1]])) % 2)
             else:
                 odd ^= bool(int(quotes[-1]) % 2)
+    return True
+
+
+def _newlines_within(block: bytes | bytearray, first: int, longest: int) -> bool:
+    """Whether no two consecutive newlines of `block`, from the one at `first`, are more
+    than `longest` bytes apart. Steps from each newline to the last one within reach (a few
+    `rfind`s per block, not one step per line); none within reach is a gap too long."""
+    at, last = first, block.rfind(b"\n")
+    while at < last:
+        at = block.rfind(b"\n", at + 1, at + longest + 1)
+        if at < 0:
+            return False
     return True
 
 

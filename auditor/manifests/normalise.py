@@ -75,6 +75,8 @@ def text_column(values: Any) -> pa.Array:
         values = values.combine_chunks()
     if isinstance(values, pa.Array):
         array = values if values.type == _STR else pc.cast(values, _STR)
+        if array.null_count == len(array):  # a field this format does not have
+            return array
     elif values.count(None) == len(values):
         return pa.nulls(len(values), _STR)
     else:

@@ -82,6 +82,17 @@ def test_split_scan_across_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert not arrow_can_split(path)  # a line longer than half a block
 
 
+@pytest.mark.parametrize(("length", "splits"), [(30, True), (31, True), (32, False)])
+def test_lines_up_to_half_a_block_apart_split(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, length: int, splits: bool
+) -> None:
+    monkeypatch.setattr(arrow_csv, "BLOCK_SIZE", 64)  # newlines at most 32 bytes apart
+    path = tmp_path / "a.csv"
+    # a line of `length` bytes between two newlines of one block, after shorter lines
+    path.write_text("i\n1\n22\n" + "3" * length + "\n4\n", encoding="utf-8")
+    assert arrow_can_split(path) is splits
+
+
 def test_line_longer_than_a_block_is_read_by_the_row_reader(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
