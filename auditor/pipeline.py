@@ -356,6 +356,7 @@ def offline_audit(
                 where = reach.at(source, int(photos["source_row"].iloc[-1]), whole)
                 progress(rows_done, where, reach.total)
         tally.set_photos_with_errors(*listings.flagged(tally.codes))
+        listings.close()  # the index is done with: its memory goes to writing the reports
         found.check(files)  # a manifest that names no photo is an error, not a pass
         run = RunInfo(
             policy=policy.id,
