@@ -526,8 +526,14 @@ class _Progress:
     def __init__(self) -> None:
         self._bar: Any = None
         self._started = time.monotonic()  # rows/s from the audit's start, not the bar's
+        # What tqdm's `disable=None` decides, decided before importing it (a tenth of a second
+        # of a short audit's run in CI, where nothing would be drawn).
+        isatty = getattr(sys.stderr, "isatty", None)
+        self._shown = bool(isatty is not None and isatty())
 
     def rows(self, rows: int, done: int, total: int) -> None:
+        if not self._shown:
+            return
         if self._bar is None:
             from tqdm import tqdm
 
@@ -543,6 +549,8 @@ class _Progress:
         bar.refresh()  # one call per chunk: cheap, and a short audit still shows its figures
 
     def flickr(self, done: int, planned: int) -> None:
+        if not self._shown:
+            return
         if self._bar is None:
             from tqdm import tqdm
 

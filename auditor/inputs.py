@@ -33,6 +33,7 @@ import numpy as np
 from auditor.errors import ManifestError
 from auditor.jsonstream import DepthScanner, JsonProblem
 from auditor.limits import InputLimits, current, raise_hint, shown_bytes
+from auditor.newlines import count_newlines
 
 COMPRESSION_MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x1f\x8b", "gzip"),
@@ -236,16 +237,22 @@ class Guard(io.RawIOBase):
         self.total = 0
         self.lines = 0
         self._run = 0  # bytes since the last newline
+        self._block = bytearray()
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, target: memoryview) -> int:  # type: ignore[override]
-        data = self._inner.read(len(target))
-        if data:
-            self._check(data)
-        target[: len(data)] = data
-        return len(data)
+        # Into a block kept from call to call, not a new bytes object per read beside the
+        # caller's: two fresh megabytes per read went back and forth between the allocator
+        # and the kernel, a page fault per 4 KB (~0.7 ms of system time per MB read).
+        if len(self._block) != len(target):
+            self._block = bytearray(len(target))
+        size = cast(io.BufferedIOBase, self._inner).readinto(self._block) or 0  # all have it
+        if size:
+            self._check(self._block if size == len(self._block) else self._block[:size])
+        target[:size] = memoryview(self._block)[:size]
+        return size
 
     def close(self) -> None:
         if not self.closed:
@@ -259,7 +266,7 @@ class Guard(io.RawIOBase):
     def _fail(self, problem: str, line: int | None = None) -> InputError:
         return InputError(self.path, problem, line=line)
 
-    def _check(self, data: bytes) -> None:
+    def _check(self, data: bytes | bytearray) -> None:
         limits = self._limits
         self.total += len(data)
         if self._max_bytes is not None and self.total > self._max_bytes:
@@ -301,9 +308,9 @@ class Guard(io.RawIOBase):
         if self._check_lines:
             self._check_line_lengths(data)
         else:
-            self.lines += data.count(b"\n")
+            self.lines += count_newlines(data)
 
-    def _check_line_lengths(self, data: bytes) -> None:
+    def _check_line_lengths(self, data: bytes | bytearray) -> None:
         limit = self._limits.line_bytes
         last = data.rfind(b"\n")
         if last < 0:
@@ -320,7 +327,7 @@ class Guard(io.RawIOBase):
             over = np.flatnonzero(gaps > limit)
             if len(over):
                 raise self._too_long(self.lines + int(over[0]) + 2)
-        self.lines += data.count(b"\n")
+        self.lines += count_newlines(data)
         self._run = len(data) - last - 1
         if self._run > limit:
             raise self._too_long(self.lines + 1)

@@ -27,6 +27,8 @@ from typing import Any, BinaryIO
 import ijson
 import numpy as np
 
+from auditor.newlines import count_newlines
+
 # Where a value sits in the document, as ijson names it (`images.item`; "" is the whole document).
 Prefix = str
 SKELETON_ITEMS = 100  # entries of an array or object kept by a skeleton
@@ -77,11 +79,11 @@ class DepthScanner:
         self._in_string = False
         self._escape_next = False  # the chunk before ended in an odd run of backslashes
 
-    def feed(self, chunk: bytes) -> None:
+    def feed(self, chunk: bytes | bytearray) -> None:
         self.structure(chunk)
 
     def structure(
-        self, chunk: bytes, marks: tuple[int, ...] = ()
+        self, chunk: bytes | bytearray, marks: tuple[int, ...] = ()
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Feed `chunk`; return the positions in it of its unescaped quotes, and of its brackets
         and `marks` bytes (`,` `:`) outside strings with the depth after each (a mark's is the
@@ -113,7 +115,7 @@ class DepthScanner:
             self.depth = max(int(depths[-1]), 0)
         self._in_string ^= bool(len(quotes) % 2)
         if self._count_lines:
-            self.lines += chunk.count(b"\n")
+            self.lines += count_newlines(chunk)
         return quotes, positions, depths
 
     def _unescaped(self, quotes: np.ndarray, backslashes: np.ndarray, size: int) -> np.ndarray:

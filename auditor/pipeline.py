@@ -280,9 +280,10 @@ def judge_chunk(
         findings = book.apply(findings)
     tally.add_findings(findings, owners[rows])
     if listings is not None:
-        erring = findings["severity"].to_numpy() == "error"
+        # Compared in Arrow: `to_numpy()` would make a Python string of every finding's.
+        erring = (findings["severity"] == "error").to_numpy(dtype=bool)
         if book is not None:
-            erring &= ~findings["waived"].to_numpy(dtype=bool)
+            erring = erring & ~findings["waived"].to_numpy(dtype=bool)
         listings.flag(listed, rows[erring])
     return findings_arrow(findings)
 
@@ -378,6 +379,7 @@ def offline_audit(
             # Let go of this chunk before waiting for the next (the writers hold `table`).
             del photos, hosts, owners, listed, table
         tally.set_photos_with_errors(*listings.flagged(tally.codes))
+        listings.close()  # the index is done with: its memory goes to writing the reports
         found.check(files)  # a manifest that names no photo is an error, not a pass
         run = RunInfo(
             policy=policy.id,

@@ -28,10 +28,10 @@ the machine quiet, 1.7 s under load); `--repeat 5` shows the fastest of five run
 the ratio of each audit to the read_csv run just before it, with their median.
 
 The audit reads the manifest in chunks (`auditor.pipeline`), so its peak RSS stays bounded as
-the manifest grows (`--rows 20000000` writes a 6.7 GB file): the chunks, the findings and
-audit.json's rows kept for the reports up to their memory budgets (`report.spool`,
-`report.write`), and the duplicate index's (`engine.listings`: 2M photo ids in memory, the
-rest on disk). `benchmarks/first_listings.py` times that index alone.
+the manifest grows (`--rows 20000000` writes a 6.7 GB file): the chunks, the findings kept
+for the reports up to their memory budget (`report.spool`), and the duplicate index's
+(`engine.listings`: 2M photo ids in memory, the rest on disk).
+`benchmarks/first_listings.py` times that index alone.
 
 Each step also reports its CPU time (user + system): on a busy machine wall times mostly
 measure the other work, CPU times much less so.

@@ -1,15 +1,16 @@
-"""decimal_strings answers exactly what the regexes it replaces answer."""
+"""The vectorised string tests answer what the slower ones they replace answer."""
 
 from __future__ import annotations
 
 import re
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.arrow_text import decimal_strings
+from auditor.arrow_text import decimal_strings, may_be_blank
 
 # Digits from other scripts and look-alikes must not count as ASCII digits.
 CHARACTERS = st.sampled_from(
@@ -48,3 +49,19 @@ def test_large_strings_and_slices():
 def test_min_digits_is_at_least_one():
     with pytest.raises(ValueError, match="min_digits"):
         decimal_strings(pa.array(["1"]), 0, 3)
+
+
+BLANKISH = st.sampled_from([*" \t\r\x0bax1", "\u00a0", "\u3000", "\u2003", "\u200b", "é"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(BLANKISH, max_size=4)), max_size=30), st.booleans())
+def test_may_be_blank_never_misses_a_blank_value(values, large):
+    array = pa.array(["pad", *values], pa.large_string() if large else pa.string()).slice(1)
+    maybe = may_be_blank(array)
+    trimmed = pc.utf8_trim_whitespace(array).to_pylist()
+    for value, left, flagged in zip(values, trimmed, maybe, strict=True):
+        if value is None or left == "":
+            assert flagged, (value, values)
+    # and it lets through little else: a value starting with a letter is settled
+    assert not may_be_blank(pa.array(["a ", "x"])).any()

@@ -402,3 +402,26 @@ def test_the_cli_gives_arrow_jemalloc_unless_the_user_chose_a_pool(arrow_pool):
     assert arrow_pool.default_memory_pool().backend_name == "system"
     _prefer_jemalloc({})
     assert arrow_pool.default_memory_pool().backend_name == "jemalloc"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_progress_bars_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch, terminal: bool) -> None:
+    # As tqdm's `disable=None`: a bar where stderr is a terminal, nothing (and no tqdm) where
+    # it is a pipe or a file (CI logs).
+    from auditor.cli import _Progress
+
+    stderr = _Terminal() if terminal else io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    if not terminal:
+        monkeypatch.setitem(sys.modules, "tqdm", None)  # importing it would fail
+    progress = _Progress()
+    progress.rows(1_000, 4_096, 8_192)
+    progress.rows(2_000, 8_192, 8_192)
+    progress.close()
+    shown = stderr.getvalue()
+    assert ("reading" in shown and "2,000 rows" in shown) if terminal else shown == ""

@@ -158,10 +158,17 @@ class FirstListings:
         self._file_numbers: dict[str, int] = {}
 
     def close(self) -> None:
-        """Remove the runs written to disk, if any."""
+        """Remove the runs written to disk, if any, and let go of those in memory (nothing is
+        looked up after: an audit closes its index before writing the reports, whose buffers
+        then reuse that memory)."""
         if self._disk is not None:
             self._disk.close()
             self._disk = None
+        self._runs = _Runs()
+        self._others.clear()
+        self._extra_pairs.clear()
+        self._flagged_others.clear()
+        self._flagged_pairs.clear()
 
     @property
     def photos(self) -> int:

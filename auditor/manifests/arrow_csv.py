@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+from auditor.arrow_text import may_be_blank
 from auditor.errors import ManifestError
 from auditor.inputs import is_stream
 from auditor.manifests.columns import ColumnOptions, locate_columns
@@ -54,20 +55,23 @@ def arrow_can_split(path: Path) -> bool:
     odd = False  # the lines so far end inside quotes
     run = 0  # bytes since the last newline
     longest = BLOCK_SIZE // 2
+    buffer = bytearray(BLOCK_SIZE)  # one block read into again and again: no page faults
     with open_binary(path, lines=True) as stream:
-        while block := stream.read(BLOCK_SIZE):
-            data = np.frombuffer(block, dtype=np.uint8)
-            ends = np.flatnonzero(data == _NEWLINE)
-            if not len(ends):
+        while size := stream.readinto(buffer):
+            block = buffer if size == len(buffer) else buffer[:size]
+            first = block.find(b"\n")
+            if first < 0:
                 run += len(block)
             else:
-                if run + int(ends[0]) > longest or (np.diff(ends) > longest).any():
+                if run + first > longest or not _newlines_within(block, first, longest):
                     return False
-                run = len(block) - int(ends[-1]) - 1
+                run = len(block) - block.rfind(b"\n") - 1
             if run > longest:
                 return False
             if b'"' not in block:
                 continue
+            data = np.frombuffer(block, dtype=np.uint8)
+            ends = np.flatnonzero(data == _NEWLINE)
             quotes = np.cumsum(data == _QUOTE)
             if len(ends):
                 per_line = np.diff(quotes[ends], prepend=0) + (1 if odd else 0)
@@ -76,6 +80,18 @@ def arrow_can_split(path: Path) -> bool:
                 odd = bool((int(quotes[-1]) - int(quotes[ends[-1]])) % 2)
             else:
                 odd ^= bool(int(quotes[-1]) % 2)
+    return True
+
+
+def _newlines_within(block: bytes | bytearray, first: int, longest: int) -> bool:
+    """Whether no two consecutive newlines of `block`, from the one at `first`, are more
+    than `longest` bytes apart. Steps from each newline to the last one within reach (a few
+    `rfind`s per block, not one step per line); none within reach is a gap too long."""
+    at, last = first, block.rfind(b"\n")
+    while at < last:
+        at = block.rfind(b"\n", at + 1, at + longest + 1)
+        if at < 0:
+            return False
     return True
 
 
@@ -200,6 +216,26 @@ def _unreadable(path: Path, exc: pa.ArrowInvalid) -> ManifestError:
     return ManifestError(path, f"cannot be read as CSV ({' '.join(str(exc).split())})")
 
 
+def _blank_rows(columns: list[pa.Array], count: int) -> np.ndarray:
+    """Rows whose every field is empty or white space (the row reader drops them). Trimming
+    every value costs more than reading the file; only rows whose every field may be blank by
+    its first byte (`may_be_blank`) are trimmed."""
+    maybe = np.full(count, bool(columns))
+    for array in columns:
+        maybe &= may_be_blank(array)
+        if not maybe.any():
+            return maybe
+    rows = np.flatnonzero(maybe)
+    take = pa.array(rows)
+    blank = np.ones(len(rows), dtype=bool)
+    for array in columns:
+        trimmed = pc.utf8_trim_whitespace(array.take(take))
+        blank &= pc.equal(trimmed, "").to_numpy(zero_copy_only=False)
+    result = np.zeros(count, dtype=bool)
+    result[rows[blank]] = True
+    return result
+
+
 def _piece(
     path: Path,
     fmt: str,
@@ -226,12 +262,7 @@ def _piece(
     keep = np.ones(count, dtype=bool)
     if table is not None:
         columns = {name: table.column(name).combine_chunks() for name in table.column_names}
-        blank = None
-        for array in columns.values():
-            empty = pc.equal(pc.utf8_trim_whitespace(array), "")
-            blank = empty if blank is None else pc.and_(blank, empty)
-        if blank is not None and pc.any(blank).as_py():
-            keep = ~blank.to_numpy(zero_copy_only=False)
+        keep = ~_blank_rows(list(columns.values()), count)
     extra: list[tuple[int, list[str]]] = []
     for number, text in mine:  # parsed as the row reader parses them; blank ones dropped
         cells = next(csv.reader([text], delimiter=delimiter, strict=False), [])

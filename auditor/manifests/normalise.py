@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from auditor.arrow_text import decimal_strings
+from auditor.arrow_text import MAYBE_SPACE, decimal_strings, string_buffers
 from auditor.licences import UNKNOWN, LicenceCatalogue
 from auditor.manifests.content import is_url
 from auditor.manifests.dates import normalise_date
@@ -75,6 +75,8 @@ def text_column(values: Any) -> pa.Array:
         values = values.combine_chunks()
     if isinstance(values, pa.Array):
         array = values if values.type == _STR else pc.cast(values, _STR)
+        if array.null_count == len(array):  # a field this format does not have
+            return array
     elif values.count(None) == len(values):
         return pa.nulls(len(values), _STR)
     else:
@@ -89,22 +91,13 @@ def text_column(values: Any) -> pa.Array:
     return pc.if_else(pa.array(blank), _NULL_STR, array) if blank.any() else array
 
 
-# Bytes that may start or end a value utf8_trim_whitespace would change: ASCII controls and
-# space, DEL, and any byte of a multi-byte character (some are Unicode spaces).
-_MAYBE_SPACE = np.zeros(256, dtype=bool)
-_MAYBE_SPACE[: ord(" ") + 1] = True
-_MAYBE_SPACE[0x7F:] = True
-
-
 def _scan(array: pa.Array) -> tuple[bool, np.ndarray]:
     """`(maybe_space, blank)` for a string array, read from its buffers: whether some value
     may start or end with white space, and where the value is `""` or `\\N`."""
     n = len(array)
     if n == 0:
         return False, np.zeros(0, dtype=bool)
-    _, offsets_buffer, data = array.buffers()[:3]
-    width = np.int32 if array.type == _STR else np.int64
-    offsets = np.frombuffer(offsets_buffer, dtype=width)[array.offset : array.offset + n + 1]
+    offsets, values = string_buffers(array)
     starts, lengths = offsets[:-1], np.diff(offsets)
     valid = (
         np.ones(n, dtype=bool)
@@ -120,8 +113,7 @@ def _scan(array: pa.Array) -> tuple[bool, np.ndarray]:
             return False, blank
         first = starts[filled]
         last = first + lengths[filled] - 1
-    values = np.frombuffer(data, dtype=np.uint8)
-    maybe_space = bool(_MAYBE_SPACE[values[first]].any() or _MAYBE_SPACE[values[last]].any())
+    maybe_space = bool(MAYBE_SPACE[values[first]].any() or MAYBE_SPACE[values[last]].any())
     pairs = np.flatnonzero(filled & (lengths == 2))
     if len(pairs):
         at = starts[pairs]
@@ -462,7 +454,8 @@ def _licences(
     combination = np.zeros(len(code), dtype=np.int64)
     columns = [_codes(column) for column in (code, version, value, alt)]
     for codes, values in columns:
-        combination = combination * len(values) + codes
+        if len(values) > 1:  # (a column with no value adds nothing: its code is always 0)
+            combination = combination * len(values) + codes
     indices, distinct = pd.factorize(combination)
     judged = []
     for key in distinct.tolist():
@@ -482,6 +475,8 @@ def _licences(
     notes = per_row([j[1] for j in judged])
     # The recorded values as one display string are needed only where the reader gave none.
     built = per_row([j[2] for j in judged], needed=raw.null_count > 0)
+    if raw.null_count == len(raw):  # none given (most formats): coalesce would copy `built`
+        return slugs, notes, built
     return slugs, notes, pc.coalesce(raw, built) if raw.null_count else raw
 
 
@@ -604,7 +599,7 @@ def _canonical_rows(text: dict[str, pa.Array]) -> tuple[np.ndarray, pa.Array]:
             if url.null_count < n
             else pa.nulls(n, _STR)
         )
-        static_id = pc.coalesce(url_static, alt_static)
+        static_id = _coalesce(url_static, alt_static)
         static_ok = pc.and_(
             pc.and_(pc.is_null(ref), pc.is_valid(static_id)),
             pc.and_(
@@ -613,7 +608,9 @@ def _canonical_rows(text: dict[str, pa.Array]) -> tuple[np.ndarray, pa.Array]:
             ),
         )
         static_ok = pc.fill_null(pc.and_(static_ok, owner_ok), False)
-        if pc.any(static_ok).as_py():
+        if pc.all(static_ok).as_py():  # (the usual manifest of image URLs: no copy)
+            photo_id, ok = static_id, static_ok
+        elif pc.any(static_ok).as_py():
             photo_id = pc.if_else(static_ok, static_id, ref)
             ok = pc.or_(ok, static_ok)
     names = text.get("image_name")
@@ -621,6 +618,11 @@ def _canonical_rows(text: dict[str, pa.Array]) -> tuple[np.ndarray, pa.Array]:
         ok = pc.and_(ok, pc.is_null(names))
     result: np.ndarray = ok.to_numpy(zero_copy_only=False)
     return result, photo_id
+
+
+def _coalesce(*arrays: pa.Array) -> pa.Array:
+    """`pc.coalesce`, without copying the first array when it has no null (usually so)."""
+    return arrays[0] if arrays[0].null_count == 0 else pc.coalesce(*arrays)
 
 
 def _page(owner: pa.Array, photo: pa.Array, scheme: str) -> pa.Array:
@@ -701,7 +703,7 @@ def normalise(raw: RawManifest, judge: LicenceJudge) -> dict[str, Any]:
 
     ref_text = text["photo_ref"]
     ref_is_url = pc.fill_null(pc.match_substring(ref_text, "/"), False)
-    url = pc.coalesce(text["url"], pc.if_else(ref_is_url, ref_text, _NULL_STR), text["alt_url"])
+    url = _coalesce(text["url"], pc.if_else(ref_is_url, ref_text, _NULL_STR), text["alt_url"])
 
     slug, licence_note, licence_raw = _licences(
         judge,

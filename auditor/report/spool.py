@@ -14,6 +14,7 @@ the order of their chunks, hence of table positions, among equal rows.
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,11 +24,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from auditor.report.encode import FINDINGS_SCHEMA
+from auditor.report.steps import StepsBehind
 
 # Findings kept in memory before runs go to disk. Small: the disk's copy is read back once, at
 # the end (for summary.md; audit.json's rows are encoded as chunks come), and every byte held
 # here counts in the audit's peak memory. Past it, the runs held go to disk too.
 MEMORY_BYTES = 64 << 20
+# Runs on disk are compressed: their columns repeat (rules, messages, licences, files, owners),
+# so LZ4 makes them several times smaller for little CPU, and past a few million findings the
+# disk, not the CPU, is what an audit waits for.
+_IPC_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
 
 
 @dataclass
@@ -57,6 +63,9 @@ class FindingSpool:
         self._written = 0  # record batches in the spool file
         self._reader: pa.ipc.RecordBatchFileReader | None = None
         self._source: pa.NativeFile | None = None
+        # Runs are written to disk by a thread (compressing and writing release the GIL), one
+        # at most waiting: the judging of the next chunk goes on meanwhile.
+        self._steps: StepsBehind | None = None
 
     def add(self, table: pa.Table) -> None:
         """Keep one chunk's findings, sorted as the reports list them."""
@@ -86,19 +95,27 @@ class FindingSpool:
         if self._writer is None:
             self._temp = tempfile.TemporaryDirectory(prefix="flickr-audit-", dir=self._directory)
             path = Path(self._temp.name) / "findings.arrow"
-            self._writer = pa.ipc.new_file(str(path), FINDINGS_SCHEMA)
+            self._writer = pa.ipc.new_file(str(path), FINDINGS_SCHEMA, options=_IPC_OPTIONS)
+            self._steps = StepsBehind(depth=1, name="flickr-audit-spool")
+        assert self._steps is not None
         batches = run.table.to_batches()
-        for batch in batches:
-            self._writer.write_batch(batch)
         run.batches = range(self._written, self._written + len(batches))
         self._written += len(batches)
         run.table = None
+        self._steps.then(self._write, self._writer, batches)
+
+    @staticmethod
+    def _write(writer: pa.ipc.RecordBatchFileWriter, batches: list[pa.RecordBatch]) -> None:
+        for batch in batches:
+            writer.write_batch(batch)
 
     def _table(self, run: _Run) -> pa.Table:
         if run.table is not None:
             return run.table
         if self._reader is None:
             assert self._writer is not None and self._temp is not None
+            assert self._steps is not None
+            self._steps.wait()  # every run written
             self._writer.close()
             # Read, not memory-mapped: mapped pages would count as resident memory until the
             # end, as much as the spool holds; read buffers are freed run by run.
@@ -134,6 +151,11 @@ class FindingSpool:
         return table.take(order)
 
     def close(self) -> None:
+        if self._steps is not None:
+            with contextlib.suppress(Exception):  # (an error writing: the audit stops anyway)
+                self._steps.wait()
+            self._steps.shutdown()
+            self._steps = None
         if self._writer is not None and self._reader is None:
             self._writer.close()
         self._reader = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -105,10 +106,15 @@ def summary_lines(
         by_rule = ", ".join(f"{plain(rule)} {count}" for rule, count in summary["by_rule"].items())
         lines.append(f"findings by rule: {by_rule}")
 
-    ranked = [o for o in document["owners"] if any(severity_counts(o).values())]
+    owners = document["owners"]  # one per owner: hundreds of thousands in a large audit
+
+    def has_findings(owner: OwnerRecord) -> bool:
+        return bool(owner["error"] or owner["warning"] or owner["note"])
+
+    ranked = sum(1 for owner in owners if has_findings(owner))
     if ranked and worst > 0:
-        lines.append(f"worst owners ({min(worst, len(ranked))} of {len(ranked)} with findings):")
-        for owner in ranked[:worst]:
+        lines.append(f"worst owners ({min(worst, ranked)} of {ranked} with findings):")
+        for owner in itertools.islice(filter(has_findings, owners), worst):
             who = "(owner unknown)" if owner["owner"] is None else plain(owner["owner"])
             if owner["owner_name"] is not None:
                 who += f" ({plain(owner['owner_name'], NAME_CHARS)})"

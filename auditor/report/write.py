@@ -14,11 +14,8 @@ pipeline (`auditor.pipeline`) hands them over batch by batch with `write_report_
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import os
-import sys
-import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -47,6 +44,7 @@ from auditor.report.encode import (
     write_lines,
 )
 from auditor.report.markdown import summary_markdown
+from auditor.report.steps import StepsBehind
 from auditor.safe_csv import defuse_array
 
 REPORT_FILES: tuple[str, ...] = ("audit.json", "findings.csv", "owners.csv", "summary.md")
@@ -97,38 +95,10 @@ class ReportFiles:
         self.temps.clear()
 
 
-class _Behind:
-    """Steps run in order by one thread, at most `depth` of them waiting; an error in a step
-    is raised by a later `then` or by `wait`."""
-
-    def __init__(self, depth: int = 2) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="flickr-audit-writer")
-        self._pending: deque[Future[None]] = deque()
-        self._depth = depth
-
-    def then(self, step: Callable[..., None], *args: Any) -> None:
-        self._pending.append(self._pool.submit(step, *args))
-        while len(self._pending) > self._depth:
-            self._pending.popleft().result()
-
-    def wait(self) -> None:
-        """Wait for every step; raise the first error."""
-        while self._pending:
-            self._pending.popleft().result()
-
-    def shutdown(self) -> None:
-        self._pending.clear()
-        self._pool.shutdown(wait=True)
-
-
 def _written(handle: IO[bytes], step: Callable[..., None], *args: Any) -> None:
-    """Run a step that writes to `handle`, then start the disk writing what it wrote (Linux):
-    the fsync at the end then has little left to wait for."""
+    """Run a step that writes to `handle`, then start the disk writing what it wrote."""
     step(*args)
-    start = getattr(os, "sync_file_range", None)
-    if start is not None:
-        handle.flush()
-        start(handle.fileno(), 0, 0, getattr(os, "SYNC_FILE_RANGE_WRITE", 2))
+    _start_writing(handle)
 
 
 def _item_encoder() -> Callable[[Any], str]:
@@ -207,82 +177,68 @@ def _json_parts(
     return "".join(before), "".join(after)
 
 
-_COPY_PIECE = 64 << 20  # bytes copied between giving the scratch file's disk back
-_FALLOC_PUNCH_HOLE = 0x03  # FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE (Linux)
+_JSON_WORKERS = 2  # threads encoding audit.json's findings rows (Arrow kernels: no GIL)
+_START_WRITING_EVERY = 64 << 20  # bytes written between asking the disk to start on them
 
 
-def _copy_from(source: IO[bytes], start: int, target: IO[bytes]) -> None:
-    """Append `source`'s bytes from `start` on to `target`: copied by the kernel where it can
-    (`os.copy_file_range`), without passing through this process, a piece at a time. `source`
-    is scratch: each piece copied is given back to the file system (`_release`), so the two
-    files never hold the bytes twice on disk (at 20M rows, audit.json is 7 GB), and the disk
-    starts writing each piece of `target`, so its final fsync has little left to wait for."""
-    source.flush()
-    end = os.fstat(source.fileno()).st_size
-    target.flush()
-    copy = getattr(os, "copy_file_range", None)
-    offset = start
-    if copy is not None:
-        with contextlib.suppress(OSError):  # e.g. across file systems on old kernels
-            while offset < end:
-                done = copy(
-                    source.fileno(), target.fileno(), min(_COPY_PIECE, end - offset), offset
-                )
-                if done == 0:
-                    break
-                _release(source, offset, done)
+def _write_json_rows(target: IO[bytes], findings: Iterable[pa.Table]) -> bool:
+    """Write audit.json's findings rows of every batch of `findings` (in order) to `target`,
+    each line after a separator but the first; whether there was any.
+
+    Pieces of `CHUNK_ROWS` findings are encoded by `_JSON_WORKERS` threads, a few pieces
+    ahead of the one being written, and written in order. Encoding them here, once the header
+    is written, rather than into a scratch file while the chunks come means their bytes reach
+    the disk once: at 20M rows they are 7 GB, and the disk, not the CPU, is what an audit of
+    that size waits for."""
+    skip = 1  # the first line follows "[" on a line of its own: no comma before it
+    unsynced = 0
+    with ThreadPoolExecutor(_JSON_WORKERS, thread_name_prefix="flickr-audit-json") as pool:
+        pending: deque[Future[pa.Array]] = deque()
+
+        def write_next() -> None:
+            nonlocal skip, unsynced
+            lines = pending.popleft().result()
+            write_lines(target, lines, skip)
+            unsynced += lines.nbytes
+            skip = 0
+            if unsynced >= _START_WRITING_EVERY:
                 _start_writing(target)
-                offset += done
-    if offset < end:
-        source.seek(offset)
-        target.seek(0, os.SEEK_END)
-        while piece := source.read(min(_COPY_PIECE, end - offset)):
-            target.write(piece)
-            _release(source, offset, len(piece))
-            offset += len(piece)
+                unsynced = 0
 
-
-def _release(scratch: IO[bytes], offset: int, length: int) -> None:
-    """Punch a hole where `scratch` held `length` bytes from `offset` (Linux `fallocate`);
-    where the system or file system cannot, the scratch file keeps them until it is closed."""
-    fallocate = _fallocate()
-    if fallocate is not None:
-        fallocate(scratch.fileno(), _FALLOC_PUNCH_HOLE, offset, length)  # an error: kept
+        try:
+            for batch in findings:
+                for start in range(0, batch.num_rows, CHUNK_ROWS):
+                    piece = batch.slice(start, CHUNK_ROWS)
+                    pending.append(pool.submit(json_lines, piece, _LINE_SEPARATOR))
+                    while len(pending) > _JSON_WORKERS:
+                        write_next()
+            while pending:
+                write_next()
+        finally:
+            for future in pending:
+                future.cancel()
+    return skip == 0
 
 
 def _start_writing(handle: IO[bytes]) -> None:
+    """Ask the disk to start writing what `handle` holds (Linux): the fsync at the end then
+    has little left to wait for."""
     start = getattr(os, "sync_file_range", None)
     if start is not None:
+        handle.flush()
         with contextlib.suppress(OSError):
             start(handle.fileno(), 0, 0, getattr(os, "SYNC_FILE_RANGE_WRITE", 2))
-
-
-@functools.cache
-def _fallocate() -> Callable[[int, int, int, int], int] | None:
-    """libc's `fallocate(fd, mode, offset, length)`, or None where there is none."""
-    if not sys.platform.startswith("linux"):
-        return None
-    import ctypes
-
-    try:
-        function = ctypes.CDLL(None, use_errno=True).fallocate
-    except (OSError, AttributeError):
-        return None
-    function.argtypes = (ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64)
-    function.restype = ctypes.c_int
-    return function
 
 
 class ReportWriter:
     """The four reports, findings.csv written as findings come, the rest by `finish` once the
     counts in audit.json's header are known.
 
-    findings.csv (encoded by Arrow) and audit.json's findings rows are encoded and written by
-    two threads, a step behind the caller's thread, as the findings come: the work is mostly
-    Arrow kernels, which release the GIL, so it overlaps the caller's (an audit's judging).
-    audit.json's header (the counts) must come first, so its findings rows go to an anonymous
-    file beside it, which `finish` copies in after the header (in the kernel: a fifth of the
-    time encoding them then would take).
+    findings.csv is encoded (by Arrow) and written by a thread, a step behind the caller's
+    thread, as the findings come: the work is mostly Arrow kernels, which release the GIL, so
+    it overlaps the caller's (an audit's judging). audit.json's header (the counts) must come
+    first, so its findings rows are encoded by `finish`, from the findings handed to it again
+    (`_write_json_rows`).
     Nothing replaces an existing report until `finish` has written all four; `close` removes
     what an unfinished writer left. A folder that cannot be created or written raises
     `AuditorError`.
@@ -292,27 +248,23 @@ class ReportWriter:
         self.out_dir = Path(out_dir)
         self._files = ReportFiles(self.out_dir)
         self._created = not self.out_dir.exists()
-        self._csv_steps = _Behind()
-        self._json_steps = _Behind()
-        self._body: IO[bytes] | None = None  # audit.json's findings rows, as they come
+        self._csv_steps = StepsBehind()
         try:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             self._csv_handle = self._files.create("findings.csv")
             self._rows = FindingsCsv(self._csv_handle)
-            self._body = tempfile.TemporaryFile(dir=self.out_dir)  # noqa: SIM115 (see close)
         except OSError as error:
             self.close()
             raise cannot_write(error, self.out_dir) from error
 
     def add(self, findings: pa.Table) -> None:
         """Write a batch of findings (`encode.findings_arrow` columns, in report order) to
-        findings.csv and audit.json's findings rows."""
+        findings.csv."""
         if not findings.num_rows:
             self._rows.empty_schema = findings.schema
         else:
             try:
                 self._csv_steps.then(_written, self._csv_handle, self._rows.write, findings)
-                self._json_steps.then(_json_rows, self._body, findings)
             except OSError as error:
                 raise cannot_write(error, self.out_dir) from error
 
@@ -339,16 +291,10 @@ class ReportWriter:
             self._csv_steps.then(self._rows.close)
             # owners.csv is written by the CSV thread while audit.json is encoded here.
             self._csv_steps.then(self._owners_csv, owners)
-            for _ in findings:  # (their rows are in the body already)
-                pass
-            self._json_steps.wait()
-            assert self._body is not None
             with self._files.open("audit.json") as audit:
                 audit.write(head.encode("utf-8"))
-                empty = self._body.tell() == 0
-                # The first line follows "[" on a line of its own: no comma before it.
-                _copy_from(self._body, 1, audit)
-                audit.write(b"" if empty else b"\n  ")
+                any_rows = _write_json_rows(audit, findings)
+                audit.write(b"\n  " if any_rows else b"")
                 audit.write(tail.encode("utf-8"))
             self._csv_steps.wait()
             self._files.close(self._csv_handle)
@@ -367,24 +313,17 @@ class ReportWriter:
 
     def close(self) -> None:
         """Stop the threads and remove every temporary file (after `finish`, none is left)."""
-        for behind in (self._csv_steps, self._json_steps):
-            with contextlib.suppress(Exception):
-                behind.wait()
-            behind.shutdown()
-        for handle in (getattr(self, "_csv_handle", None), self._body):
-            if handle is not None:
-                with contextlib.suppress(OSError):
-                    handle.close()
+        with contextlib.suppress(Exception):
+            self._csv_steps.wait()
+        self._csv_steps.shutdown()
+        handle = getattr(self, "_csv_handle", None)
+        if handle is not None:
+            with contextlib.suppress(OSError):
+                handle.close()
         self._files.discard()
         if self._created:
             with contextlib.suppress(OSError):
                 self.out_dir.rmdir()  # only when empty: a folder this writer made for nothing
-
-
-def _json_rows(body: IO[bytes], findings: pa.Table) -> None:
-    """Append each finding's line of audit.json to `body`, each after a separator."""
-    for start in range(0, findings.num_rows, CHUNK_ROWS):
-        write_lines(body, json_lines(findings.slice(start, CHUNK_ROWS), _LINE_SEPARATOR))
 
 
 def write_report_files(

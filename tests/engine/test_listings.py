@@ -185,5 +185,7 @@ def test_files_on_disk_are_removed_at_the_end_and_on_error(tmp_path: Path) -> No
     listings = FirstListings(memory_keys=10, directory=tmp_path)
     for start in range(0, 50, 10):
         listings.observe(chunk[start : start + 10], rows[:10] % 3, files[:10], rows[:10])
+    listings.observe(pd.Series(["x1"], dtype="str"), rows[:1], files[:1], rows[:1])
     listings.close()
     assert not list(tmp_path.iterdir())
+    assert listings.photos == 0  # the runs in memory are let go too

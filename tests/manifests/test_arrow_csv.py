@@ -31,6 +31,12 @@ CASES = [
     ("bom.csv", "\ufeffphoto_id,license\n1,4\n2,5\n", True),
     ("header-only.csv", "photo_id,owner\n", True),
     ("spaces.csv", "photo_id,owner\n 1 , a \n\t2\t,b\n", True),
+    # blank rows found by their first bytes, then trimmed: Unicode spaces, and near misses
+    (
+        "unicode-blank.csv",
+        "owner,photo_id\na,1\n\u00a0,\u3000\n \t, \n\u00a0x,2\né, \nc,3\n\u2003,\n",
+        True,
+    ),
     ("quote-inside.csv", 'photo_id,title\n1,ab"c\n2,d\n', False),
     ("newline-in-field.csv", 'photo_id,title\n1,"a\nb"\n2,c\n', False),
 ]
@@ -74,6 +80,17 @@ def test_split_scan_across_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert not arrow_can_split(path)  # a quoted field spans lines
     path.write_text("id,t\n1,x\n2," + "y" * 17 + "\n3,z\n", encoding="utf-8")
     assert not arrow_can_split(path)  # a line longer than half a block
+
+
+@pytest.mark.parametrize(("length", "splits"), [(30, True), (31, True), (32, False)])
+def test_lines_up_to_half_a_block_apart_split(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, length: int, splits: bool
+) -> None:
+    monkeypatch.setattr(arrow_csv, "BLOCK_SIZE", 64)  # newlines at most 32 bytes apart
+    path = tmp_path / "a.csv"
+    # a line of `length` bytes between two newlines of one block, after shorter lines
+    path.write_text("i\n1\n22\n" + "3" * length + "\n4\n", encoding="utf-8")
+    assert arrow_can_split(path) is splits
 
 
 def test_line_longer_than_a_block_is_read_by_the_row_reader(

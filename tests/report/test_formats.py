@@ -55,8 +55,8 @@ def test_photos_csv_and_the_same_record_either_way(
     """With --format csv the offline audit reads the manifest whole; its record (audit.json,
     findings.csv, owners.csv, summary.md) is the same as the streaming audit's."""
     streamed, whole = tmp_path / "streamed", tmp_path / "whole"
-    code, _, _ = run_cli(["audit", "--offline", "--output-dir", str(streamed)], capsys)
-    assert code == EXIT_FINDINGS
+    code, _, err0 = run_cli(["audit", "--offline", "--output-dir", str(streamed)], capsys)
+    assert code == EXIT_FINDINGS, err0
     code, _, err = run_cli(
         ["audit", "--offline", "--format", "csv", "--output-dir", str(whole)], capsys
     )

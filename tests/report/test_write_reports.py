@@ -272,22 +272,22 @@ def test_owner_lines_are_encoded_as_the_json_encoder_does() -> None:
         encode_item({"x": float("nan")})
 
 
-@pytest.mark.parametrize("kernel_copy", [True, False])
-def test_audit_json_rows_written_as_they_come_are_those_of_the_document(
+@pytest.mark.parametrize("piece_rows", [1, 2, 25_000])
+def test_audit_json_rows_encoded_in_pieces_are_those_of_the_document(
     tmp_path: Path,
     photos: pd.DataFrame,
     findings: pd.DataFrame,
     run: RunInfo,
     monkeypatch: pytest.MonkeyPatch,
-    kernel_copy: bool,
+    piece_rows: int,
 ) -> None:
-    # The rows go to a scratch file as batches are added and are copied in after the header
-    # (by the kernel, or by Python where os.copy_file_range is missing): in several batches,
-    # one of them empty, they make the same audit.json as one batch does.
+    # `finish` encodes audit.json's rows in pieces on several threads and writes them in
+    # order: in several batches, one of them empty, in pieces of one row (more pieces than
+    # threads, so later pieces finish while earlier ones are written), they make the same
+    # audit.json as one batch does.
     document = _document(photos, findings, run)
     whole = write_reports(tmp_path / "whole", photos, findings, document)[0].read_bytes()
-    if not kernel_copy:
-        monkeypatch.delattr(os, "copy_file_range", raising=False)
+    monkeypatch.setattr(write_module, "CHUNK_ROWS", piece_rows)
     table = write_module.findings_arrow(findings)
     batches = [table.slice(0, 2), table.slice(2, 0), table.slice(2, 3), table.slice(5)]
     out = tmp_path / "batches"
@@ -296,36 +296,42 @@ def test_audit_json_rows_written_as_they_come_are_those_of_the_document(
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in paths)
 
 
-def _punches_holes(folder: Path) -> bool:
-    """Whether this system and file system give back a file's blocks (`fallocate`)."""
-    fallocate = write_module._fallocate()
-    if fallocate is None:
-        return False
-    probe = folder / "probe"
-    probe.write_bytes(b"x" * (1 << 20))
-    with probe.open("r+b") as handle:
-        handle.flush()
-        os.fsync(handle.fileno())
-        return fallocate(handle.fileno(), write_module._FALLOC_PUNCH_HOLE, 0, 1 << 20) == 0
-
-
-@pytest.mark.parametrize("kernel_copy", [True, False])
-def test_the_scratch_file_is_copied_in_pieces_and_given_back(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kernel_copy: bool
+def test_audit_json_without_findings_rows(
+    tmp_path: Path, photos: pd.DataFrame, findings: pd.DataFrame, run: RunInfo
 ) -> None:
-    # audit.json's findings rows go to a scratch file first; copying it after the header must
-    # give back its disk piece by piece, so at no point are the bytes on disk twice.
-    monkeypatch.setattr(write_module, "_COPY_PIECE", 1 << 16)
-    if not kernel_copy:
-        monkeypatch.delattr(os, "copy_file_range", raising=False)
-    payload = bytes(range(256)) * 4099  # ~1 MiB: many pieces, the last one short
-    with (tmp_path / "scratch").open("w+b") as scratch, (tmp_path / "out").open("w+b") as out:
-        scratch.write(payload)
-        out.write(b"head:")
-        write_module._copy_from(scratch, 7, out)
-        out.flush()
-        os.fsync(scratch.fileno())
-        given_back = os.fstat(scratch.fileno()).st_blocks * 512
-    assert (tmp_path / "out").read_bytes() == b"head:" + payload[7:]
-    if _punches_holes(tmp_path):
-        assert given_back < len(payload) // 4  # the copied pieces' blocks are gone
+    document = _document(photos, findings.iloc[0:0], run)
+    whole = write_reports(tmp_path / "whole", photos, findings.iloc[0:0], document)[0]
+    empty = write_module.findings_arrow(findings).slice(0, 0)
+    paths = write_module.write_report_files(tmp_path / "none", document, [empty], lambda: "")
+    assert paths[0].read_bytes() == whole.read_bytes()
+    assert json.loads(whole.read_text(encoding="utf-8"))["findings"] == []
+
+
+def test_an_error_encoding_rows_leaves_no_report(
+    tmp_path: Path,
+    photos: pd.DataFrame,
+    findings: pd.DataFrame,
+    run: RunInfo,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A piece that cannot be encoded stops the writing: nothing is put in place, and the
+    # temporary files are removed.
+    document = _document(photos, findings, run)
+    monkeypatch.setattr(write_module, "CHUNK_ROWS", 1)
+    calls = 0
+    real = write_module.json_lines
+
+    def failing(table: pa.Table, before: str = "") -> pa.Array:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise ValueError("cannot encode")
+        return real(table, before)
+
+    monkeypatch.setattr(write_module, "json_lines", failing)
+    out = tmp_path / "out"
+    with pytest.raises(ValueError, match="cannot encode"):
+        write_module.write_report_files(
+            out, document, [write_module.findings_arrow(findings)], lambda: ""
+        )
+    assert not out.exists() or list(out.iterdir()) == []
