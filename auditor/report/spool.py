@@ -27,8 +27,8 @@ from auditor.report.encode import FINDINGS_SCHEMA
 from auditor.report.steps import StepsBehind
 
 # Findings kept in memory before runs go to disk. Small: the disk's copy is read back once, at
-# the end (for summary.md; audit.json's rows are encoded as chunks come), and every byte held
-# here counts in the audit's peak memory. Past it, the runs held go to disk too.
+# the end (for audit.json's rows and summary.md), and every byte held here counts in the
+# audit's peak memory. Past it, the runs held go to disk too.
 MEMORY_BYTES = 64 << 20
 # Runs on disk are compressed: their columns repeat (rules, messages, licences, files, owners),
 # so LZ4 makes them several times smaller for little CPU, and past a few million findings the
