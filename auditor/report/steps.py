@@ -29,5 +29,6 @@ class StepsBehind:
             self._pending.popleft().result()
 
     def shutdown(self) -> None:
+        """Stop the thread: the step running finishes, those waiting are dropped."""
         self._pending.clear()
-        self._pool.shutdown(wait=True)
+        self._pool.shutdown(wait=True, cancel_futures=True)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -185,39 +184,43 @@ def _write_json_rows(target: IO[bytes], findings: Iterable[pa.Table]) -> bool:
     """Write audit.json's findings rows of every batch of `findings` (in order) to `target`,
     each line after a separator but the first; whether there was any.
 
-    Pieces of `CHUNK_ROWS` findings are encoded by `_JSON_WORKERS` threads, a few pieces
-    ahead of the one being written, and written in order. Encoding them here, once the header
-    is written, rather than into a scratch file while the chunks come means their bytes reach
-    the disk once: at 20M rows they are 7 GB, and the disk, not the CPU, is what an audit of
-    that size waits for."""
-    skip = 1  # the first line follows "[" on a line of its own: no comma before it
-    unsynced = 0
+    Pieces of `CHUNK_ROWS` findings are encoded by `_JSON_WORKERS` threads and written in
+    order by another, a few pieces behind, while this thread goes on reading the batches (from
+    the spool's file, for an audit). Encoding them here, once the header is written, rather
+    than into a scratch file while the chunks come means their bytes reach the disk once: at
+    20M rows they are 7 GB, and the disk, not the CPU, is what an audit of that size waits
+    for."""
+    rows = _JsonRows(target)
+    writer = StepsBehind(depth=_JSON_WORKERS, name="flickr-audit-json-writer")
     with ThreadPoolExecutor(_JSON_WORKERS, thread_name_prefix="flickr-audit-json") as pool:
-        pending: deque[Future[pa.Array]] = deque()
-
-        def write_next() -> None:
-            nonlocal skip, unsynced
-            lines = pending.popleft().result()
-            write_lines(target, lines, skip)
-            unsynced += lines.nbytes
-            skip = 0
-            if unsynced >= _START_WRITING_EVERY:
-                _start_writing(target)
-                unsynced = 0
-
         try:
             for batch in findings:
                 for start in range(0, batch.num_rows, CHUNK_ROWS):
                     piece = batch.slice(start, CHUNK_ROWS)
-                    pending.append(pool.submit(json_lines, piece, _LINE_SEPARATOR))
-                    while len(pending) > _JSON_WORKERS:
-                        write_next()
-            while pending:
-                write_next()
+                    writer.then(rows.write, pool.submit(json_lines, piece, _LINE_SEPARATOR))
+            writer.wait()
         finally:
-            for future in pending:
-                future.cancel()
-    return skip == 0
+            writer.shutdown()  # what is left after an error is not written
+    return rows.any
+
+
+class _JsonRows:
+    """audit.json's findings rows, written piece by piece in order (by one thread)."""
+
+    def __init__(self, target: IO[bytes]) -> None:
+        self._target = target
+        self._unsynced = 0
+        self.any = False
+
+    def write(self, piece: Future[pa.Array]) -> None:
+        lines = piece.result()
+        # The first line follows "[" on a line of its own: no comma before it.
+        write_lines(self._target, lines, 0 if self.any else 1)
+        self.any = self.any or len(lines) > 0
+        self._unsynced += lines.nbytes
+        if self._unsynced >= _START_WRITING_EVERY:
+            _start_writing(self._target)
+            self._unsynced = 0
 
 
 def _start_writing(handle: IO[bytes]) -> None:
