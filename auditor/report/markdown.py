@@ -7,6 +7,7 @@ newlines, and must render as the literal text, never as markup, HTML or a broken
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any
 
@@ -25,7 +26,7 @@ from auditor.report.document import (
 )
 from auditor.report.encode import findings_arrow
 from auditor.report.tally import AuditTally
-from auditor.report.text import plain, severity_counts, usable_sentence
+from auditor.report.text import has_findings, plain, severity_counts, usable_sentence
 
 OWNER_ROWS = 50  # owners in the table; the rest are in owners.csv
 DETAIL_OWNERS = 10  # worst owners whose findings are listed
@@ -261,9 +262,7 @@ class WorstOwnersFindings:
     that come in batches in report order. Only the ones that may be listed are kept."""
 
     def __init__(self, document: AuditDocument) -> None:
-        self.worst = [o for o in document["owners"] if any(severity_counts(o).values())][
-            :DETAIL_OWNERS
-        ]
+        self.worst = list(itertools.islice(filter(has_findings, document["owners"]), DETAIL_OWNERS))
         self._wanted = pa.array([o["owner"] for o in self.worst if o["owner"] is not None], _STR)
         self._null = any(o["owner"] is None for o in self.worst)
         self.listed: dict[Any, list[dict[str, Any]]] = {o["owner"]: [] for o in self.worst}

@@ -24,6 +24,11 @@ def severity_counts(owner: OwnerRecord) -> dict[str, int]:
     return {"error": owner["error"], "warning": owner["warning"], "note": owner["note"]}
 
 
+def has_findings(owner: OwnerRecord) -> bool:
+    """Whether an owner record has findings not waived (of any severity)."""
+    return bool(owner["error"] or owner["warning"] or owner["note"])
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}" + ("" if count == 1 else "s")
 
@@ -107,10 +112,6 @@ def summary_lines(
         lines.append(f"findings by rule: {by_rule}")
 
     owners = document["owners"]  # one per owner: hundreds of thousands in a large audit
-
-    def has_findings(owner: OwnerRecord) -> bool:
-        return bool(owner["error"] or owner["warning"] or owner["note"])
-
     ranked = sum(1 for owner in owners if has_findings(owner))
     if ranked and worst > 0:
         lines.append(f"worst owners ({min(worst, ranked)} of {ranked} with findings):")
